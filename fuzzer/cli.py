@@ -1,0 +1,101 @@
+"""The `fuzz` command line: verbs that read like English (`fuzz engines check URL`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+
+from fuzzer.engines import EngineError, connect, schemes
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+EXIT_FOUND = 1  # a check found a problem
+EXIT_USAGE = 2  # bad input: an unreadable file, an unknown URL scheme, an unreachable engine
+
+
+class FuzzGroup(click.Group):
+    """Turns the errors a user can cause into one line on stderr, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EngineError as exc:
+            fail(str(exc))
+
+
+def fail(message: str) -> None:
+    err.print(f"fuzz: error: {message}", markup=False)
+    sys.exit(EXIT_USAGE)
+
+
+@click.group(cls=FuzzGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sqlparity", prog_name="sqlparity")
+def cli() -> None:
+    """sqlparity: find where a SQL engine's answers differ from what they must be."""
+
+
+@cli.group(cls=FuzzGroup)
+def engines() -> None:
+    """Inspect the engines sqlparity can test."""
+
+
+@engines.command("list")
+def engines_list() -> None:
+    """List the URL schemes sqlparity understands."""
+    for scheme, target in sorted(schemes().items()):
+        out.print(f"{scheme:<14} {target}", markup=False)
+
+
+@engines.command("check")
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--timeout", default=5.0, show_default=True, help="Statement timeout in seconds.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per engine.")
+def engines_check(urls: tuple[str, ...], timeout: float, as_json: bool) -> None:
+    """Connect to each engine URL, create and drop a scratch database, report versions.
+
+    \b
+    Examples:
+      fuzz engines check sqlite: duckdb:
+      fuzz engines check postgresql://postgres@127.0.0.1:5432/postgres
+      fuzz engines check mysql://root@127.0.0.1:3306/test
+    """
+    reports = []
+    failed = False
+    for url in urls:
+        try:
+            with connect(url, timeout=timeout) as engine:
+                probe = engine.execute("SELECT 1")
+                reports.append(
+                    {
+                        "url": str(engine.url),
+                        "engine": engine.name,
+                        "version": engine.version,
+                        "dialect": engine.dialect,
+                        "scratch": engine.scratch,
+                        "scratch_created": True,
+                        "query_ok": probe.ok,
+                    }
+                )
+                failed |= not probe.ok
+        except EngineError as exc:
+            failed = True
+            err.print(f"fuzz: error: {exc}", markup=False)
+    if as_json:
+        for report in reports:
+            click.echo(json.dumps(report))
+    else:
+        for r in reports:
+            out.print(
+                f"[green]ok[/]  [bold]{r['engine']}[/] {r['version']}  "
+                f"dialect={r['dialect']}  scratch={r['scratch']} (created, dropped)  {r['url']}"
+            )
+    sys.exit(EXIT_USAGE if failed else 0)
+
+
+def main() -> None:
+    cli(prog_name="fuzz")

@@ -1,0 +1,75 @@
+"""Engines by URL scheme.
+
+An engine is one module defining one `Engine` subclass. Built-in engines are listed here by
+module so that a driver is imported only when its engine is used; other packages add engines
+through the `sqlparity.engines` entry-point group (name: URL scheme, value: `module:Class`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+
+from fuzzer.engines.base import (
+    DEFAULT_TIMEOUT,
+    Column,
+    Engine,
+    EngineError,
+    EngineURL,
+    Failure,
+    Outcome,
+    Rows,
+)
+
+__all__ = [
+    "Column",
+    "Engine",
+    "EngineError",
+    "EngineURL",
+    "Failure",
+    "Outcome",
+    "Rows",
+    "connect",
+    "engine_class",
+    "schemes",
+]
+
+_BUILTIN = {
+    "sqlite": "fuzzer.engines.sqlite:SQLiteEngine",
+    "sqlite+apsw": "fuzzer.engines.sqlite_apsw:ApswEngine",
+    "duckdb": "fuzzer.engines.duckdb:DuckDBEngine",
+    "postgresql": "fuzzer.engines.postgres:PostgresEngine",
+    "postgres": "fuzzer.engines.postgres:PostgresEngine",
+    "mysql": "fuzzer.engines.mysql:MySQLEngine",
+    "mariadb": "fuzzer.engines.mysql:MySQLEngine",
+    "tidb": "fuzzer.engines.mysql:MySQLEngine",
+}
+
+
+def schemes() -> dict[str, str]:
+    """Every URL scheme sqlparity knows, with the class that serves it."""
+    found = dict(_BUILTIN)
+    for ep in entry_points(group="sqlparity.engines"):
+        found.setdefault(ep.name, ep.value)
+    return found
+
+
+def engine_class(scheme: str) -> type[Engine]:
+    target = schemes().get(scheme)
+    if target is None:
+        known = ", ".join(sorted(schemes()))
+        raise EngineError(f"unknown engine URL scheme {scheme!r} (known: {known})")
+    module, _, attr = target.partition(":")
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except ImportError as exc:
+        raise EngineError(f"engine {scheme!r} needs a driver that is not installed: {exc}") from exc
+
+
+def connect(url: str, timeout: float = DEFAULT_TIMEOUT) -> Engine:
+    """Open an engine from its URL and create its scratch space.
+
+    Raises EngineError, with a one-line message, when that cannot be done.
+    """
+    parsed = EngineURL.parse(url)
+    return engine_class(parsed.scheme)(parsed, timeout=timeout)

@@ -1,0 +1,244 @@
+"""The one small interface every engine implements.
+
+An engine owns a *scratch space*: a database (or schema, or file) that sqlparity created for
+itself. Everything a fuzzing run creates lives there, and `close()` drops only that.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from urllib.parse import unquote, urlsplit
+
+from fuzzer.errors import ErrorCategory, SQLState, category
+
+SCRATCH_PREFIX = "sqlparity_"
+DEFAULT_TIMEOUT = 5.0
+DEFAULT_MAX_ROWS = 100_000
+
+
+class EngineError(Exception):
+    """The engine cannot be used at all: bad URL, unreachable server, refused credentials.
+
+    Its message is one line, fit for a user, and never contains a password.
+    """
+
+
+@dataclass(frozen=True)
+class EngineURL:
+    """A parsed engine URL. The password is kept out of every printed form."""
+
+    scheme: str
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    host: str | None = None
+    port: int | None = None
+    database: str | None = None  # a server database name, or a file path for embedded engines
+    query: str = ""
+
+    @classmethod
+    def parse(cls, url: str) -> EngineURL:
+        if ":" not in url:
+            raise EngineError(f"not an engine URL: {url!r} (expected e.g. sqlite: or postgresql://host/db)")
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise EngineError(f"bad port in engine URL {redact(url)}") from exc
+        # As in SQLAlchemy: `sqlite:///rel.db` is relative, `sqlite:////abs.db` absolute.
+        path = unquote(parts.path)
+        database = path[1:] if path.startswith("/") else path
+        return cls(
+            scheme=parts.scheme.lower(),
+            user=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password is not None else None,
+            host=parts.hostname,
+            port=port,
+            database=database or None,
+            query=parts.query,
+        )
+
+    def __str__(self) -> str:
+        auth = ""
+        if self.user:
+            auth = self.user + (":***" if self.password else "") + "@"
+        hostport = (self.host or "") + (f":{self.port}" if self.port else "")
+        if not hostport and not auth:
+            return f"{self.scheme}:{'///' + self.database if self.database else ''}"
+        return f"{self.scheme}://{auth}{hostport}/{self.database or ''}"
+
+    def scrub(self, text: str) -> str:
+        """Remove the password from a message that an engine or a driver produced."""
+        if self.password:
+            text = text.replace(self.password, "***")
+        return text
+
+
+def redact(url: str) -> str:
+    """A URL string with its password replaced, for messages about unparsable URLs."""
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(":" + parts.password + "@", ":***@", 1)
+    return url
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A statement that succeeded; `columns` is empty for statements that return no rows."""
+
+    columns: tuple[Column, ...]
+    rows: list[tuple[Any, ...]]
+    elapsed: float = 0.0
+
+    ok: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A statement that failed, normalised to a portable SQLSTATE plus the engine's own words."""
+
+    sqlstate: str
+    code: str  # the engine's own error code or exception kind
+    message: str
+    elapsed: float = 0.0
+
+    ok: ClassVar[bool] = False
+
+    @property
+    def category(self) -> ErrorCategory:
+        return category(self.sqlstate)
+
+    @property
+    def connection_lost(self) -> bool:
+        return self.category is ErrorCategory.CONNECTION
+
+
+Outcome = Rows | Failure
+
+
+def too_many_rows(limit: int, elapsed: float) -> Failure:
+    """sqlparity's own limit, so that one runaway cross join cannot exhaust a worker's memory."""
+    message = f"result exceeds {limit} rows"
+    return Failure(SQLState.PROGRAM_LIMIT_EXCEEDED, "sqlparity:max-rows", message, elapsed)
+
+
+def scratch_name() -> str:
+    """A name that says who made it and cannot collide with a concurrent run."""
+    return f"{SCRATCH_PREFIX}{os.getpid()}_{secrets.token_hex(4)}"
+
+
+class Engine(ABC):
+    """A connection to one engine, working inside its own scratch space."""
+
+    #: the SQL dialect the generator must speak to this engine
+    dialect: ClassVar[str]
+    #: URL schemes this engine answers to
+    schemes: ClassVar[tuple[str, ...]]
+
+    def __init__(
+        self, url: EngineURL, timeout: float = DEFAULT_TIMEOUT, max_rows: int = DEFAULT_MAX_ROWS
+    ) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.max_rows = max_rows
+
+    # -- identity ---------------------------------------------------------------------------
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """The engine's product name (`mariadb`, `postgresql`, ...), as detected."""
+
+    @property
+    @abstractmethod
+    def version(self) -> str:
+        """The exact version the engine reports of itself."""
+
+    @property
+    @abstractmethod
+    def scratch(self) -> str:
+        """Where this engine's work lives: a database, schema or file name."""
+
+    # -- work -------------------------------------------------------------------------------
+
+    @abstractmethod
+    def execute(self, sql: str) -> Outcome:
+        """Run one statement under the timeout; never raises for an SQL error."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Empty the scratch space, so that a new script starts from nothing."""
+
+    @abstractmethod
+    def reconnect(self) -> None:
+        """Open a new connection to the same scratch space after a lost one."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Drop the scratch space and disconnect. Safe to call twice."""
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.url}>"
+
+
+class Watchdog:
+    """One thread per connection that interrupts a statement still running at its deadline.
+
+    For engines whose timeout is not a server setting (DuckDB) or as a backstop for servers that
+    ignore theirs. Arming costs a lock, not a thread.
+    """
+
+    def __init__(self, interrupt: Callable[[], object]) -> None:
+        self._interrupt = interrupt
+        self._cond = threading.Condition()
+        self._deadline: float | None = None
+        self._closed = False
+        self._thread = threading.Thread(target=self._watch, name="sqlparity-watchdog", daemon=True)
+        self._thread.start()
+
+    def arm(self, seconds: float) -> None:
+        with self._cond:
+            self._deadline = time.monotonic() + seconds
+            self._cond.notify()
+
+    def disarm(self) -> None:
+        with self._cond:
+            self._deadline = None
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+
+    def _watch(self) -> None:
+        with self._cond:
+            while not self._closed:
+                if self._deadline is None:
+                    self._cond.wait()
+                    continue
+                remaining = self._deadline - time.monotonic()
+                if remaining > 0:
+                    self._cond.wait(remaining)
+                    continue
+                self._deadline = None
+                with contextlib.suppress(Exception):  # the connection may be gone already
+                    self._interrupt()

@@ -1,0 +1,189 @@
+"""DuckDB in-process (`duckdb:` in memory, `duckdb:///path.duckdb` on disk).
+
+The scratch space is a schema that sqlparity creates and makes current, so that even in a user's
+database file nothing outside it is touched. URL query parameters become settings:
+`duckdb:?threads=1` runs `SET threads = 1`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import parse_qsl
+
+import duckdb
+
+from fuzzer.engines.base import (
+    Column,
+    Engine,
+    EngineError,
+    EngineURL,
+    Failure,
+    Outcome,
+    Rows,
+    Watchdog,
+    scratch_name,
+    too_many_rows,
+)
+from fuzzer.errors import SQLState
+
+# Exception kind first, then message fragments that refine it; the first match wins.
+_BY_KIND: dict[str, tuple[tuple[str, str], ...]] = {
+    "ParserException": (("", SQLState.SYNTAX_ERROR),),
+    "SyntaxException": (("", SQLState.SYNTAX_ERROR),),
+    "BinderException": (
+        ("referenced column", SQLState.UNDEFINED_COLUMN),
+        ("not found in from clause", SQLState.UNDEFINED_COLUMN),
+        ("ambiguous", SQLState.AMBIGUOUS_COLUMN),
+        ("no function matches", SQLState.UNDEFINED_FUNCTION),
+        ("group by", SQLState.GROUPING_ERROR),
+        ("aggregate", SQLState.GROUPING_ERROR),
+        ("", SQLState.SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION),
+    ),
+    "CatalogException": (
+        ("table with name", SQLState.UNDEFINED_TABLE),
+        ("view with name", SQLState.UNDEFINED_TABLE),
+        ("function with name", SQLState.UNDEFINED_FUNCTION),
+        ("already exists", SQLState.DUPLICATE_TABLE),
+        ("", SQLState.UNDEFINED_OBJECT),
+    ),
+    "ConstraintException": (
+        ("duplicate key", SQLState.UNIQUE_VIOLATION),
+        ("not null", SQLState.NOT_NULL_VIOLATION),
+        ("check constraint", SQLState.CHECK_VIOLATION),
+        ("foreign key", SQLState.FOREIGN_KEY_VIOLATION),
+        ("", SQLState.INTEGRITY_CONSTRAINT_VIOLATION),
+    ),
+    "InvalidInputException": (
+        ("division by zero", SQLState.DIVISION_BY_ZERO),
+        ("malformed json", SQLState.INVALID_JSON_TEXT),
+        ("", SQLState.INVALID_PARAMETER_VALUE),
+    ),
+    "OutOfRangeException": (
+        ("division by zero", SQLState.DIVISION_BY_ZERO),
+        ("", SQLState.NUMERIC_VALUE_OUT_OF_RANGE),
+    ),
+    "ConversionException": (
+        ("out of range", SQLState.NUMERIC_VALUE_OUT_OF_RANGE),
+        ("", SQLState.INVALID_TEXT_REPRESENTATION),
+    ),
+    "TypeMismatchException": (("", SQLState.DATATYPE_MISMATCH),),
+    "InvalidTypeException": (("", SQLState.DATATYPE_MISMATCH),),
+    "InterruptException": (("", SQLState.QUERY_CANCELED),),
+    "NotImplementedException": (("", SQLState.FEATURE_NOT_SUPPORTED),),
+    "OutOfMemoryException": (("", SQLState.OUT_OF_MEMORY),),
+    "TransactionException": (("", SQLState.INVALID_TRANSACTION_STATE),),
+    "SerializationException": (("", SQLState.SERIALIZATION_FAILURE),),
+    "InternalException": (("", SQLState.INTERNAL_ERROR),),
+    "FatalException": (("", SQLState.INTERNAL_ERROR),),
+    "ConnectionException": (("", SQLState.CONNECTION_FAILURE),),
+}
+
+_WRITES = {
+    duckdb.StatementType.INSERT,
+    duckdb.StatementType.UPDATE,
+    duckdb.StatementType.DELETE,
+    duckdb.StatementType.CREATE,
+}
+
+
+def sqlstate_for(kind: str, message: str) -> str:
+    lowered = message.lower()
+    for fragment, state in _BY_KIND.get(kind, ()):
+        if fragment in lowered:
+            return state
+    return SQLState.UNKNOWN
+
+
+class DuckDBEngine(Engine):
+    dialect = "duckdb"
+    schemes = ("duckdb",)
+
+    def __init__(self, url: EngineURL, **options: Any) -> None:
+        super().__init__(url, **options)
+        self._schema = scratch_name()
+        self._settings = parse_qsl(url.query)
+        self._conn: duckdb.DuckDBPyConnection | None = None
+        self._watchdog: Watchdog | None = None
+        self._open()
+
+    @property
+    def name(self) -> str:
+        return "duckdb"
+
+    @property
+    def version(self) -> str:
+        return duckdb.__version__
+
+    @property
+    def scratch(self) -> str:
+        return self._schema
+
+    def _open(self) -> None:
+        try:
+            conn = duckdb.connect(self.url.database or ":memory:")
+            conn.execute("SET enable_progress_bar = false")
+            for key, value in self._settings:
+                conn.execute(f"SET {key} = '{value}'")
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self._schema}"')
+            conn.execute(f"SET schema = '{self._schema}'")
+        except duckdb.Error as exc:
+            raise EngineError(f"cannot open DuckDB database {self.url}: {exc}") from exc
+        self._conn = conn
+        self._watchdog = Watchdog(conn.interrupt)
+
+    def execute(self, sql: str) -> Outcome:
+        assert self._conn is not None and self._watchdog is not None, "engine is closed"
+        start = time.perf_counter()
+        self._watchdog.arm(self.timeout)
+        try:
+            result = self._conn.execute(sql)
+            rows = result.fetchmany(self.max_rows + 1)
+            description = result.description or []
+        except duckdb.Error as exc:
+            kind, message = type(exc).__name__, str(exc)
+            return Failure(sqlstate_for(kind, message), kind, message, time.perf_counter() - start)
+        finally:
+            self._watchdog.disarm()
+        elapsed = time.perf_counter() - start
+        if len(rows) > self.max_rows:
+            return too_many_rows(self.max_rows, elapsed)
+        if self._is_write_count(description, sql):
+            return Rows((), [], elapsed)
+        columns = tuple(Column(d[0], str(d[1])) for d in description)
+        return Rows(columns, rows, elapsed)
+
+    @staticmethod
+    def _is_write_count(description: list[Any], sql: str) -> bool:
+        """DuckDB answers a write with a one-column `Count` result; other engines with nothing."""
+        if len(description) != 1 or description[0][0] != "Count":
+            return False
+        statements = duckdb.extract_statements(sql)
+        return len(statements) == 1 and statements[0].type in _WRITES
+
+    def reset(self) -> None:
+        assert self._conn is not None, "engine is closed"
+        self._conn.execute(f'DROP SCHEMA IF EXISTS "{self._schema}" CASCADE')
+        self._conn.execute(f'CREATE SCHEMA "{self._schema}"')
+        self._conn.execute(f"SET schema = '{self._schema}'")
+
+    def reconnect(self) -> None:
+        self._disconnect()
+        self._open()
+
+    def _disconnect(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.close()
+            self._watchdog = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.execute("SET schema = 'main'")
+                self._conn.execute(f'DROP SCHEMA IF EXISTS "{self._schema}" CASCADE')
+            except duckdb.Error:
+                pass  # an in-memory database vanishes with the connection anyway
+        self._disconnect()

@@ -1,0 +1,89 @@
+"""SQLite through apsw (`sqlite+apsw:`).
+
+Each apsw release bundles one SQLite release, so installing `apsw==3.39.2.1` is how a user tests
+SQLite 3.39.2. Semantics, scratch space and error mapping are those of the stdlib engine.
+"""
+
+from __future__ import annotations
+
+import time
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import apsw
+
+from fuzzer.engines.base import Column, EngineError, Failure, Outcome, Rows, too_many_rows
+from fuzzer.engines.sqlite import (
+    APPLICATION_ID,
+    PROGRESS_STEPS,
+    SQLiteFamily,
+    sqlstate_for,
+    storage_classes,
+)
+
+
+class ApswEngine(SQLiteFamily):
+    schemes = ("sqlite+apsw",)
+    _conn: apsw.Connection | None = None
+    _names: tuple[str, ...] = ()
+
+    @property
+    def version(self) -> str:
+        return apsw.sqlite_lib_version()
+
+    def _connect(self, target: str) -> None:
+        try:
+            conn = apsw.Connection(target)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        except apsw.Error as exc:
+            raise EngineError(f"cannot open SQLite database {self.url}: {exc}") from exc
+        conn.set_progress_handler(self._over_time, PROGRESS_STEPS)
+        self._conn = conn
+
+    def _application_id_of(self, path: Path) -> int:
+        try:
+            probe = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
+        except apsw.Error:
+            return -1
+        try:
+            return probe.execute("PRAGMA application_id").fetchall()[0][0]
+        except apsw.Error:
+            return -1
+        finally:
+            probe.close()
+
+    def _disconnect(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _remember_columns(self, cursor: apsw.Cursor, sql: str, bindings: Any) -> bool:
+        # Called once the statement is prepared and before it runs: the only moment apsw
+        # describes the columns of a result that turns out to be empty.
+        self._names = tuple(name for name, _ in cursor.get_description())
+        return True
+
+    def execute(self, sql: str) -> Outcome:
+        assert self._conn is not None, "engine is closed"
+        start = self._start()
+        self._names = ()
+        cursor = self._conn.cursor()
+        cursor.exec_trace = self._remember_columns
+        try:
+            rows = [tuple(r) for r in islice(cursor.execute(sql), self.max_rows + 1)]
+        except apsw.Error as exc:
+            name = apsw.mapping_extended_result_codes.get(
+                getattr(exc, "extendedresult", None)
+            ) or apsw.mapping_result_codes.get(getattr(exc, "result", None))
+            return Failure(
+                sqlstate_for(name, str(exc)),
+                name or type(exc).__name__,
+                str(exc),
+                time.perf_counter() - start,
+            )
+        elapsed = time.perf_counter() - start
+        if len(rows) > self.max_rows:
+            return too_many_rows(self.max_rows, elapsed)
+        names = self._names
+        return Rows(tuple(map(Column, names, storage_classes(rows, len(names)))), rows, elapsed)
