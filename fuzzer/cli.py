@@ -97,5 +97,12 @@ def engines_check(urls: tuple[str, ...], timeout: float, as_json: bool) -> None:
     sys.exit(EXIT_USAGE if failed else 0)
 
 
+from fuzzer.commands.generate import generate  # noqa: E402
+from triage.cli import triage  # noqa: E402
+
+cli.add_command(generate)
+cli.add_command(triage)
+
+
 def main() -> None:
     cli(prog_name="fuzz")

@@ -1,0 +1,373 @@
+"""The typed syntax tree shared by the generator, the dialect renderers and the oracles.
+
+Nodes are frozen dataclasses: an oracle derives the queries of a metamorphic pair with
+`dataclasses.replace`, so one side can never leak into the other (SQLancer's NoREC lost its
+power to exactly that kind of shared mutable query object). The tree says what a statement
+means; how it is spelled is the business of one renderer per dialect (`fuzzer.dialects`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from typing import Literal as Lit
+
+# -- types -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SQLType:
+    """A logical type; `kind` is one of the names below, `params` its length/precision/scale."""
+
+    kind: str
+    params: tuple[int, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.kind}({', '.join(map(str, self.params))})" if self.params else self.kind
+
+
+SMALLINT = SQLType("smallint")
+INTEGER = SQLType("integer")
+BIGINT = SQLType("bigint")
+REAL = SQLType("real")
+DOUBLE = SQLType("double")
+TEXT = SQLType("text")
+BOOLEAN = SQLType("boolean")
+DATE = SQLType("date")
+TIME = SQLType("time")
+TIMESTAMP = SQLType("timestamp")
+BLOB = SQLType("blob")
+JSON = SQLType("json")
+INTERVAL = SQLType("interval")
+UUID = SQLType("uuid")
+NULLTYPE = SQLType("null")  # the type of an untyped NULL literal
+
+
+def numeric(precision: int, scale: int) -> SQLType:
+    return SQLType("numeric", (precision, scale))
+
+
+def varchar(length: int) -> SQLType:
+    return SQLType("varchar", (length,))
+
+
+def char(length: int) -> SQLType:
+    return SQLType("char", (length,))
+
+
+INTEGER_KINDS = frozenset({"smallint", "integer", "bigint"})
+NUMERIC_KINDS = INTEGER_KINDS | {"numeric", "real", "double"}
+STRING_KINDS = frozenset({"text", "varchar", "char"})
+
+
+# -- expressions -----------------------------------------------------------------------------
+
+
+class Expr:
+    """Base of every expression node."""
+
+
+@dataclass(frozen=True)
+class Literal(Expr):
+    value: Any  # None is NULL
+    type: SQLType
+
+
+@dataclass(frozen=True)
+class ColumnRef(Expr):
+    table: str | None
+    name: str
+
+
+@dataclass(frozen=True)
+class Star(Expr):
+    table: str | None = None
+
+
+@dataclass(frozen=True)
+class Unary(Expr):
+    op: str  # "NOT", "-", "+"
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Binary(Expr):
+    op: str  # "AND", "OR", "=", "<>", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "||"
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class IsNull(Expr):
+    operand: Expr
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class IsTruth(Expr):
+    """`x IS [NOT] TRUE|FALSE|UNKNOWN`; `value` None means UNKNOWN."""
+
+    operand: Expr
+    value: bool | None
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class IsDistinctFrom(Expr):
+    left: Expr
+    right: Expr
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class Between(Expr):
+    operand: Expr
+    low: Expr
+    high: Expr
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class InList(Expr):
+    operand: Expr
+    items: tuple[Expr, ...]
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class InQuery(Expr):
+    operand: Expr
+    query: Query
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class Exists(Expr):
+    query: Query
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class Quantified(Expr):
+    """`left op ANY|ALL (query)`."""
+
+    left: Expr
+    op: str
+    quantifier: Lit["ANY", "ALL"]
+    query: Query
+
+
+@dataclass(frozen=True)
+class ScalarQuery(Expr):
+    query: Query
+
+
+@dataclass(frozen=True)
+class Like(Expr):
+    operand: Expr
+    pattern: Expr
+    op: str = "LIKE"  # "LIKE", "ILIKE", "GLOB", "REGEXP"
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class Case(Expr):
+    operand: Expr | None
+    whens: tuple[tuple[Expr, Expr], ...]
+    default: Expr | None = None
+
+
+@dataclass(frozen=True)
+class Cast(Expr):
+    operand: Expr
+    type: SQLType
+
+
+@dataclass(frozen=True)
+class Func(Expr):
+    """A scalar function call by its portable name; renderers map names per dialect."""
+
+    name: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Aggregate(Expr):
+    name: str  # "COUNT", "SUM", "AVG", "MIN", "MAX", "STRING_AGG", ...
+    args: tuple[Expr, ...]  # empty for COUNT(*)
+    distinct: bool = False
+    filter: Expr | None = None
+    order_by: tuple[OrderItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Frame:
+    unit: Lit["ROWS", "RANGE", "GROUPS"]
+    start: str  # "UNBOUNDED PRECEDING", "1 PRECEDING", "CURRENT ROW", ...
+    end: str | None = None
+
+
+@dataclass(frozen=True)
+class Window(Expr):
+    function: Func | Aggregate
+    partition_by: tuple[Expr, ...] = ()
+    order_by: tuple[OrderItem, ...] = ()
+    frame: Frame | None = None
+
+
+# -- relations and queries -------------------------------------------------------------------
+
+
+class Relation:
+    """Base of what can stand in a FROM clause."""
+
+
+@dataclass(frozen=True)
+class TableRef(Relation):
+    name: str
+    alias: str | None = None
+
+
+@dataclass(frozen=True)
+class DerivedTable(Relation):
+    query: Query
+    alias: str
+    lateral: bool = False
+
+
+@dataclass(frozen=True)
+class Join(Relation):
+    kind: Lit["INNER", "LEFT", "RIGHT", "FULL", "CROSS"]
+    left: Relation
+    right: Relation
+    on: Expr | None = None
+    using: tuple[str, ...] = ()
+    natural: bool = False
+
+
+@dataclass(frozen=True)
+class SelectItem:
+    expr: Expr
+    alias: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    expr: Expr
+    descending: bool = False
+    nulls: Lit["FIRST", "LAST"] | None = None
+
+
+class Query:
+    """Base of SELECT, set operations and WITH."""
+
+
+@dataclass(frozen=True)
+class Select(Query):
+    items: tuple[SelectItem, ...]
+    from_: tuple[Relation, ...] = ()
+    where: Expr | None = None
+    group_by: tuple[Expr, ...] = ()
+    having: Expr | None = None
+    distinct: bool = False
+    distinct_on: tuple[Expr, ...] = ()
+    order_by: tuple[OrderItem, ...] = ()
+    limit: int | None = None
+    offset: int | None = None
+
+
+@dataclass(frozen=True)
+class SetOp(Query):
+    op: Lit["UNION", "INTERSECT", "EXCEPT"]
+    left: Query
+    right: Query
+    all: bool = False
+    order_by: tuple[OrderItem, ...] = ()
+    limit: int | None = None
+    offset: int | None = None
+
+
+@dataclass(frozen=True)
+class CTE:
+    name: str
+    query: Query
+    columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class With(Query):
+    ctes: tuple[CTE, ...]
+    body: Query
+    recursive: bool = False
+
+
+# -- statements ------------------------------------------------------------------------------
+
+
+class Statement:
+    """Base of everything that changes the database state."""
+
+
+@dataclass(frozen=True)
+class ColumnDef:
+    name: str
+    type: SQLType
+    not_null: bool = False
+    primary_key: bool = False
+    unique: bool = False
+    default: Expr | None = None
+    check: Expr | None = None
+    collate: str | None = None
+
+
+@dataclass(frozen=True)
+class CreateTable(Statement):
+    name: str
+    columns: tuple[ColumnDef, ...]
+    primary_key: tuple[str, ...] = ()  # a table-level, possibly multi-column key
+    unique: tuple[tuple[str, ...], ...] = ()
+    checks: tuple[Expr, ...] = ()
+
+
+@dataclass(frozen=True)
+class CreateIndex(Statement):
+    name: str
+    table: str
+    exprs: tuple[Expr, ...]
+    unique: bool = False
+    where: Expr | None = None
+
+
+@dataclass(frozen=True)
+class CreateView(Statement):
+    name: str
+    query: Query
+    columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Insert(Statement):
+    table: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Expr, ...], ...]
+
+
+@dataclass(frozen=True)
+class Update(Statement):
+    table: str
+    assignments: tuple[tuple[str, Expr], ...]
+    where: Expr | None = None
+
+
+@dataclass(frozen=True)
+class Delete(Statement):
+    table: str
+    where: Expr | None = None
+
+
+@dataclass(frozen=True)
+class Maintenance(Statement):
+    """ANALYZE, VACUUM, OPTIMIZE: statements that change plans, not answers."""
+
+    kind: str
+    table: str | None = None

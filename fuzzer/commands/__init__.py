@@ -1,0 +1,1 @@
+"""One module per `fuzz` verb; `fuzzer.cli` assembles them."""
