@@ -1,13 +1,16 @@
 """DuckDB in-process (`duckdb:` in memory, `duckdb:///path.duckdb` on disk).
 
-The scratch space is a schema that sqlparity creates and makes current, so that even in a user's
-database file nothing outside it is touched. URL query parameters become settings:
-`duckdb:?threads=1` runs `SET threads = 1`.
+The scratch space is the whole database: in memory, or a file that sqlparity creates and marks
+with an empty schema named `sqlparity_owned`. DuckDB resolves unqualified names in `main` from
+any schema, so a schema inside a user's file would not keep the user's tables out of reach: a
+file without the mark is refused. URL query parameters become settings: `duckdb:?threads=1`
+runs `SET threads = 1`.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -22,7 +25,6 @@ from fuzzer.engines.base import (
     Outcome,
     Rows,
     Watchdog,
-    scratch_name,
     too_many_rows,
 )
 from fuzzer.errors import SQLState
@@ -79,6 +81,8 @@ _BY_KIND: dict[str, tuple[tuple[str, str], ...]] = {
     "ConnectionException": (("", SQLState.CONNECTION_FAILURE),),
 }
 
+OWNER_MARK = "sqlparity_owned"
+
 _WRITES = {
     duckdb.StatementType.INSERT,
     duckdb.StatementType.UPDATE,
@@ -101,7 +105,7 @@ class DuckDBEngine(Engine):
 
     def __init__(self, url: EngineURL, **options: Any) -> None:
         super().__init__(url, **options)
-        self._schema = scratch_name()
+        self._path = Path(url.database) if url.database else None
         self._settings = parse_qsl(url.query)
         self._conn: duckdb.DuckDBPyConnection | None = None
         self._watchdog: Watchdog | None = None
@@ -117,16 +121,22 @@ class DuckDBEngine(Engine):
 
     @property
     def scratch(self) -> str:
-        return self._schema
+        return str(self._path) if self._path else ":memory:"
 
     def _open(self) -> None:
+        existing = self._path is not None and self._path.exists()
         try:
-            conn = duckdb.connect(self.url.database or ":memory:")
+            conn = duckdb.connect(self.scratch)
+            if existing and not self._is_marked(conn):
+                conn.close()
+                raise EngineError(
+                    f"{self._path} exists and was not created by sqlparity; "
+                    "refusing to touch it (name a new file)"
+                )
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {OWNER_MARK}")
             conn.execute("SET enable_progress_bar = false")
             for key, value in self._settings:
                 conn.execute(f"SET {key} = '{value}'")
-            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self._schema}"')
-            conn.execute(f"SET schema = '{self._schema}'")
         except duckdb.Error as exc:
             raise EngineError(f"cannot open DuckDB database {self.url}: {exc}") from exc
         self._conn = conn
@@ -161,11 +171,22 @@ class DuckDBEngine(Engine):
         statements = duckdb.extract_statements(sql)
         return len(statements) == 1 and statements[0].type in _WRITES
 
+    @staticmethod
+    def _is_marked(conn: duckdb.DuckDBPyConnection) -> bool:
+        found = conn.execute(
+            "SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?", [OWNER_MARK]
+        ).fetchone()
+        return bool(found and found[0])
+
+    def _remove_file(self) -> None:
+        if self._path is not None:
+            for suffix in ("", ".wal"):
+                Path(str(self._path) + suffix).unlink(missing_ok=True)
+
     def reset(self) -> None:
-        assert self._conn is not None, "engine is closed"
-        self._conn.execute(f'DROP SCHEMA IF EXISTS "{self._schema}" CASCADE')
-        self._conn.execute(f'CREATE SCHEMA "{self._schema}"')
-        self._conn.execute(f"SET schema = '{self._schema}'")
+        self._disconnect()
+        self._remove_file()
+        self._open()
 
     def reconnect(self) -> None:
         self._disconnect()
@@ -180,10 +201,5 @@ class DuckDBEngine(Engine):
             self._conn = None
 
     def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.execute("SET schema = 'main'")
-                self._conn.execute(f'DROP SCHEMA IF EXISTS "{self._schema}" CASCADE')
-            except duckdb.Error:
-                pass  # an in-memory database vanishes with the connection anyway
         self._disconnect()
+        self._remove_file()

@@ -166,17 +166,18 @@ class PostgresEngine(Engine):
                 self.reconnect()
             except EngineError as exc:
                 return Failure(SQLState.CONNECTION_FAILURE, "sqlparity:reconnect", str(exc), 0.0)
-        assert self._conn is not None and self._watchdog is not None
+        watchdog = self._watchdog
+        assert self._conn is not None and watchdog is not None
         # The server's statement_timeout is the timeout; the watchdog is for wire-compatible
         # engines that ignore it.
-        self._watchdog.arm(2 * self.timeout + 1)
+        watchdog.arm(2 * self.timeout + 1)
         try:
             cursor = self._conn.execute(sql)
             rows = cursor.fetchmany(self.max_rows + 1) if cursor.description else []
         except psycopg.Error as exc:
             return self._failure(exc, time.perf_counter() - start)
         finally:
-            self._watchdog.disarm()
+            watchdog.disarm()
         elapsed = time.perf_counter() - start
         if len(rows) > self.max_rows:
             return too_many_rows(self.max_rows, elapsed)
