@@ -1,0 +1,112 @@
+"""Cross-engine differential: the same statement on a reference engine and on a target.
+
+Semantic fidelity is the promise a compatible engine makes: same rows, same result types, same
+errors. Per statement the two outcomes are compared in this order: success against error, the
+portable error class (SQLSTATE) when both fail, the rows (as multisets, or as lists when the
+query's ORDER BY fixes the order of every row), and, between engines of one dialect, the
+result column types. A target's documented, accepted divergences live in a profile (TOML) so
+that they are not reported again and again.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fuzzer.engines import Failure, Outcome, Rows
+from fuzzer.errors import ErrorCategory
+from oracles.base import Discrepancy
+from oracles.compare import canonical_rows, jsonable, lists_equal, multisets_equal
+
+#: Errors that say nothing about the statement's meaning: they are never compared.
+UNCOMPARABLE = {ErrorCategory.TIMEOUT, ErrorCategory.RESOURCE, ErrorCategory.CONNECTION}
+
+
+@dataclass(frozen=True)
+class Divergence:
+    variant: str  # "error" (one side failed), "sqlstate", "rows", "types"
+    discrepancy: Discrepancy
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """One accepted divergence of a profile; every field given must match."""
+
+    variant: str | None = None
+    feature: str | None = None  # a feature of the query, e.g. "func:regexp_replace"
+    reference_sqlstate: str | None = None
+    target_sqlstate: str | None = None
+    message: str | None = None  # a regular expression searched in the target's error message
+    reason: str = ""
+
+    def matches(self, d: Divergence, features: tuple[str, ...], target: Outcome) -> bool:
+        ref_state, tgt_state = d.discrepancy.expected, d.discrepancy.actual
+        checks = [
+            self.variant is None or self.variant == d.variant,
+            self.feature is None or self.feature in features,
+            self.reference_sqlstate is None or _state(ref_state) == self.reference_sqlstate,
+            self.target_sqlstate is None or _state(tgt_state) == self.target_sqlstate,
+            self.message is None
+            or (isinstance(target, Failure) and re.search(self.message, target.message)),
+        ]
+        return all(checks)
+
+
+def _state(side: object) -> str | None:
+    return side.get("sqlstate") if isinstance(side, dict) else None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a target is known and accepted to do differently from its reference."""
+
+    name: str = "strict"
+    accepted: tuple[Accepted, ...] = field(default_factory=tuple)
+    compare_types: bool = True
+
+    @classmethod
+    def load(cls, path: Path) -> Profile:
+        data = tomllib.loads(path.read_text())
+        return cls(
+            name=data.get("name", path.stem),
+            accepted=tuple(Accepted(**a) for a in data.get("accept", [])),
+            compare_types=data.get("compare_types", True),
+        )
+
+    def accepts(self, d: Divergence, features: tuple[str, ...], target: Outcome) -> bool:
+        return any(a.matches(d, features, target) for a in self.accepted)
+
+
+def _side(outcome: Outcome) -> dict:
+    if isinstance(outcome, Failure):
+        return {"sqlstate": outcome.sqlstate, "error": outcome.message.splitlines()[0]}
+    return {"rows": len(outcome.rows)}
+
+
+def compare(
+    reference: Outcome, target: Outcome, *, ordered: bool, compare_types: bool
+) -> Divergence | None:
+    """How the target's answer differs from the reference's, if it does."""
+    for outcome in (reference, target):
+        if isinstance(outcome, Failure) and outcome.category in UNCOMPARABLE:
+            return None
+    if isinstance(reference, Failure) or isinstance(target, Failure):
+        if isinstance(reference, Failure) and isinstance(target, Failure):
+            if reference.sqlstate == target.sqlstate:
+                return None
+            return Divergence("sqlstate", Discrepancy(_side(reference), _side(target)))
+        return Divergence("error", Discrepancy(_side(reference), _side(target)))
+    assert isinstance(reference, Rows) and isinstance(target, Rows)
+    ref_rows, tgt_rows = canonical_rows(reference.rows), canonical_rows(target.rows)
+    same = lists_equal(ref_rows, tgt_rows) if ordered else multisets_equal(ref_rows, tgt_rows)
+    if not same:
+        if not ordered:
+            ref_rows, tgt_rows = sorted(ref_rows, key=repr), sorted(tgt_rows, key=repr)
+        return Divergence("rows", Discrepancy(jsonable(ref_rows), jsonable(tgt_rows)))
+    ref_types = [c.type for c in reference.columns]
+    tgt_types = [c.type for c in target.columns]
+    if compare_types and ref_types != tgt_types:
+        return Divergence("types", Discrepancy(ref_types, tgt_types))
+    return None

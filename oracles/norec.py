@@ -1,0 +1,72 @@
+"""Non-optimizing reference engine construction (NoREC).
+
+`SELECT COUNT(*) FROM f WHERE p` is what optimizers work hardest on: indexes, pushed-down
+predicates, rewritten joins. `SELECT SUM(CASE WHEN p THEN 1 ELSE 0 END) FROM f` computes the
+same number while evaluating p on every row, which leaves an optimizer little to get wrong.
+Both queries are built afresh from the immutable FROM clause and predicate: the unoptimised
+side can never keep the WHERE clause of the other (the defect SQLancer's NoREC once had).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from fuzzer import ast
+from fuzzer.engines import Outcome
+from oracles.base import Discrepancy, Judge, Oracle, Probe, Skip, rows_of
+from oracles.compare import canonical
+from oracles.shape import aggregates_in, is_deterministic, windows_in
+from oracles.tlp import Features, Render
+
+ONE = ast.Literal(1, ast.INTEGER)
+ZERO = ast.Literal(0, ast.INTEGER)
+
+
+def _count(outcome_rows: list) -> int:
+    if len(outcome_rows) != 1:
+        raise Skip("a count must be one row")
+    value = canonical(outcome_rows[0][0])
+    if value is None:
+        return 0  # SUM over no rows
+    if not isinstance(value, int):
+        raise Skip(f"a count that is not an integer: {value!r}")
+    return value
+
+
+def judge_count(outcomes: Sequence[Outcome]) -> Discrepancy | None:
+    optimised, unoptimised = (_count(r.rows) for r in rows_of(outcomes))
+    if optimised == unoptimised:
+        return None
+    return Discrepancy(
+        [[unoptimised]], [[optimised]], "rows counted by WHERE vs rows where p is true"
+    )
+
+
+class NoREC(Oracle):
+    name = "norec"
+    judges: ClassVar[dict[str, Judge]] = {"count": judge_count}
+
+    def __init__(self, render: Render, features: Features) -> None:
+        self.render = render
+        self.features = features
+
+    def probes(self, query: ast.Select, predicate: ast.Expr | None = None) -> list[Probe]:
+        p = predicate if predicate is not None else query.where
+        if p is None or not query.from_ or (query.where is not None and predicate is not None):
+            return []
+        if aggregates_in(p) or windows_in(p) or not is_deterministic(p):
+            return []
+        if not all(is_deterministic(r) for r in query.from_):
+            return []
+        optimised = ast.Select((ast.SelectItem(ast.Aggregate("COUNT", ())),), query.from_, where=p)
+        flag = ast.Case(None, ((p, ONE),), ZERO)
+        unoptimised = ast.Select((ast.SelectItem(ast.Aggregate("SUM", (flag,))),), query.from_)
+        return [
+            Probe(
+                self.name,
+                "count",
+                (self.render(optimised), self.render(unoptimised)),
+                tuple(sorted(self.features(optimised))),
+            )
+        ]

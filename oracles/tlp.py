@@ -1,0 +1,240 @@
+"""Ternary logic partitioning (TLP).
+
+Every row satisfies exactly one of `p`, `NOT p`, `p IS NULL`. So a query Q equals the union of Q
+restricted to each of the three partitions: for WHERE as a multiset, for DISTINCT and GROUP BY
+as a set, for HAVING as a multiset of groups, and for an aggregate as the aggregate of the
+partitions' aggregates (MIN of MINs, SUM of SUMs and COUNTs, AVG as SUM over COUNT).
+
+The three partition queries are built from one immutable query with `dataclasses.replace`, and
+recombined here in Python rather than in a UNION, which would add type unification rules of its
+own to what is being tested.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from fuzzer import ast
+from fuzzer.engines import Outcome
+from oracles.base import Discrepancy, Judge, Oracle, Probe, Skip, rows_of
+from oracles.compare import (
+    NAN,
+    canonical_rows,
+    jsonable,
+    multisets_equal,
+    sets_equal,
+    values_equal,
+)
+from oracles.shape import aggregates_in, is_deterministic, windows_in
+
+Render = Callable[[Any], str]
+Features = Callable[[Any], frozenset[str]]
+
+AGGREGATES = ("MIN", "MAX", "SUM", "COUNT", "AVG")
+
+
+def partitions(p: ast.Expr) -> tuple[ast.Expr, ast.Expr, ast.Expr]:
+    return p, ast.Unary("NOT", p), ast.IsNull(p)
+
+
+def _and(a: ast.Expr | None, b: ast.Expr) -> ast.Expr:
+    return b if a is None else ast.Binary("AND", a, b)
+
+
+# -- judges ----------------------------------------------------------------------------------
+
+
+def _union(outcomes: Sequence[Outcome]) -> tuple[list, list]:
+    results = rows_of(outcomes)
+    whole = canonical_rows(results[0].rows)
+    parts = [row for r in results[1:] for row in canonical_rows(r.rows)]
+    return whole, parts
+
+
+def judge_multiset(outcomes: Sequence[Outcome]) -> Discrepancy | None:
+    whole, parts = _union(outcomes)
+    if multisets_equal(whole, parts):
+        return None
+    return Discrepancy(
+        jsonable(sorted(whole, key=repr)),
+        jsonable(sorted(parts, key=repr)),
+        f"{len(whole)} rows, partitions together {len(parts)}",
+    )
+
+
+def judge_set(outcomes: Sequence[Outcome]) -> Discrepancy | None:
+    whole, parts = _union(outcomes)
+    if sets_equal(whole, parts):
+        return None
+    a, b = sorted(set(whole), key=repr), sorted(set(parts), key=repr)
+    return Discrepancy(jsonable(a), jsonable(b), f"{len(a)} distinct rows, partitions {len(b)}")
+
+
+def _scalars(outcomes: Sequence[Outcome]) -> list[tuple[Any, ...]]:
+    results = rows_of(outcomes)
+    rows = []
+    for r in results:
+        if len(r.rows) != 1:
+            raise Skip("an aggregate without GROUP BY must return one row")
+        rows.append(canonical_rows(r.rows)[0])
+    return rows
+
+
+def _comparable(values: list[Any]) -> list[Any]:
+    present = [v for v in values if v is not None]
+    if any(v == NAN for v in present):
+        raise Skip("NaN orders differently per engine")
+    kinds = {
+        "number" if isinstance(v, int | float | Decimal) else type(v).__name__ for v in present
+    }
+    if len(kinds) > 1:
+        raise Skip("values of several types: their order is the engine's own")
+    return present
+
+
+def _same_value(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, str) and isinstance(actual, str):
+        # Under a PAD SPACE collation (MySQL, MariaDB) 'a' and 'a ' are equal and MIN/MAX may
+        # return either spelling: that is not a bug.
+        return expected == actual or expected.rstrip(" ") == actual.rstrip(" ")
+    if isinstance(actual, Decimal) and isinstance(expected, int | float | Decimal):
+        # An engine rounds AVG to its own scale (MySQL: 4 digits): allow one unit in the last place.
+        exponent = actual.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < 0:
+            return abs(float(expected) - float(actual)) <= 10.0**exponent
+    return values_equal(expected, actual)
+
+
+def _judge_extreme(
+    pick: Callable[[list[Any]], Any],
+) -> Judge:
+    def judge(outcomes: Sequence[Outcome]) -> Discrepancy | None:
+        (whole,), *parts = _scalars(outcomes)
+        values = _comparable([p[0] for p in parts])
+        _comparable([*values, whole])
+        expected = pick(values) if values else None
+        if expected is None and whole is None:
+            return None
+        if expected is not None and whole is not None and _same_value(expected, whole):
+            return None
+        return Discrepancy(jsonable([(expected,)]), jsonable([(whole,)]))
+
+    return judge
+
+
+def _judge_total(outcomes: Sequence[Outcome], *, empty: Any) -> Discrepancy | None:
+    (whole,), *parts = _scalars(outcomes)
+    values = _comparable([p[0] for p in parts])
+    expected = sum(values) if values else empty
+    if expected == whole or (
+        expected is not None and whole is not None and _same_value(expected, whole)
+    ):
+        return None
+    return Discrepancy(jsonable([(expected,)]), jsonable([(whole,)]))
+
+
+def judge_avg(outcomes: Sequence[Outcome]) -> Discrepancy | None:
+    (whole,), *parts = _scalars(outcomes)
+    sums = _comparable([p[0] for p in parts])
+    count = sum(p[1] for p in parts)
+    if count == 0:
+        expected = None
+    else:
+        total = sum(sums)
+        expected = (Decimal(total) / count) if isinstance(total, Decimal | int) else total / count
+    if expected is None or whole is None:
+        ok = expected is None and whole is None
+    else:
+        ok = _same_value(float(expected) if isinstance(whole, float) else expected, whole)
+        if not ok and isinstance(whole, float):
+            ok = math.isclose(float(expected), whole, rel_tol=1e-9)
+    return None if ok else Discrepancy(jsonable([(str(expected),)]), jsonable([(whole,)]))
+
+
+# -- the oracle ------------------------------------------------------------------------------
+
+
+class TLP(Oracle):
+    name = "tlp"
+    judges: ClassVar[dict[str, Judge]] = {
+        "where": judge_multiset,
+        "distinct": judge_set,
+        "group-by": judge_set,
+        "having": judge_multiset,
+        "aggregate:min": _judge_extreme(min),
+        "aggregate:max": _judge_extreme(max),
+        "aggregate:sum": lambda o: _judge_total(o, empty=None),
+        "aggregate:count": lambda o: _judge_total(o, empty=0),
+        "aggregate:avg": judge_avg,
+    }
+
+    def __init__(self, render: Render, features: Features) -> None:
+        self.render = render
+        self.features = features
+
+    def probe(self, variant: str, queries: Sequence[ast.Query], about: ast.Query) -> Probe:
+        return Probe(
+            self.name,
+            variant,
+            tuple(self.render(q) for q in queries),
+            tuple(sorted(self.features(about))),
+        )
+
+    def probes(self, query: ast.Select, predicate: ast.Expr | None = None) -> list[Probe]:
+        """Probes for every variant that applies to `query` (its WHERE is p if none is given)."""
+        p = predicate if predicate is not None else query.where
+        if p is None or not is_deterministic(query) or not is_deterministic(p):
+            return []
+        if aggregates_in(p) or windows_in(p):
+            return []
+        base = query if predicate is not None else replace(query, where=None)
+        if base.limit is not None or base.offset is not None or base.distinct_on:
+            return []
+        base = replace(base, order_by=())
+        grouped = bool(base.group_by) or any(aggregates_in(i.expr) for i in base.items)
+        if any(windows_in(i.expr) for i in base.items):
+            return []
+        found = []
+        if not grouped:
+            split = [replace(base, where=_and(base.where, part)) for part in partitions(p)]
+            variant = "distinct" if base.distinct else "where"
+            found.append(self.probe(variant, [base, *split], replace(base, where=p)))
+        elif base.group_by and not any(aggregates_in(i.expr) for i in base.items):
+            split = [replace(base, where=_and(base.where, part)) for part in partitions(p)]
+            found.append(self.probe("group-by", [base, *split], replace(base, where=p)))
+        return found
+
+    def having_probes(self, query: ast.Select, p: ast.Expr) -> list[Probe]:
+        """HAVING: `query` is grouped, `p` may use aggregates and the grouping expressions."""
+        if not query.group_by or query.distinct or query.limit is not None:
+            return []
+        if not is_deterministic(query) or not is_deterministic(p) or windows_in(p):
+            return []
+        base = replace(query, order_by=())
+        split = [replace(base, having=_and(base.having, part)) for part in partitions(p)]
+        return [self.probe("having", [base, *split], replace(base, having=p))]
+
+    def aggregate_probes(
+        self, relations: tuple[ast.Relation, ...], expr: ast.Expr, p: ast.Expr
+    ) -> list[Probe]:
+        """Aggregates of `expr` over `relations`, against the same over the three partitions."""
+        if not is_deterministic(expr) or not is_deterministic(p) or aggregates_in(p):
+            return []
+        found = []
+        for name in AGGREGATES:
+            whole = ast.Select((ast.SelectItem(ast.Aggregate(name, (expr,))),), relations)
+            if name == "AVG":
+                items = (
+                    ast.SelectItem(ast.Aggregate("SUM", (expr,))),
+                    ast.SelectItem(ast.Aggregate("COUNT", (expr,))),
+                )
+                split = [ast.Select(items, relations, where=part) for part in partitions(p)]
+            else:
+                split = [replace(whole, where=part) for part in partitions(p)]
+            about = replace(whole, where=p)
+            found.append(self.probe(f"aggregate:{name.lower()}", [whole, *split], about))
+        return found

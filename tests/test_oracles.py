@@ -1,0 +1,223 @@
+"""The oracles: they find planted discrepancies, and stay silent where silence is right."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from fuzzer import ast
+from fuzzer.dialects import render
+from fuzzer.engines import Column, Failure, Rows, connect
+from fuzzer.errors import SQLState
+from oracles import judge
+from oracles.base import Skip
+from oracles.differential import Accepted, Divergence, Profile, compare
+from oracles.norec import NoREC
+from oracles.replay import confirm, run
+from oracles.shape import features, is_deterministic
+from oracles.tlp import TLP
+
+SETUP = [
+    "CREATE TABLE t0 (c0 INTEGER, c1 TEXT, c2 REAL)",
+    "INSERT INTO t0 VALUES (1, 'a', 1.5), (2, NULL, 0.1), (NULL, 'b', NULL), (2, 'a', 0.2)",
+    "CREATE INDEX i0 ON t0 (c0)",
+]
+C0, C1, C2 = (ast.ColumnRef("t0", c) for c in ("c0", "c1", "c2"))
+FROM = (ast.TableRef("t0"),)
+P = ast.Binary(">", C0, ast.Literal(1, ast.INTEGER))
+
+
+def sqlite_render(node):
+    return render(node, "sqlite")
+
+
+@pytest.fixture
+def sqlite():
+    e = connect("sqlite:")
+    for s in SETUP:
+        assert e.execute(s).ok
+    yield e
+    e.close()
+
+
+def rows(*values, names=("x",)):
+    return Rows(tuple(Column(n, "") for n in names), [tuple(v) for v in values])
+
+
+# -- TLP -------------------------------------------------------------------------------------
+
+
+def test_tlp_where_is_silent_on_a_correct_engine(sqlite):
+    q = ast.Select((ast.SelectItem(C0), ast.SelectItem(C1)), FROM, where=P)
+    probes = TLP(sqlite_render, features).probes(q)
+    assert [p.variant for p in probes] == ["where"]
+    assert len(probes[0].queries) == 4
+    assert "WHERE" not in probes[0].queries[0]
+    assert run(sqlite, probes[0]) is None
+
+
+def test_tlp_every_variant_is_silent_on_a_correct_engine(sqlite):
+    tlp = TLP(sqlite_render, features)
+    distinct = ast.Select((ast.SelectItem(C1),), FROM, distinct=True)
+    grouped = ast.Select((ast.SelectItem(C1),), FROM, group_by=(C1,))
+    having = ast.Select(
+        (ast.SelectItem(C1), ast.SelectItem(ast.Aggregate("COUNT", ()))), FROM, group_by=(C1,)
+    )
+    at_least_one = ast.Binary(">=", ast.Aggregate("COUNT", ()), ast.Literal(1, ast.INTEGER))
+    probes = [
+        *tlp.probes(distinct, P),
+        *tlp.probes(grouped, P),
+        *tlp.having_probes(having, at_least_one),
+        *tlp.aggregate_probes(FROM, C2, P),
+        *tlp.aggregate_probes(FROM, C0, P),
+    ]
+    variants = {p.variant for p in probes}
+    assert {"distinct", "group-by", "having", "aggregate:avg", "aggregate:min"} <= variants
+    for probe in probes:
+        assert run(sqlite, probe) is None, probe
+
+
+def test_tlp_where_reports_a_missing_row():
+    outcomes = [rows((1,), (2,), (None,)), rows((2,)), rows((1,)), rows()]
+    found = judge("tlp", "where", outcomes)
+    assert found is not None
+    assert found.expected == [[1], [2], [None]] or sorted(map(str, found.expected)) == sorted(
+        map(str, [[1], [2], [None]])
+    )
+
+
+def test_tlp_where_counts_duplicates():
+    assert judge("tlp", "where", [rows((1,), (1,)), rows((1,)), rows(), rows()]) is not None
+    # ... and DISTINCT compares sets, where duplicates across partitions are fine
+    assert judge("tlp", "distinct", [rows((1,)), rows((1,)), rows((1,)), rows()]) is None
+
+
+def test_an_error_in_one_partition_is_no_finding():
+    error = Failure(SQLState.DIVISION_BY_ZERO, "22012", "division by zero")
+    with pytest.raises(Skip):
+        judge("tlp", "where", [rows((1,)), rows((1,)), error, rows()])
+
+
+def test_values_compare_canonically():
+    # Decimal scale, integer vs decimal, -0.0, NaN and float rounding are not differences...
+    same = [
+        ((Decimal("1.50"),), (Decimal("1.5"),)),
+        ((1,), (Decimal("1.0"),)),
+        ((-0.0,), (0.0,)),
+        ((float("nan"),), (float("nan"),)),
+    ]
+    for whole, part in same:
+        assert judge("tlp", "where", [rows(whole), rows(part), rows(), rows()]) is None
+    # ... text is byte-exact
+    assert judge("tlp", "where", [rows(("a",)), rows(("a ",)), rows(), rows()]) is not None
+
+
+def test_float_aggregates_have_a_relative_tolerance():
+    sums = [rows((0.1 + 0.2 + 0.3,)), rows((0.1,)), rows((0.2 + 0.3,)), rows((None,))]
+    assert judge("tlp", "aggregate:sum", sums) is None
+    assert judge("tlp", "aggregate:sum", [rows((0.6,)), rows((0.1,)), rows((0.6,)), rows((None,))])
+
+
+def test_aggregates_recombine_through_their_partitions():
+    def outcome(*values):
+        return [rows((v,)) for v in values]
+
+    assert judge("tlp", "aggregate:min", outcome(1, 3, 1, None)) is None
+    assert judge("tlp", "aggregate:min", outcome(2, 3, 1, None)) is not None
+    assert judge("tlp", "aggregate:count", outcome(5, 2, 3, 0)) is None
+    assert judge("tlp", "aggregate:count", outcome(5, 2, 2, 0)) is not None
+    avg = [rows((2.0,)), rows((3, 1), names=("s", "c")), rows((3, 2), names=("s", "c")),
+           rows((None, 0), names=("s", "c"))]  # fmt: skip
+    assert judge("tlp", "aggregate:avg", avg) is None
+    # MySQL rounds AVG to 4 digits: one unit in its last place is not a bug
+    mysql_avg = [rows((Decimal("1.6667"),)), rows((5, 3), names=("s", "c")),
+                 rows((None, 0), names=("s", "c")), rows((None, 0), names=("s", "c"))]  # fmt: skip
+    assert judge("tlp", "aggregate:avg", mysql_avg) is None
+
+
+def test_nondeterministic_queries_get_no_probes():
+    tlp = TLP(sqlite_render, features)
+    limited = ast.Select((ast.SelectItem(C0),), FROM, where=P, limit=1)
+    assert tlp.probes(limited) == []
+    random_pred = ast.Binary(">", ast.Func("random", ()), ast.Literal(0, ast.INTEGER))
+    assert tlp.probes(ast.Select((ast.SelectItem(C0),), FROM), random_pred) == []
+    sub = ast.ScalarQuery(ast.Select((ast.SelectItem(C0),), FROM, limit=1))
+    assert not is_deterministic(ast.Binary("=", C0, sub))
+    unordered = ast.Aggregate("GROUP_CONCAT", (C1,))
+    assert not is_deterministic(ast.Select((ast.SelectItem(unordered),), FROM))
+
+
+# -- NoREC -----------------------------------------------------------------------------------
+
+
+def test_norec_is_silent_on_a_correct_engine(sqlite):
+    probes = NoREC(sqlite_render, features).probes(ast.Select((ast.SelectItem(C0),), FROM), P)
+    assert len(probes) == 1
+    optimised, unoptimised = probes[0].queries
+    assert "WHERE" in optimised and "WHERE" not in unoptimised
+    assert run(sqlite, probes[0]) is None
+
+
+def test_norec_reports_a_wrong_count():
+    assert judge("norec", "count", [rows((3,)), rows((2,))]) is not None
+    assert judge("norec", "count", [rows((0,)), rows((None,))]) is None
+
+
+# -- confirmation ----------------------------------------------------------------------------
+
+
+def test_a_discrepancy_is_reported_only_when_it_reproduces(sqlite):
+    q = ast.Select((ast.SelectItem(C0),), FROM, where=P)
+    probe = TLP(sqlite_render, features).probes(q)[0]
+    # A broken probe (one partition twice) stands in for an engine bug: it reproduces.
+    wrong = replace(probe, queries=(*probe.queries[:3], probe.queries[1]))
+    seen = run(sqlite, wrong)
+    assert seen is not None
+    assert confirm(sqlite, SETUP, wrong, seen)
+    # A discrepancy that depended on state outside the setup script does not.
+    sqlite.execute("INSERT INTO t0 VALUES (5, 'x', 1.0)")
+    leftover = run(sqlite, wrong)
+    assert leftover is not None and leftover != seen
+    assert not confirm(sqlite, SETUP, wrong, leftover)
+
+
+# -- differential ----------------------------------------------------------------------------
+
+
+def test_differential_compares_errors_rows_and_types():
+    ok = rows((1,), (2,))
+    err = Failure(SQLState.DIVISION_BY_ZERO, "22012", "division by zero")
+    other_err = Failure(SQLState.NUMERIC_VALUE_OUT_OF_RANGE, "22003", "out of range")
+    assert compare(ok, rows((2,), (1,)), ordered=False, compare_types=True) is None
+    assert compare(ok, rows((2,), (1,)), ordered=True, compare_types=True).variant == "rows"
+    assert compare(ok, err, ordered=False, compare_types=True).variant == "error"
+    assert compare(err, other_err, ordered=False, compare_types=True).variant == "sqlstate"
+    assert compare(err, err, ordered=False, compare_types=True) is None
+    typed = Rows((Column("x", "int4"),), [(1,)])
+    retyped = Rows((Column("x", "int8"),), [(1,)])
+    assert compare(typed, retyped, ordered=False, compare_types=True).variant == "types"
+    assert compare(typed, retyped, ordered=False, compare_types=False) is None
+    timeout = Failure(SQLState.QUERY_CANCELED, "57014", "timeout")
+    assert compare(ok, timeout, ordered=False, compare_types=True) is None
+
+
+def test_profiles_silence_accepted_divergences(tmp_path):
+    path = tmp_path / "target.toml"
+    path.write_text(
+        'name = "target"\n'
+        "[[accept]]\n"
+        'variant = "sqlstate"\n'
+        'reference_sqlstate = "22012"\n'
+        'target_sqlstate = "22003"\n'
+        'reason = "documented: overflow reported instead of division by zero"\n'
+    )
+    profile = Profile.load(path)
+    err = Failure(SQLState.DIVISION_BY_ZERO, "22012", "division by zero")
+    other = Failure(SQLState.NUMERIC_VALUE_OUT_OF_RANGE, "22003", "out of range")
+    d = compare(err, other, ordered=False, compare_types=True)
+    assert profile.accepts(d, (), other)
+    assert not profile.accepts(compare(other, err, ordered=False, compare_types=True), (), err)
+    assert not Profile().accepts(d, (), other)
+    assert isinstance(d, Divergence) and Accepted(variant="rows").matches(d, (), other) is False
