@@ -7,15 +7,9 @@ import sys
 from typing import Any
 
 import click
-from rich.console import Console
 
+from fuzzer.console import EXIT_USAGE, err, fail, out
 from fuzzer.engines import EngineError, connect, schemes
-
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
-
-EXIT_FOUND = 1  # a check found a problem
-EXIT_USAGE = 2  # bad input: an unreadable file, an unknown URL scheme, an unreachable engine
 
 
 class FuzzGroup(click.Group):
@@ -26,11 +20,6 @@ class FuzzGroup(click.Group):
             return super().invoke(ctx)
         except EngineError as exc:
             fail(str(exc))
-
-
-def fail(message: str) -> None:
-    err.print(f"fuzz: error: {message}", markup=False)
-    sys.exit(EXIT_USAGE)
 
 
 @click.group(cls=FuzzGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -97,11 +86,12 @@ def engines_check(urls: tuple[str, ...], timeout: float, as_json: bool) -> None:
     sys.exit(EXIT_USAGE if failed else 0)
 
 
+from fuzzer.commands.check import check  # noqa: E402
 from fuzzer.commands.generate import generate  # noqa: E402
 from triage.cli import triage  # noqa: E402
 
-cli.add_command(generate)
-cli.add_command(triage)
+for command in (check, generate, triage):
+    cli.add_command(command)
 
 
 def main() -> None:

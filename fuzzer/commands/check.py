@@ -1,0 +1,253 @@
+"""`fuzz check FILE.sql`: turn a suspicious query, or a corpus of them, into oracle checks.
+
+A script is setup statements and queries. The setup runs on the target (and the reference);
+each query then goes through the chosen oracles: TLP and NoREC take its WHERE predicate as p,
+the differential runs it on both engines. A discrepancy counts only once it reproduces from
+an empty scratch space. Exit status: 1 when something was found, 0 when not, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from fuzzer.console import EXIT_FOUND, err, fail, out
+from fuzzer.engines import Engine, connect
+from fuzzer.errors import ErrorCategory
+from fuzzer.script import ScriptError, features, is_query, split
+from oracles import ALL
+from oracles.base import Skip
+from oracles.differential import Profile, compare
+from oracles.finding import EngineInfo, Finding
+from oracles.replay import confirm, rebuild, run
+from oracles.textual import BUILDERS
+
+
+def engine_info(engine: Engine) -> EngineInfo:
+    return EngineInfo(engine.name, engine.version, engine.dialect, str(engine.url))
+
+
+@dataclass
+class Script:
+    path: Path
+    setup: list[str]
+    queries: list[str]
+
+    @classmethod
+    def read(cls, path: Path) -> Script:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"cannot read {path}: {exc}") from exc
+        try:
+            statements = split(text)
+        except ScriptError as exc:
+            raise click.ClickException(f"{path} is not a SQL script: {exc}") from exc
+        if not statements:
+            raise click.ClickException(f"{path} holds no SQL statements")
+        return cls(
+            path,
+            [s for s in statements if not is_query(s)],
+            [s for s in statements if is_query(s)],
+        )
+
+
+@dataclass
+class Checker:
+    """Runs scripts through oracles on one target (and, for the differential, a reference)."""
+
+    target: Engine
+    oracles: tuple[str, ...]
+    reference: Engine | None = None
+    profile: Profile = field(default_factory=Profile)
+    confirmations: int = 2
+    checks: int = 0
+
+    def check(self, script: Script) -> Iterator[Finding]:
+        self._setup(script)
+        for query in script.queries:
+            for name in self.oracles:
+                if name == "diff":
+                    found = self._differential(script, query)
+                    if found is not None:
+                        yield found
+                    continue
+                yield from self._single(script, query, name)
+
+    def _single(self, script: Script, query: str, oracle: str) -> Iterator[Finding]:
+        for probe in BUILDERS[oracle](query):
+            self.checks += 1
+            try:
+                seen = run(self.target, probe)
+            except Skip:
+                continue
+            if seen is None or not confirm(
+                self.target, script.setup, probe, seen, self.confirmations
+            ):
+                continue
+            yield Finding(
+                oracle=probe.oracle,
+                variant=probe.variant,
+                engine=engine_info(self.target),
+                setup=tuple(script.setup),
+                queries=probe.queries,
+                expected=seen.expected,
+                actual=seen.actual,
+                features=probe.features,
+                title=f"{probe.oracle} {probe.variant}: {seen.detail or 'results differ'}",
+                extra={"source": str(script.path), "query": query},
+            )
+
+    def _setup(self, script: Script) -> None:
+        rejected = 0
+        for engine in filter(None, (self.target, self.reference)):
+            rebuild(engine, [])
+            for statement in script.setup:
+                outcome = engine.execute(statement)
+                rejected += not outcome.ok and outcome.category is ErrorCategory.COMPILE
+        if script.setup and rejected == len(script.setup) * (2 if self.reference else 1):
+            raise click.ClickException(
+                f"{script.path}: no setup statement was accepted by the engine (not SQL?)"
+            )
+
+    def _differential(self, script: Script, query: str) -> Finding | None:
+        if self.reference is None:
+            return None
+        self.checks += 1
+        ordered = False  # only a syntax tree can tell that ORDER BY fixes every row's place
+        compare_types = self.profile.compare_types and self.reference.dialect == self.target.dialect
+        first = compare(
+            self.reference.execute(query), target := self.target.execute(query),
+            ordered=ordered, compare_types=compare_types,
+        )  # fmt: skip
+        shape = tuple(sorted(features(query)))
+        if first is None or self.profile.accepts(first, shape, target):
+            return None
+        for _ in range(self.confirmations):
+            self._setup(script)
+            again = compare(
+                self.reference.execute(query), self.target.execute(query),
+                ordered=ordered, compare_types=compare_types,
+            )  # fmt: skip
+            if again != first:
+                return None
+        return Finding(
+            oracle="diff",
+            variant=first.variant,
+            engine=engine_info(self.target),
+            reference=engine_info(self.reference),
+            setup=tuple(script.setup),
+            queries=(query,),
+            expected=first.discrepancy.expected,
+            actual=first.discrepancy.actual,
+            features=shape,
+            title=f"diff {first.variant}: {self.target.name} differs from {self.reference.name}",
+            extra={"source": str(script.path)},
+        )
+
+
+def scripts_in(paths: tuple[Path, ...]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(path.rglob("*.sql")))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise click.ClickException(f"no such file or directory: {path}")
+    if not found:
+        raise click.ClickException("no .sql files to check")
+    return found
+
+
+def parse_oracles(text: str | None, with_reference: bool) -> tuple[str, ...]:
+    if text is None:
+        return tuple(o for o in ALL if o != "diff" or with_reference)
+    chosen = tuple(o.strip() for o in text.split(",") if o.strip())
+    unknown = [o for o in chosen if o not in ALL]
+    if unknown:
+        raise click.BadParameter(f"unknown oracle {unknown[0]!r} (known: {', '.join(ALL)})")
+    if "diff" in chosen and not with_reference:
+        raise click.BadParameter("the diff oracle needs --reference URL")
+    return chosen
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--target", "-t", default="sqlite:", show_default=True, help="Engine URL to check.")
+@click.option("--reference", "-r", help="Reference engine URL (turns on the diff oracle).")
+@click.option("--oracle", "oracle_list", help=f"Comma-separated: {','.join(ALL)}.")
+@click.option("--profile", type=click.Path(exists=True, path_type=Path),
+              help="TOML file of the target's accepted divergences.")  # fmt: skip
+@click.option("--timeout", default=5.0, show_default=True, help="Statement timeout (s).")
+@click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
+def check(
+    paths: tuple[Path, ...],
+    target: str,
+    reference: str | None,
+    oracle_list: str | None,
+    profile: Path | None,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """Check the queries of SQL scripts (files or folders of .sql) with the oracles.
+
+    \b
+    Examples:
+      fuzz check case.sql
+      fuzz check --target duckdb: corpus/
+      fuzz check --target postgresql://u@host/db --reference postgresql://u@ref/db case.sql
+    """
+    try:
+        chosen = parse_oracles(oracle_list, reference is not None)
+        scripts = [Script.read(p) for p in scripts_in(paths)]
+    except click.ClickException as exc:
+        fail(exc.format_message())
+    with connect(target, timeout=timeout) as target_engine:
+        ref_engine = connect(reference, timeout=timeout) if reference else None
+        try:
+            checker = Checker(
+                target_engine, chosen, ref_engine,
+                Profile.load(profile) if profile else Profile(),
+            )  # fmt: skip
+            findings: list[Finding] = []
+            for script in scripts:
+                try:
+                    findings.extend(checker.check(script))
+                except click.ClickException as exc:
+                    fail(exc.format_message())
+        finally:
+            if ref_engine is not None:
+                ref_engine.close()
+    if as_json:
+        click.echo(
+            json.dumps({"findings": [_summary(f) for f in findings], "checks": checker.checks})
+        )
+    else:
+        for f in findings:
+            out.print(f"[bold red]{f.oracle}/{f.variant}[/] on {f.engine.name} {f.engine.version}: "
+                      f"{f.extra.get('source')}", markup=True)  # fmt: skip
+            out.print(f"  query:    {f.queries[0]}", markup=False)
+            out.print(f"  expected: {json.dumps(f.expected, default=str)[:300]}", markup=False)
+            out.print(f"  actual:   {json.dumps(f.actual, default=str)[:300]}", markup=False)
+        err.print(f"{len(scripts)} scripts, {checker.checks} checks, {len(findings)} findings")
+    sys.exit(EXIT_FOUND if findings else 0)
+
+
+def _summary(f: Finding) -> dict:
+    return {
+        "oracle": f.oracle,
+        "variant": f.variant,
+        "engine": f.engine.name,
+        "engine_version": f.engine.version,
+        "query": f.extra.get("query", f.queries[0]),
+        "expected": f.expected,
+        "actual": f.actual,
+        "signature": f.signature,
+        "source": f.extra.get("source"),
+    }

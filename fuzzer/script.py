@@ -1,0 +1,248 @@
+"""SQL scripts as text: splitting into statements, and finding a query's top-level clauses.
+
+`fuzz check` and `fuzz reduce` take scripts a human wrote or a fuzzer stored. Splitting on `;`
+must respect strings, quoted identifiers, comments and PostgreSQL's dollar quoting; locating a
+query's WHERE clause must ignore the WHERE of every subquery. Both need only a lexer, not a
+grammar, so they work on any dialect's text, even SQL the generator would never write.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TOKEN = re.compile(
+    r"""
+      (?P<space>\s+)
+    | (?P<comment>--[^\n]*|\#[^\n]*|/\*.*?\*/)
+    | (?P<dollar>\$(?P<tag>[A-Za-z_]\w*|)\$.*?\$(?P=tag)\$)
+    | (?P<string>[EeXxBbNn]?'(?:[^'\\]|''|\\.)*')
+    | (?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
+    | (?P<word>[A-Za-z_][\w$]*)
+    | (?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)
+    | (?P<open>\()
+    | (?P<close>\))
+    | (?P<semicolon>;)
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+class ScriptError(ValueError):
+    """The text is not a SQL script sqlparity can split (an unterminated string, say)."""
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper()
+
+
+def tokens(sql: str) -> list[Token]:
+    found = []
+    for m in _TOKEN.finditer(sql):
+        kind = m.lastgroup
+        if kind in ("space", "comment"):
+            continue
+        if kind == "other" and m.group() in "'\"`":
+            raise ScriptError(f"unterminated quote at offset {m.start()}")
+        found.append(Token(kind or "other", m.group(), m.start(), m.end()))
+    return found
+
+
+def split(script: str) -> list[str]:
+    """The statements of a script, without their `;` and surrounding comments."""
+    statements, start = [], None
+    last_end = 0
+    for tok in tokens(script):
+        if tok.kind == "semicolon":
+            if start is not None:
+                statements.append(script[start:last_end])
+            start = None
+            continue
+        if start is None:
+            start = tok.start
+        last_end = tok.end
+    if start is not None:
+        statements.append(script[start:last_end])
+    return statements
+
+
+def is_query(statement: str) -> bool:
+    """A statement that returns rows and changes nothing: what the oracles check."""
+    toks = tokens(statement)
+    return bool(toks) and (toks[0].upper in ("SELECT", "WITH", "VALUES") or toks[0].text == "(")
+
+
+# -- the top-level clauses of a query ----------------------------------------------------------
+
+_CLAUSE_WORDS = {"FROM", "WHERE", "GROUP", "HAVING", "WINDOW", "QUALIFY", "ORDER", "LIMIT",
+                 "OFFSET", "FETCH", "UNION", "INTERSECT", "EXCEPT", "MINUS", "FOR"}  # fmt: skip
+_AGGREGATE = re.compile(r"^\s*(COUNT|SUM|MIN|MAX|AVG)\s*\((.*)\)\s*$", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Clauses:
+    """Character spans of the main SELECT's clauses: (start, end) of each clause's body."""
+
+    sql: str
+    prefix_end: int  # where the main SELECT keyword starts (after any WITH list)
+    distinct: bool
+    select_list: tuple[int, int]
+    from_: tuple[int, int] | None
+    where: tuple[int, int] | None
+    where_keyword: int | None
+    group_by: tuple[int, int] | None
+    having: tuple[int, int] | None
+    having_keyword: int | None
+    tail: int  # where ORDER BY / LIMIT / ... begin (or the end)
+    limited: bool  # LIMIT, OFFSET or FETCH at top level
+    set_operation: bool
+
+    def text(self, span: tuple[int, int] | None) -> str:
+        return "" if span is None else self.sql[span[0] : span[1]].strip()
+
+    @property
+    def single_aggregate(self) -> tuple[str, str] | None:
+        """(name, argument) when the select list is exactly one aggregate call."""
+        items = split_list(self.text(self.select_list))
+        if len(items) != 1:
+            return None
+        m = _AGGREGATE.match(_strip_alias(items[0]))
+        if not m or not _balanced(m.group(2)) or m.group(2).strip().upper().startswith("DISTINCT"):
+            return None
+        return m.group(1).upper(), m.group(2).strip()
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for tok in tokens(text):
+        depth += tok.kind == "open"
+        depth -= tok.kind == "close"
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _strip_alias(item: str) -> str:
+    toks = tokens(item)
+    depth = 0
+    for tok in toks:
+        depth += (tok.kind == "open") - (tok.kind == "close")
+        if depth == 0 and tok.upper == "AS":
+            return item[: tok.start]
+    return item
+
+
+def split_list(text: str) -> list[str]:
+    """Split a comma-separated list at its top level."""
+    parts, depth, start = [], 0, 0
+    for tok in tokens(text):
+        if tok.kind == "open":
+            depth += 1
+        elif tok.kind == "close":
+            depth -= 1
+        elif tok.text == "," and depth == 0:
+            parts.append(text[start : tok.start].strip())
+            start = tok.end
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
+def clauses(sql: str) -> Clauses | None:
+    """The main SELECT's clauses, or None when the text is not a SELECT sqlparity can split."""
+    toks = tokens(sql)
+    depth = 0
+    top: list[tuple[int, Token]] = []  # (index, token) at depth 0
+    for index, tok in enumerate(toks):
+        if tok.kind == "open":
+            depth += 1
+        elif tok.kind == "close":
+            depth -= 1
+        elif depth == 0:
+            top.append((index, tok))
+    words = [(idx, t) for idx, t in top if t.kind == "word"]
+    selects = [t for _, t in words if t.upper == "SELECT"]
+    if not selects:
+        return None
+    select = selects[0]
+    after = [t for _, t in words if t.start > select.start]
+    set_operation = any(t.upper in ("UNION", "INTERSECT", "EXCEPT", "MINUS") for t in after)
+    first_after = next((t for t in toks if t.start > select.start), None)
+    distinct = first_after is not None and first_after.upper == "DISTINCT"
+    if first_after is not None and first_after.upper in ("ALL", "DISTINCT"):
+        list_start = first_after.end
+        if distinct:
+            nxt = next((t for t in toks if t.start > first_after.start), None)
+            if nxt is not None and nxt.upper == "ON":
+                return None  # DISTINCT ON: nondeterministic without a total order
+    else:
+        list_start = select.end
+    marks: list[tuple[str, Token]] = []
+    for idx, t in enumerate(after):
+        word = t.upper
+        followed_by_by = idx + 1 < len(after) and after[idx + 1].upper == "BY"
+        if word in _CLAUSE_WORDS and (word not in ("GROUP", "ORDER") or followed_by_by):
+            marks.append((word, t))
+
+    def span_of(word: str) -> tuple[Token, tuple[int, int]] | None:
+        for n, (w, t) in enumerate(marks):
+            if w == word:
+                body_start = t.end
+                if word in ("GROUP", "ORDER"):
+                    body_start = next(x for x in after if x.start > t.start).end
+                end = marks[n + 1][1].start if n + 1 < len(marks) else len(sql)
+                return t, (body_start, end)
+        return None
+
+    first_mark = marks[0][1].start if marks else len(sql)
+    found = {w: span_of(w) for w in ("FROM", "WHERE", "GROUP", "HAVING")}
+    tail_words = [t.start for w, t in marks if w in ("WINDOW", "QUALIFY", "ORDER", "LIMIT",
+                                                      "OFFSET", "FETCH", "FOR")]  # fmt: skip
+    return Clauses(
+        sql=sql,
+        prefix_end=select.start,
+        distinct=distinct,
+        select_list=(list_start, first_mark),
+        from_=found["FROM"][1] if found["FROM"] else None,
+        where=found["WHERE"][1] if found["WHERE"] else None,
+        where_keyword=found["WHERE"][0].start if found["WHERE"] else None,
+        group_by=found["GROUP"][1] if found["GROUP"] else None,
+        having=found["HAVING"][1] if found["HAVING"] else None,
+        having_keyword=found["HAVING"][0].start if found["HAVING"] else None,
+        tail=min(tail_words) if tail_words else len(sql),
+        limited=any(w in ("LIMIT", "OFFSET", "FETCH") for w, _ in marks),
+        set_operation=set_operation,
+    )
+
+
+_KEYWORDS = frozenset(
+    """SELECT DISTINCT FROM WHERE GROUP HAVING ORDER LIMIT OFFSET JOIN LEFT RIGHT FULL INNER
+    OUTER CROSS NATURAL USING ON LATERAL UNION INTERSECT EXCEPT ALL WITH RECURSIVE CASE WHEN
+    THEN ELSE END CAST AND OR NOT IS NULL TRUE FALSE IN EXISTS ANY SOME BETWEEN LIKE ILIKE GLOB
+    REGEXP RLIKE SIMILAR COLLATE OVER PARTITION ROWS RANGE GROUPS FILTER ESCAPE INTERVAL
+    DESC ASC NULLS FIRST LAST AS VALUES""".split()
+)
+
+
+def features(sql: str) -> frozenset[str]:
+    """Keywords, operators and function names of a query, without its literals and names."""
+    found: set[str] = set()
+    toks = tokens(sql)
+    for n, tok in enumerate(toks):
+        if tok.kind == "word":
+            nxt = toks[n + 1] if n + 1 < len(toks) else None
+            if nxt is not None and nxt.kind == "open" and tok.upper not in _KEYWORDS:
+                found.add(f"func:{tok.text.lower()}")
+            elif tok.upper in _KEYWORDS:
+                found.add(f"kw:{tok.upper}")
+        elif tok.kind == "other" and tok.text not in ",.;":
+            found.add(f"op:{tok.text}")
+    return frozenset(found)

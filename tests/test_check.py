@@ -1,0 +1,74 @@
+"""`fuzz check` as a user runs it, on real engines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = """
+CREATE TABLE t0 (c0 INTEGER, c1 TEXT);
+INSERT INTO t0 VALUES (1, 'a'), (2, NULL), (NULL, 'b'), (3, 'a');
+SELECT c0, c1 FROM t0 WHERE c0 > 1;
+SELECT DISTINCT c1 FROM t0 WHERE c1 LIKE 'a%';
+SELECT SUM(c0) FROM t0 WHERE c1 IS NOT NULL;
+SELECT c1, COUNT(*) FROM t0 GROUP BY c1 HAVING COUNT(*) > 1;
+"""
+
+
+def fuzz(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fuzzer", *args], capture_output=True, text=True, cwd=cwd,
+        timeout=300,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def case(tmp_path: Path) -> Path:
+    path = tmp_path / "case.sql"
+    path.write_text(SCRIPT)
+    return path
+
+
+@pytest.mark.parametrize("target", ["sqlite:", "duckdb:"])
+def test_a_correct_engine_passes(case: Path, target: str):
+    result = fuzz("check", "--json", "--target", target, str(case), cwd=case.parent)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["findings"] == [] and report["checks"] >= 6
+
+
+def test_the_differential_reports_a_real_divergence_and_profiles_silence_it(tmp_path: Path):
+    # Integer division: SQLite truncates (1 / 2 = 0), DuckDB does not (0.5). Documented, real.
+    case = tmp_path / "division.sql"
+    case.write_text("CREATE TABLE t (a INTEGER);\nINSERT INTO t VALUES (1), (3);\n"
+                    "SELECT a / 2 FROM t WHERE a > 0;\n")  # fmt: skip
+    args = ("check", "--json", "--oracle", "diff", "--reference", "sqlite:", "--target", "duckdb:")
+    result = fuzz(*args, str(case), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["oracle"] == "diff" and finding["variant"] == "rows"
+    assert finding["engine"] == "duckdb" and finding["engine_version"]
+    assert finding["expected"] == [[0], [1]] and finding["actual"] == [[0.5], [1.5]]
+    assert len(finding["signature"]) == 16
+    profile = tmp_path / "duckdb.toml"
+    profile.write_text('[[accept]]\nvariant = "rows"\nfeature = "op:/"\nreason = "true division"\n')
+    quiet = fuzz(*args, "--profile", str(profile), str(case), cwd=tmp_path)
+    assert quiet.returncode == 0, quiet.stdout
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path):
+    (tmp_path / "empty.sql").write_text("-- nothing here\n")
+    (tmp_path / "quote.sql").write_text("SELECT 'unterminated;\n")
+    (tmp_path / "prose.sql").write_text("Dear maintainer, this is not SQL.\nThanks.\n")
+    for name in ("empty.sql", "quote.sql", "prose.sql", "missing.sql"):
+        result = fuzz("check", name, cwd=tmp_path)
+        assert result.returncode == 2, (name, result.stdout, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "Traceback" not in result.stderr
+    unreachable = fuzz("check", "--target", "postgresql://x@127.0.0.1:1/x", "empty.sql",
+                       cwd=tmp_path)  # fmt: skip
+    assert unreachable.returncode == 2
