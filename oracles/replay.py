@@ -44,10 +44,13 @@ def confirm(
     return True
 
 
-def replay(finding: Finding, engine: Engine) -> bool:
-    """Does a stored single-engine finding still reproduce on this engine?"""
+def replay(finding: Finding, engine: Engine) -> bool | None:
+    """Does a stored single-engine finding still reproduce on this engine?
+
+    None when that cannot be told: a query of the probe fails on this engine, say.
+    """
     rebuild(engine, finding.setup)
     try:
         return run(engine, Probe(finding.oracle, finding.variant, finding.queries)) is not None
     except Skip:
-        return False
+        return None

@@ -200,3 +200,21 @@ def features(node: Any) -> frozenset[str]:
             case _:
                 found.add(kind.lower())
     return frozenset(found)
+
+
+def total_order(query: Any) -> bool:
+    """Does the query's ORDER BY fix the place of every row? Ties can only be equal rows."""
+    if not isinstance(query, ast.Select) or not query.order_by:
+        return False
+    ordered = {item.expr for item in query.order_by}
+    positions = {
+        item.expr.value
+        for item in query.order_by
+        if isinstance(item.expr, ast.Literal) and isinstance(item.expr.value, int)
+    }
+    return all(
+        item.expr in ordered
+        or (item.alias and ast.ColumnRef(None, item.alias) in ordered)
+        or n in positions
+        for n, item in enumerate(query.items, start=1)
+    )

@@ -1,0 +1,208 @@
+"""`fuzz run`: a continuous fuzzing job, for hours, unattended, in parallel, resumable."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import sys
+
+import click
+from sqlite_utils.db import NotFoundError
+
+from fuzzer.console import EXIT_FOUND, err, fail, out
+from fuzzer.engines import connect
+from fuzzer.jobs.coordinator import Job, JobSettings
+from fuzzer.jobs.display import JsonLines, LiveDisplay
+from fuzzer.jobs.seeds import Position, Shard
+from fuzzer.jobs.session import Session
+from oracles import ALL
+from oracles.differential import Profile
+from triage.store import Store, StoreError, default_path
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text)
+    if not m:
+        raise click.BadParameter(f"a duration is like 90s, 30m, 8h: not {text!r}")
+    return float(m.group(1)) * _UNITS[m.group(2) or "s"]
+
+
+def parse_oracles(text: str | None, with_reference: bool) -> tuple[str, ...]:
+    if text is None:
+        return tuple(o for o in ALL if o != "diff" or with_reference)
+    chosen = tuple(o.strip() for o in text.split(",") if o.strip())
+    for o in chosen:
+        if o not in ALL:
+            raise click.BadParameter(f"unknown oracle {o!r} (known: {', '.join(ALL)})")
+    if "diff" in chosen and not with_reference:
+        raise click.BadParameter("the diff oracle needs --reference URL")
+    return chosen
+
+
+@click.command()
+@click.option(
+    "--target", "-t", "targets", multiple=True, help="Engine URL (repeatable). Default: sqlite:"
+)
+@click.option("--reference", "-r", help="Reference engine URL: turns on the diff oracle.")
+@click.option(
+    "--oracle", "oracle_list", help=f"Comma-separated: {','.join(ALL)} (default: all that apply)."
+)
+@click.option("--duration", help="Stop after this long: 90s, 30m, 8h.")
+@click.option("--checks", "max_checks", type=int, help="Stop after this many oracle checks.")
+@click.option("--workers", "-w", type=int, default=os.cpu_count() or 1, show_default=True)
+@click.option("--seed", type=int, help="Seed of the job's streams (default: random, printed).")
+@click.option("--shard", default="0/1", show_default=True, help="K/N: this job's share of N.")
+@click.option("--store", "store_path", help=f"Triage store (default: {default_path()}).")
+@click.option("--timeout", default=5.0, show_default=True, help="Statement timeout (s).")
+@click.option("--checks-per-state", default=50, show_default=True,
+              help="Oracle checks on each generated database before a new one.")  # fmt: skip
+@click.option("--profile", type=click.Path(exists=True), help="Target's accepted divergences.")
+@click.option("--resume", "resume_id", type=int, help="Continue a stopped run by its id.")
+@click.option(
+    "--replay", "replay_position", help="Regenerate one finding's state: WORKER/STATE[/CHECK]."
+)
+@click.option(
+    "--fail-on-finding", is_flag=True, help="Exit 1 when a new distinct finding appeared."
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON lines of counters, then a summary.")
+def run(
+    targets: tuple[str, ...],
+    reference: str | None,
+    oracle_list: str | None,
+    duration: str | None,
+    max_checks: int | None,
+    workers: int,
+    seed: int | None,
+    shard: str,
+    store_path: str | None,
+    timeout: float,
+    checks_per_state: int,
+    profile: str | None,
+    resume_id: int | None,
+    replay_position: str | None,
+    fail_on_finding: bool,
+    as_json: bool,
+) -> None:
+    """Fuzz engines with every oracle that applies, until stopped (Ctrl-C or SIGTERM).
+
+    \b
+    Examples:
+      fuzz run                                   # SQLite, in-process, until Ctrl-C
+      fuzz run --duration 30m --workers 2 --target duckdb:
+      fuzz run -t postgresql://u@target/db -r postgresql://u@reference/db
+      fuzz run --shard 3/8 --seed 42 --duration 1h --fail-on-finding --json
+    """
+    try:
+        settings = JobSettings(
+            targets=targets or ("sqlite:",),
+            reference=reference,
+            oracles=parse_oracles(oracle_list, reference is not None),
+            seed=seed if seed is not None else random.SystemRandom().randrange(2**31),
+            shard=Shard.parse(shard),
+            workers=max(1, workers),
+            timeout=timeout,
+            checks_per_state=checks_per_state,
+            duration=parse_duration(duration) if duration else None,
+            max_checks=max_checks,
+            profile=Profile.load(profile) if profile else Profile(),
+        )
+    except (click.BadParameter, ValueError) as exc:
+        fail(str(exc.format_message() if isinstance(exc, click.BadParameter) else exc))
+    if replay_position is not None:
+        replay(settings, replay_position, as_json)
+        return
+    try:
+        store = Store.open(store_path)
+    except StoreError as exc:
+        fail(str(exc))
+    first_states = None
+    if resume_id is not None:
+        settings, first_states = resumed(store, resume_id, settings)
+    if not as_json:
+        err.print(
+            f"sqlparity: seed {settings.seed}, shard {settings.shard}, {settings.workers} workers, "
+            f"oracles {','.join(settings.oracles)}, store {store.path}",
+            markup=False,
+        )
+    display = JsonLines() if as_json else LiveDisplay(err)
+    with store:
+        summary = Job(settings, store, display).run(first_states, resume_id)
+    if not as_json:
+        err.print(
+            f"run {summary.run_id} done: replay with `fuzz run --seed {settings.seed}"
+            f" --shard {settings.shard} --replay WORKER/STATE` (positions are in the findings); "
+            f"resume with `fuzz run --resume {summary.run_id}`",
+            markup=False,
+        )
+    if summary.errors and summary.stats.checks == 0:
+        fail(summary.errors[0])
+    sys.exit(EXIT_FOUND if fail_on_finding and summary.findings_new else 0)
+
+
+def resumed(store: Store, run_id: int, given: JobSettings) -> tuple[JobSettings, dict[int, int]]:
+    """The settings of a stopped run, and the state each of its workers reached."""
+    try:
+        row = store.db["runs"].get(run_id)
+    except NotFoundError:
+        fail(f"no run {run_id} in {store.path}")
+    stored = json.loads(row["settings"] or "{}")
+    counters = json.loads(row["counters"] or "{}")
+    targets = tuple(stored.get("targets") or given.targets)
+    if any("***" in t for t in targets) and given.targets == ("sqlite:",):
+        fail("the run's target URLs had passwords, which are never stored: pass --target again")
+    settings = JobSettings(
+        targets=targets if given.targets == ("sqlite:",) else given.targets,
+        reference=stored.get("reference", given.reference),
+        oracles=tuple(json.loads(row["oracles"] or "[]")) or given.oracles,
+        seed=row["seed"] if row["seed"] is not None else given.seed,
+        shard=Shard.parse(stored.get("shard", "0/1")),
+        workers=stored.get("workers", given.workers),
+        timeout=stored.get("timeout", given.timeout),
+        checks_per_state=stored.get("checks_per_state", given.checks_per_state),
+        duration=given.duration,
+        max_checks=given.max_checks,
+        profile=given.profile,
+    )
+    positions = {int(k): v for k, v in counters.get("positions", {}).items()}
+    return settings, positions
+
+
+def replay(settings: JobSettings, position: str, as_json: bool) -> None:
+    """Regenerate one state of one worker, print its script, and run its checks again."""
+    try:
+        parts = [int(x) for x in position.split("/")]
+        where = Position(parts[0], parts[1], parts[2] if len(parts) > 2 else -1)
+    except (ValueError, IndexError):
+        fail(f"a position is WORKER/STATE[/CHECK], not {position!r}")
+    target = connect(settings.targets[where.worker % len(settings.targets)], settings.timeout)
+    ref = connect(settings.reference, settings.timeout) if settings.reference else None
+    found = []
+    session = Session(
+        target=target,
+        oracles=settings.oracles,
+        seed=settings.seed,
+        worker=where.worker,
+        shard=settings.shard,
+        reference=ref,
+        profile=settings.profile,
+        checks_per_state=where.check + 1 if where.check >= 0 else settings.checks_per_state,
+        report=found.append,
+    )
+    try:
+        session.run_state(where.state)
+    finally:
+        target.close()
+        if ref is not None:
+            ref.close()
+    for f in found:
+        if as_json:
+            click.echo(json.dumps(f.to_dict(), default=str))
+        else:
+            out.print(f.script, markup=False, highlight=False)
+    if not as_json:
+        err.print(f"{session.stats.checks} checks replayed, {len(found)} findings", markup=False)
+    sys.exit(EXIT_FOUND if found else 0)

@@ -1,0 +1,282 @@
+"""One worker's fuzzing, without processes: states, checks, findings, crashes.
+
+A session owns a target engine (and, for the differential, a reference). For each database
+state it regenerates the state from its seed, builds it in the scratch space, then runs checks
+on it: a query and a predicate from the generator, turned into probes by the oracles, run,
+judged and, when they disagree, confirmed from scratch before anything is reported. Every
+statement is written to the statement log before it runs, so that when the engine takes the
+worker process down with it, the coordinator can still say what killed it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from fuzzer import ast
+from fuzzer.dialects import render
+from fuzzer.engines import Engine, EngineError, Failure, Outcome
+from fuzzer.errors import ErrorCategory
+from fuzzer.jobs.seeds import Position, Shard, state_seed
+from fuzzer.jobs.source import Source
+from fuzzer.script import features as text_features
+from oracles import ORACLES
+from oracles.base import Probe, Skip
+from oracles.differential import Profile, compare
+from oracles.finding import EngineInfo, Finding
+from oracles.replay import confirm
+from oracles.shape import features, total_order
+
+#: A statement slower than this many timeouts was not stopped by the timeout: a hang.
+HANG_FACTOR = 2.0
+#: How long a worker waits for a crashed server to come back.
+RECOVERY_SECONDS = 120.0
+
+
+def info(engine: Engine) -> EngineInfo:
+    return EngineInfo(engine.name, engine.version, engine.dialect, str(engine.url))
+
+
+@dataclass
+class Stats:
+    """Counters a worker reports; all are sums, so workers' stats add up."""
+
+    checks: int = 0
+    queries: int = 0
+    ok: int = 0
+    skipped: int = 0
+    states: int = 0
+    engine_time: float = 0.0
+    findings: int = 0
+    crashes: int = 0
+
+    def add(self, other: Stats) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def take(self) -> Stats:
+        """These counters, and reset them to zero (to send deltas)."""
+        taken = Stats(**{f.name: getattr(self, f.name) for f in fields(self)})
+        for f in fields(self):
+            setattr(self, f.name, type(getattr(self, f.name))())
+        return taken
+
+
+class EngineLost(Exception):
+    """The engine died under a statement: the connection dropped, or it hung."""
+
+    def __init__(self, statement: str, failure: Failure, variant: str) -> None:
+        super().__init__(failure.message)
+        self.statement, self.failure, self.variant = statement, failure, variant
+
+
+class StatementLog:
+    """An append-only file of the current state's statements, written before each runs."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = path.open("w", encoding="utf-8")
+
+    def start(self, header: str) -> None:
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(f"-- {header}\n")
+        self._file.flush()
+
+    def write(self, statement: str) -> None:
+        self._file.write(statement.replace("\n", " ") + ";\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+@dataclass
+class Session:
+    target: Engine
+    oracles: tuple[str, ...]
+    seed: int
+    worker: int = 0
+    shard: Shard = field(default_factory=Shard)
+    reference: Engine | None = None
+    profile: Profile = field(default_factory=Profile)
+    checks_per_state: int = 50
+    log: StatementLog | None = None
+    report: Callable[[Finding], None] = lambda f: None
+    stats: Stats = field(default_factory=Stats)
+
+    def __post_init__(self) -> None:
+        single = [ORACLES[o] for o in self.oracles if o in ORACLES]
+        self._oracles = [cls(self._render, features) for cls in single]
+        self._diff = "diff" in self.oracles and self.reference is not None
+        self._portable = self._diff and self.reference.dialect != self.target.dialect
+
+    def _render(self, node: object) -> str:
+        return render(node, self.target.dialect)
+
+    # -- states ------------------------------------------------------------------------------
+
+    def run_state(self, state: int, stop: Callable[[], bool] = lambda: False) -> None:
+        seed = state_seed(self.seed, self.shard, self.worker, state)
+        source = Source(self.target.dialect, seed, portable=self._portable)
+        setup = [self._render(s) for s in source.database()]
+        if self.log is not None:
+            self.log.start(f"worker {self.worker} state {state} seed {seed}")
+        try:
+            self._build(setup)
+            self.stats.states += 1
+            for check in range(self.checks_per_state):
+                if stop():
+                    return
+                self._check(source, setup, Position(self.worker, state, check))
+        except EngineLost as lost:
+            self._crash(lost, setup, Position(self.worker, state, -1))
+
+    def _build(self, setup: list[str]) -> None:
+        for engine in self._engines():
+            engine.reset()
+        for statement in setup:
+            for engine in self._engines():
+                self._execute(engine, statement)
+
+    def _engines(self) -> Iterator[Engine]:
+        yield self.target
+        if self._diff and self.reference is not None:
+            yield self.reference
+
+    def _execute(self, engine: Engine, sql: str) -> Outcome:
+        if self.log is not None and engine is self.target:
+            self.log.write(sql)
+        outcome = engine.execute(sql)
+        self.stats.queries += 1
+        self.stats.ok += outcome.ok
+        self.stats.engine_time += outcome.elapsed
+        if isinstance(outcome, Failure):
+            if outcome.category is ErrorCategory.CONNECTION:
+                raise EngineLost(sql, outcome, "connection-lost")
+            if outcome.elapsed > HANG_FACTOR * engine.timeout + 1:
+                raise EngineLost(sql, outcome, "hang")
+        return outcome
+
+    # -- checks ------------------------------------------------------------------------------
+
+    def _check(self, source: Source, setup: list[str], position: Position) -> None:
+        self.stats.checks += 1
+        if self._diff and (not self._oracles or position.check % 2 == 1):
+            self._differential(source.query(), setup, position)
+            return
+        oracle = self._oracles[position.check % len(self._oracles)]
+        query, predicate = source.check()
+        for probe in oracle.probes(query, predicate):
+            self._probe(probe, setup, position)
+
+    def _probe(self, probe: Probe, setup: list[str], position: Position) -> None:
+        outcomes = [self._execute(self.target, q) for q in probe.queries]
+        try:
+            seen = ORACLES[probe.oracle].judge(probe.variant, outcomes)
+        except Skip:
+            self.stats.skipped += 1
+            return
+        if seen is None or not confirm(self.target, setup, probe, seen, times=2):
+            return
+        self._found(
+            Finding(
+                oracle=probe.oracle,
+                variant=probe.variant,
+                engine=info(self.target),
+                setup=tuple(setup),
+                queries=probe.queries,
+                expected=seen.expected,
+                actual=seen.actual,
+                features=probe.features,
+                title=f"{probe.oracle} {probe.variant}: {seen.detail or 'results differ'}",
+                seed=self.seed,
+                position=str(position),
+            )
+        )
+
+    def _differential(self, query: ast.Query, setup: list[str], position: Position) -> None:
+        assert self.reference is not None
+        target_sql = self._render(query)
+        reference_sql = render(query, self.reference.dialect)
+        ordered = total_order(query)
+        same_dialect = self.reference.dialect == self.target.dialect
+        compare_types = self.profile.compare_types and same_dialect
+
+        def once() -> tuple[object, Outcome]:
+            ref = self._execute(self.reference, reference_sql)
+            tgt = self._execute(self.target, target_sql)
+            return compare(ref, tgt, ordered=ordered, compare_types=compare_types), tgt
+
+        first, target_outcome = once()
+        shape = tuple(sorted(features(query)))
+        if first is None or self.profile.accepts(first, shape, target_outcome):
+            return
+        for _ in range(2):
+            self._build(setup)
+            if once()[0] != first:
+                return
+        self._found(
+            Finding(
+                oracle="diff",
+                variant=first.variant,
+                engine=info(self.target),
+                reference=info(self.reference),
+                setup=tuple(setup),
+                queries=(target_sql,),
+                expected=first.discrepancy.expected,
+                actual=first.discrepancy.actual,
+                features=shape,
+                title=f"diff {first.variant}: {self.target.name} differs from "
+                f"{self.reference.name}",
+                seed=self.seed,
+                position=str(position),
+                extra={"reference_query": reference_sql} if reference_sql != target_sql else {},
+            )
+        )
+
+    def _found(self, finding: Finding) -> None:
+        self.stats.findings += 1
+        self.report(finding)
+
+    # -- crashes -----------------------------------------------------------------------------
+
+    def _crash(self, lost: EngineLost, setup: list[str], position: Position) -> None:
+        """Wait for the engine, replay the statements that killed it, report if they do again."""
+        self.stats.crashes += 1
+        before = setup[: setup.index(lost.statement)] if lost.statement in setup else setup
+        if not self._recover():
+            return
+        try:
+            self._build(before)
+            self._execute(self.target, lost.statement)
+        except EngineLost as again:
+            if again.variant == lost.variant and self._recover():
+                self._found(
+                    Finding(
+                        oracle="crash",
+                        variant=lost.variant,
+                        engine=info(self.target),
+                        setup=tuple(before),
+                        queries=(lost.statement,),
+                        expected="the statement completes or fails with an error",
+                        actual=f"{lost.variant}: {lost.failure.message}",
+                        features=tuple(sorted(text_features(lost.statement))),
+                        title=f"{lost.variant} on {self.target.name}",
+                        seed=self.seed,
+                        position=str(position),
+                    )
+                )
+
+    def _recover(self) -> bool:
+        deadline = time.monotonic() + RECOVERY_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                for engine in self._engines():
+                    engine.reconnect()
+                return True
+            except EngineError:
+                time.sleep(1)
+        return False

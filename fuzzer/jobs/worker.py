@@ -1,0 +1,100 @@
+"""A worker process: one session on its own engines, reporting to the coordinator by queue.
+
+Engines, in-process ones above all, run only here, never in the coordinator: when SQLite or
+DuckDB aborts or segfaults, this process dies, the coordinator reads the statement log and
+turns it into a crash finding, and starts a new worker in its place.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+import traceback
+from dataclasses import dataclass
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
+from pathlib import Path
+
+from fuzzer.engines import EngineError, connect
+from fuzzer.jobs.seeds import Shard
+from fuzzer.jobs.session import Session, StatementLog, info
+from oracles.differential import Profile
+
+#: How often a worker sends its counters.
+REPORT_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """Everything a worker needs; it crosses a process boundary, so it holds URLs only here."""
+
+    target: str
+    reference: str | None
+    oracles: tuple[str, ...]
+    seed: int
+    shard: Shard
+    timeout: float
+    checks_per_state: int
+    log_dir: Path
+    profile: Profile
+
+
+def log_path(log_dir: Path, worker: int) -> Path:
+    return log_dir / f"worker-{worker}.sql"
+
+
+def work(config: WorkerConfig, worker: int, first_state: int, events: Queue, stop: Event) -> None:
+    """The body of a worker process: fuzz states until told to stop."""
+    # The coordinator decides when to stop: a Ctrl-C or a SIGTERM sent to the whole process
+    # group must not kill a worker in the middle of a check.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        target = connect(config.target, timeout=config.timeout)
+        reference = connect(config.reference, timeout=config.timeout) if config.reference else None
+    except EngineError as exc:
+        events.put(("fatal", worker, str(exc)))
+        return
+    events.put(("engine", worker, info(target)))
+    log = StatementLog(log_path(config.log_dir, worker))
+    session = Session(
+        target=target,
+        oracles=config.oracles,
+        seed=config.seed,
+        worker=worker,
+        shard=config.shard,
+        reference=reference,
+        profile=config.profile,
+        checks_per_state=config.checks_per_state,
+        log=log,
+        report=lambda finding: events.put(("finding", worker, finding)),
+    )
+    last_report = time.monotonic()
+
+    def stopping() -> bool:
+        nonlocal last_report
+        if time.monotonic() - last_report >= REPORT_SECONDS:
+            events.put(("stats", worker, session.stats.take()))
+            last_report = time.monotonic()
+        return stop.is_set()
+
+    state = first_state
+    try:
+        while not stop.is_set():
+            events.put(("state", worker, state))
+            session.run_state(state, stopping)
+            state += 1
+    except Exception as exc:
+        # A bug of sqlparity's, not the engine's: say so, and let the coordinator restart us.
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        events.put(
+            ("error", worker, f"{type(exc).__name__}: {exc} ({where.filename}:{where.lineno})")
+        )
+        raise SystemExit(3) from exc
+    finally:
+        events.put(("stats", worker, session.stats.take()))
+        events.put(("done", worker, state))
+        log.close()
+        target.close()
+        if reference is not None:
+            reference.close()
