@@ -26,6 +26,7 @@ from oracles.differential import Profile, compare
 from oracles.finding import EngineInfo, Finding
 from oracles.replay import confirm, rebuild, run
 from oracles.textual import BUILDERS
+from triage.store import Store, StoreError
 
 
 def engine_info(engine: Engine) -> EngineInfo:
@@ -185,6 +186,8 @@ def parse_oracles(text: str | None, with_reference: bool) -> tuple[str, ...]:
 @click.option("--profile", type=click.Path(exists=True, path_type=Path),
               help="TOML file of the target's accepted divergences.")  # fmt: skip
 @click.option("--timeout", default=5.0, show_default=True, help="Statement timeout (s).")
+@click.option("--store", "store_path", type=click.Path(path_type=Path),
+              help="Also record the findings in this triage store.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
 def check(
     paths: tuple[Path, ...],
@@ -193,6 +196,7 @@ def check(
     oracle_list: str | None,
     profile: Path | None,
     timeout: float,
+    store_path: Path | None,
     as_json: bool,
 ) -> None:
     """Check the queries of SQL scripts (files or folders of .sql) with the oracles.
@@ -224,6 +228,8 @@ def check(
         finally:
             if ref_engine is not None:
                 ref_engine.close()
+    if store_path is not None:
+        record(store_path, findings, chosen, checker.checks)
     if as_json:
         click.echo(
             json.dumps({"findings": [_summary(f) for f in findings], "checks": checker.checks})
@@ -237,6 +243,19 @@ def check(
             out.print(f"  actual:   {json.dumps(f.actual, default=str)[:300]}", markup=False)
         err.print(f"{len(scripts)} scripts, {checker.checks} checks, {len(findings)} findings")
     sys.exit(EXIT_FOUND if findings else 0)
+
+
+def record(path: Path, findings: list[Finding], oracles: tuple[str, ...], checks: int) -> None:
+    try:
+        with Store.open(path) as store:
+            engines = {f.engine for f in findings} | {f.reference for f in findings if f.reference}
+            run_id = store.start_run(
+                "fuzz check", engines=sorted(engines, key=str), oracles=oracles
+            )
+            new = sum(store.record(f, run_id).is_new for f in findings)
+            store.finish_run(run_id, {"checks": checks, "findings": len(findings), "new": new})
+    except StoreError as exc:
+        fail(str(exc))
 
 
 def _summary(f: Finding) -> dict:
