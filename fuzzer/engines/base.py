@@ -46,7 +46,9 @@ class EngineURL:
     @classmethod
     def parse(cls, url: str) -> EngineURL:
         if ":" not in url:
-            raise EngineError(f"not an engine URL: {url!r} (expected e.g. sqlite: or postgresql://host/db)")
+            raise EngineError(
+                f"not an engine URL: {url!r} (expected e.g. sqlite: or postgresql://host/db)"
+            )
         parts = urlsplit(url)
         try:
             port = parts.port

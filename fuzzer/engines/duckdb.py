@@ -9,6 +9,7 @@ runs `SET threads = 1`.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from fuzzer.engines.base import (
     too_many_rows,
 )
 from fuzzer.errors import SQLState
+from fuzzer.script import tokens
 
 # Exception kind first, then message fragments that refine it; the first match wins.
 _BY_KIND: dict[str, tuple[tuple[str, str], ...]] = {
@@ -83,12 +85,8 @@ _BY_KIND: dict[str, tuple[tuple[str, str], ...]] = {
 
 OWNER_MARK = "sqlparity_owned"
 
-_WRITES = {
-    duckdb.StatementType.INSERT,
-    duckdb.StatementType.UPDATE,
-    duckdb.StatementType.DELETE,
-    duckdb.StatementType.CREATE,
-}
+#: Statements DuckDB answers with a row count, which other engines do not return as a result.
+_WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "CREATE"})
 
 
 def sqlstate_for(kind: str, message: str) -> str:
@@ -134,18 +132,22 @@ class DuckDBEngine(Engine):
                     "refusing to touch it (name a new file)"
                 )
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {OWNER_MARK}")
-            conn.execute("SET enable_progress_bar = false")
+            with contextlib.suppress(duckdb.Error):  # a setting older releases do not know
+                conn.execute("SET enable_progress_bar = false")
             for key, value in self._settings:
                 conn.execute(f"SET {key} = '{value}'")
         except duckdb.Error as exc:
             raise EngineError(f"cannot open DuckDB database {self.url}: {exc}") from exc
         self._conn = conn
-        self._watchdog = Watchdog(conn.interrupt)
+        # Releases before 0.8 cannot interrupt a query: they run without a timeout.
+        interrupt = getattr(conn, "interrupt", None)
+        self._watchdog = Watchdog(interrupt) if interrupt is not None else None
 
     def execute(self, sql: str) -> Outcome:
-        assert self._conn is not None and self._watchdog is not None, "engine is closed"
+        assert self._conn is not None, "engine is closed"
         start = time.perf_counter()
-        self._watchdog.arm(self.timeout)
+        if self._watchdog is not None:
+            self._watchdog.arm(self.timeout)
         try:
             result = self._conn.execute(sql)
             rows = result.fetchmany(self.max_rows + 1)
@@ -154,7 +156,8 @@ class DuckDBEngine(Engine):
             kind, message = type(exc).__name__, str(exc)
             return Failure(sqlstate_for(kind, message), kind, message, time.perf_counter() - start)
         finally:
-            self._watchdog.disarm()
+            if self._watchdog is not None:
+                self._watchdog.disarm()
         elapsed = time.perf_counter() - start
         if len(rows) > self.max_rows:
             return too_many_rows(self.max_rows, elapsed)
@@ -168,8 +171,8 @@ class DuckDBEngine(Engine):
         """DuckDB answers a write with a one-column `Count` result; other engines with nothing."""
         if len(description) != 1 or description[0][0] != "Count":
             return False
-        statements = duckdb.extract_statements(sql)
-        return len(statements) == 1 and statements[0].type in _WRITES
+        first = next(iter(tokens(sql)), None)  # lexer, not parser: old DuckDB releases have none
+        return first is not None and first.upper in _WRITES
 
     @staticmethod
     def _is_marked(conn: duckdb.DuckDBPyConnection) -> bool:

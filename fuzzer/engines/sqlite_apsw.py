@@ -38,7 +38,9 @@ class ApswEngine(SQLiteFamily):
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         except apsw.Error as exc:
             raise EngineError(f"cannot open SQLite database {self.url}: {exc}") from exc
-        conn.set_progress_handler(self._over_time, PROGRESS_STEPS)
+        # apsw spells its methods in PEP 8 style since 3.43; older releases only the old way.
+        set_handler = getattr(conn, "set_progress_handler", None) or conn.setprogresshandler
+        set_handler(self._over_time, PROGRESS_STEPS)
         self._conn = conn
 
     def _application_id_of(self, path: Path) -> int:
@@ -61,7 +63,8 @@ class ApswEngine(SQLiteFamily):
     def _remember_columns(self, cursor: apsw.Cursor, sql: str, bindings: Any) -> bool:
         # Called once the statement is prepared and before it runs: the only moment apsw
         # describes the columns of a result that turns out to be empty.
-        self._names = tuple(name for name, _ in cursor.get_description())
+        describe = getattr(cursor, "get_description", None) or cursor.getdescription
+        self._names = tuple(name for name, _ in describe())
         return True
 
     def execute(self, sql: str) -> Outcome:
@@ -69,7 +72,10 @@ class ApswEngine(SQLiteFamily):
         start = self._start()
         self._names = ()
         cursor = self._conn.cursor()
-        cursor.exec_trace = self._remember_columns
+        if hasattr(cursor, "exec_trace"):
+            cursor.exec_trace = self._remember_columns
+        else:
+            cursor.setexectrace(self._remember_columns)
         try:
             rows = [tuple(r) for r in islice(cursor.execute(sql), self.max_rows + 1)]
         except apsw.Error as exc:
