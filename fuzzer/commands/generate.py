@@ -4,8 +4,29 @@ from __future__ import annotations
 
 import click
 
+from fuzzer.dialects import DIALECTS
+from fuzzer.generator import Generator, Options
+
 
 @click.command()
-def generate() -> None:
-    """Print a random database script and queries for a dialect."""
-    raise click.UsageError("fuzz generate is not available yet")
+@click.option("--dialect", "-d", type=click.Choice(DIALECTS), default="sqlite", show_default=True)
+@click.option("--seed", "-s", type=int, default=0, show_default=True, help="Same seed, same SQL.")
+@click.option("-n", "count", type=int, default=10, show_default=True, help="Number of queries.")
+@click.option("--depth", type=int, default=3, show_default=True, help="Maximum nesting depth.")
+@click.option("--deterministic", is_flag=True, help="Only queries with one right answer.")
+@click.option("--portable", is_flag=True, help="Only constructs all dialects agree on.")
+def generate(
+    dialect: str, seed: int, count: int, depth: int, deterministic: bool, portable: bool
+) -> None:
+    """Print a random database script and N queries, one statement per line.
+
+    \b
+    Example:
+      fuzz generate --dialect postgres --seed 7 -n 20 | psql
+    """
+    options = Options(deterministic=deterministic, portable=portable, max_depth=depth)
+    g = Generator(dialect, seed, options)
+    for statement in g.database():
+        click.echo(g.render(statement) + ";")
+    for _ in range(count):
+        click.echo(g.render(g.query()) + ";")

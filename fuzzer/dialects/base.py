@@ -1,0 +1,463 @@
+"""The renderer every dialect shares, and the capabilities a dialect declares.
+
+A dialect is a subclass that overrides spelling (type names, literals, function templates)
+and declares what the engine supports (`full_join`, `lateral`, ...). The generator asks
+those capabilities instead of testing dialect names, so adding a dialect is adding a module.
+Rendering parenthesises every compound expression: the tree, not operator precedence, says
+what a statement means, and no engine can disagree about a fully parenthesised expression.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from fuzzer import ast as A
+
+#: A function template: a format string over the rendered arguments (`{0}`, `{1}`, or `{*}`
+#: for all of them, comma-separated) or a callable for spellings a format cannot express.
+Template = str | Callable[["Dialect", list[str], A.Func], str]
+
+#: Every family of types the generator reasons about; a dialect lists those it has.
+FAMILIES = (
+    "int", "numeric", "float", "text", "bool", "date", "time", "timestamp",
+    "blob", "json", "interval", "uuid",
+)  # fmt: skip
+
+
+def family(t: A.SQLType) -> str:
+    """The family of a type: what it may be compared with, unified with, or passed as."""
+    return _FAMILY.get(t.kind, t.kind)
+
+
+_FAMILY = {
+    "smallint": "int", "integer": "int", "bigint": "int", "numeric": "numeric",
+    "real": "float", "double": "float", "text": "text", "varchar": "text", "char": "text",
+    "boolean": "bool",
+}  # fmt: skip
+
+
+class Dialect:
+    """The standard spelling; subclasses change what their engine spells differently."""
+
+    name: ClassVar[str] = "base"
+    quote: ClassVar[str] = '"'
+    #: lists (table, column, type, is_view) of the current scratch space, by table and position
+    catalog_query: ClassVar[str] = ""
+    #: a column may have no declared type (SQLite views): its values say what it holds
+    dynamic_typing: ClassVar[bool] = False
+
+    # -- capabilities the generator consults -------------------------------------------------
+    families: ClassVar[tuple[str, ...]] = ("int", "numeric", "float", "text", "bool", "date")
+    joins: ClassVar[tuple[str, ...]] = ("INNER", "LEFT", "RIGHT", "FULL", "CROSS")
+    natural_join: ClassVar[bool] = True
+    lateral: ClassVar[bool] = False
+    distinct_on: ClassVar[bool] = False
+    aggregate_filter: ClassVar[bool] = False
+    nulls_order: ClassVar[bool] = True  # ORDER BY ... NULLS FIRST|LAST
+    set_ops: ClassVar[tuple[tuple[str, bool], ...]] = (
+        ("UNION", False), ("UNION", True), ("INTERSECT", False), ("INTERSECT", True),
+        ("EXCEPT", False), ("EXCEPT", True),
+    )  # fmt: skip
+    parenthesized_set_operands: ClassVar[bool] = True
+    quantified_subquery: ClassVar[bool] = True  # x = ANY (SELECT ...)
+    like_ops: ClassVar[tuple[str, ...]] = ("LIKE",)
+    frame_units: ClassVar[tuple[str, ...]] = ("ROWS", "RANGE")
+    float_specials: ClassVar[bool] = False  # NaN and +-Infinity are values of float columns
+    partial_index: ClassVar[bool] = False
+    expression_index: ClassVar[bool] = False
+    is_unknown: ClassVar[bool] = True  # x IS [NOT] UNKNOWN
+    string_agg_order: ClassVar[bool] = True  # STRING_AGG(x, sep ORDER BY ...)
+    bool_aggregates: ClassVar[tuple[str, ...]] = ()
+    collations: ClassVar[tuple[str, ...]] = ()
+    #: maintenance statement -> whether it names a table
+    maintenance: ClassVar[dict[str, bool]] = {"ANALYZE": True}
+    #: concrete column types per family
+    column_types: ClassVar[dict[str, tuple[A.SQLType, ...]]] = {}
+
+    #: portable function name -> template; a name absent here is not generated
+    functions: ClassVar[dict[str, Template]] = {
+        "ABS": "ABS({0})",
+        "ROUND": "ROUND({*})",
+        "CEIL": "CEIL({0})",
+        "FLOOR": "FLOOR({0})",
+        "SIGN": "SIGN({0})",
+        "SQRT": "SQRT({0})",
+        "GREATEST": "GREATEST({*})",
+        "LEAST": "LEAST({*})",
+        "COALESCE": "COALESCE({*})",
+        "NULLIF": "NULLIF({0}, {1})",
+        "LENGTH": "LENGTH({0})",
+        "LOWER": "LOWER({0})",
+        "UPPER": "UPPER({0})",
+        "TRIM": "TRIM({0})",
+        "LTRIM": "LTRIM({0})",
+        "RTRIM": "RTRIM({0})",
+        "SUBSTR": "SUBSTR({0}, {1}, {2})",
+        "REPLACE": "REPLACE({0}, {1}, {2})",
+        "YEAR": "EXTRACT(YEAR FROM {0})",
+        "MONTH": "EXTRACT(MONTH FROM {0})",
+        "DAY": "EXTRACT(DAY FROM {0})",
+        "ROW_NUMBER": "ROW_NUMBER()",
+        "RANK": "RANK()",
+        "DENSE_RANK": "DENSE_RANK()",
+        "LAG": "LAG({0})",
+        "LEAD": "LEAD({0})",
+        "FIRST_VALUE": "FIRST_VALUE({0})",
+    }
+    #: aggregate name -> spelling; STRING_AGG is spelled by `_string_agg`
+    aggregates: ClassVar[dict[str, str]] = {
+        "COUNT": "COUNT", "SUM": "SUM", "AVG": "AVG", "MIN": "MIN", "MAX": "MAX",
+    }  # fmt: skip
+
+    # -- entry point ---------------------------------------------------------------------------
+
+    _dispatch: ClassVar[dict[type, Callable[[Dialect, Any], str]]] = {}
+
+    _idents: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._dispatch = {}
+        cls._idents = {}
+
+    def render(self, node: Any) -> str:
+        """SQL text for any node: statement, query, relation or expression."""
+        method = self._dispatch.get(type(node))
+        if method is None:
+            method = getattr(type(self), "_" + type(node).__name__)
+            self._dispatch[type(node)] = method
+        return method(self, node)
+
+    def script(self, statements: list[A.Statement]) -> str:
+        return "".join(self.render(s) + ";\n" for s in statements)
+
+    # -- names and types -----------------------------------------------------------------------
+
+    def ident(self, name: str) -> str:
+        """Quote a name only when it needs it: generated names are plain lower-case words."""
+        quoted = self._idents.get(name)
+        if quoted is None:
+            quoted = name
+            if not (name.isidentifier() and name.islower() and name.upper() not in RESERVED):
+                q = self.quote
+                quoted = q + name.replace(q, q + q) + q
+            self._idents[name] = quoted
+        return quoted
+
+    def keyable_type(self, t: A.SQLType) -> bool:
+        """May a column of this type be a key or an index column?"""
+        return t.kind != "json"
+
+    def type_name(self, t: A.SQLType) -> str:
+        names = {"double": "DOUBLE PRECISION", "text": "TEXT", "varchar": "VARCHAR", "char": "CHAR"}
+        base = names.get(t.kind, t.kind.upper())
+        return f"{base}({', '.join(map(str, t.params))})" if t.params else base
+
+    def cast_type(self, t: A.SQLType) -> str:
+        return self.type_name(t)
+
+    # -- literals ------------------------------------------------------------------------------
+
+    def string(self, s: str) -> str:
+        return "'" + s.replace("'", "''") + "'"
+
+    def _Literal(self, node: A.Literal) -> str:
+        v, t = node.value, node.type
+        if v is None:
+            return "NULL" if t.kind == "null" else f"CAST(NULL AS {self.cast_type(t)})"
+        fam = family(t)
+        if fam == "bool":
+            return "TRUE" if v else "FALSE"
+        if fam == "int":
+            return str(v)
+        if fam == "numeric":
+            return str(v) if isinstance(v, Decimal) else repr(v)
+        if fam == "float":
+            return self.float_literal(float(v), t)
+        if fam in ("text", "json"):
+            return self.typed_string(self.string(v), t)
+        if fam == "blob":
+            return self.blob_literal(v)
+        return self.typed_string(self.string(str(v)), t)
+
+    def float_literal(self, v: float, t: A.SQLType) -> str:
+        if math.isnan(v) or math.isinf(v) or (v == 0 and math.copysign(1, v) < 0):
+            text = (
+                "NaN" if math.isnan(v) else ("-0" if v == 0 else repr(v).replace("inf", "Infinity"))
+            )
+            return f"CAST('{text}' AS {self.cast_type(t)})"
+        return repr(v)
+
+    def blob_literal(self, v: bytes) -> str:
+        return f"X'{v.hex().upper()}'"
+
+    def typed_string(self, quoted: str, t: A.SQLType) -> str:
+        """A string literal that stands for a value of type t (`DATE '2000-01-01'`)."""
+        if t.kind in ("date", "time", "timestamp", "interval"):
+            return f"{t.kind.upper()} {quoted}"
+        if t.kind in ("json", "uuid"):
+            return f"CAST({quoted} AS {self.cast_type(t)})"
+        return quoted
+
+    # -- expressions ---------------------------------------------------------------------------
+
+    def _ColumnRef(self, node: A.ColumnRef) -> str:
+        name = self.ident(node.name)
+        return f"{self.ident(node.table)}.{name}" if node.table else name
+
+    def _Star(self, node: A.Star) -> str:
+        return f"{self.ident(node.table)}.*" if node.table else "*"
+
+    def _Unary(self, node: A.Unary) -> str:
+        return f"({node.op} {self.render(node.operand)})"
+
+    def _Binary(self, node: A.Binary) -> str:
+        return f"({self.render(node.left)} {node.op} {self.render(node.right)})"
+
+    def _IsNull(self, node: A.IsNull) -> str:
+        return f"({self.render(node.operand)} IS {'NOT ' if node.negated else ''}NULL)"
+
+    def _IsTruth(self, node: A.IsTruth) -> str:
+        if node.value is None and not self.is_unknown:  # the same test for a boolean
+            return self._IsNull(A.IsNull(node.operand, node.negated))
+        value = {True: "TRUE", False: "FALSE", None: "UNKNOWN"}[node.value]
+        return f"({self.render(node.operand)} IS {'NOT ' if node.negated else ''}{value})"
+
+    def _IsDistinctFrom(self, node: A.IsDistinctFrom) -> str:
+        neg = "NOT " if node.negated else ""
+        return f"({self.render(node.left)} IS {neg}DISTINCT FROM {self.render(node.right)})"
+
+    def _Between(self, node: A.Between) -> str:
+        neg = "NOT " if node.negated else ""
+        return (
+            f"({self.render(node.operand)} {neg}BETWEEN {self.render(node.low)}"
+            f" AND {self.render(node.high)})"
+        )
+
+    def _InList(self, node: A.InList) -> str:
+        items = ", ".join(self.render(i) for i in node.items)
+        return f"({self.render(node.operand)} {'NOT ' if node.negated else ''}IN ({items}))"
+
+    def _InQuery(self, node: A.InQuery) -> str:
+        neg = "NOT " if node.negated else ""
+        return f"({self.render(node.operand)} {neg}IN ({self.render(node.query)}))"
+
+    def _Exists(self, node: A.Exists) -> str:
+        return f"({'NOT ' if node.negated else ''}EXISTS ({self.render(node.query)}))"
+
+    def _Quantified(self, node: A.Quantified) -> str:
+        return f"({self.render(node.left)} {node.op} {node.quantifier} ({self.render(node.query)}))"
+
+    def _ScalarQuery(self, node: A.ScalarQuery) -> str:
+        return f"({self.render(node.query)})"
+
+    def _Like(self, node: A.Like) -> str:
+        neg = "NOT " if node.negated else ""
+        return f"({self.render(node.operand)} {neg}{node.op} {self.render(node.pattern)})"
+
+    def _Case(self, node: A.Case) -> str:
+        parts = ["CASE"]
+        if node.operand is not None:
+            parts.append(self.render(node.operand))
+        for cond, result in node.whens:
+            parts.append(f"WHEN {self.render(cond)} THEN {self.render(result)}")
+        if node.default is not None:
+            parts.append(f"ELSE {self.render(node.default)}")
+        parts.append("END")
+        return " ".join(parts)
+
+    def _Cast(self, node: A.Cast) -> str:
+        return f"CAST({self.render(node.operand)} AS {self.cast_type(node.type)})"
+
+    def _Func(self, node: A.Func) -> str:
+        template = self.functions[node.name]
+        args = [self.render(a) for a in node.args]
+        if callable(template):
+            return template(self, args, node)
+        if "{*}" in template:
+            return template.replace("{*}", ", ".join(args))
+        return template.format(*args)
+
+    def _Aggregate(self, node: A.Aggregate) -> str:
+        if node.name == "STRING_AGG":
+            body = self.string_agg(node)
+        else:
+            args = ", ".join(self.render(a) for a in node.args) or "*"
+            body = f"{self.aggregates[node.name]}({'DISTINCT ' if node.distinct else ''}{args})"
+        if node.filter is not None:
+            body += f" FILTER (WHERE {self.render(node.filter)})"
+        return body
+
+    def string_agg(self, node: A.Aggregate) -> str:
+        value, sep = (self.render(a) for a in node.args)
+        order = f" ORDER BY {self.order_items(node.order_by)}" if node.order_by else ""
+        return f"STRING_AGG({'DISTINCT ' if node.distinct else ''}{value}, {sep}{order})"
+
+    def _Window(self, node: A.Window) -> str:
+        spec = []
+        if node.partition_by:
+            spec.append("PARTITION BY " + ", ".join(self.render(e) for e in node.partition_by))
+        if node.order_by:
+            spec.append("ORDER BY " + self.order_items(node.order_by))
+        if node.frame is not None:
+            f = node.frame
+            bounds = f"BETWEEN {f.start} AND {f.end}" if f.end else f.start
+            spec.append(f"{f.unit} {bounds}")
+        return f"{self.render(node.function)} OVER ({' '.join(spec)})"
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def order_items(self, items: tuple[A.OrderItem, ...]) -> str:
+        return ", ".join(self.order_item(i) for i in items)
+
+    def order_item(self, item: A.OrderItem) -> str:
+        text = self.render(item.expr) + (" DESC" if item.descending else "")
+        if item.nulls:
+            text += f" NULLS {item.nulls}"
+        return text
+
+    def _SelectItem(self, node: A.SelectItem) -> str:
+        text = self.render(node.expr)
+        return f"{text} AS {self.ident(node.alias)}" if node.alias else text
+
+    def _Select(self, node: A.Select) -> str:
+        parts = ["SELECT"]
+        if node.distinct_on:
+            parts.append(f"DISTINCT ON ({', '.join(self.render(e) for e in node.distinct_on)})")
+        elif node.distinct:
+            parts.append("DISTINCT")
+        parts.append(", ".join(self._SelectItem(i) for i in node.items))
+        if node.from_:
+            parts.append("FROM " + ", ".join(self.render(r) for r in node.from_))
+        if node.where is not None:
+            parts.append("WHERE " + self.render(node.where))
+        if node.group_by:
+            parts.append("GROUP BY " + ", ".join(self.render(e) for e in node.group_by))
+        if node.having is not None:
+            parts.append("HAVING " + self.render(node.having))
+        parts.append(self.tail(node))
+        return " ".join(p for p in parts if p)
+
+    def tail(self, node: A.Select | A.SetOp) -> str:
+        parts = []
+        if node.order_by:
+            parts.append("ORDER BY " + self.order_items(node.order_by))
+        if node.limit is not None:
+            parts.append(f"LIMIT {node.limit}")
+        if node.offset is not None:
+            parts.append(f"OFFSET {node.offset}")
+        return " ".join(parts)
+
+    def set_operand(self, node: A.Query) -> str:
+        text = self.render(node)
+        return f"({text})" if self.parenthesized_set_operands else text
+
+    def _SetOp(self, node: A.SetOp) -> str:
+        op = node.op + (" ALL" if node.all else "")
+        text = f"{self.set_operand(node.left)} {op} {self.set_operand(node.right)}"
+        tail = self.tail(node)
+        return f"{text} {tail}" if tail else text
+
+    def _With(self, node: A.With) -> str:
+        ctes = []
+        for cte in node.ctes:
+            cols = f"({', '.join(self.ident(c) for c in cte.columns)})" if cte.columns else ""
+            ctes.append(f"{self.ident(cte.name)}{cols} AS ({self.render(cte.query)})")
+        rec = "RECURSIVE " if node.recursive else ""
+        return f"WITH {rec}{', '.join(ctes)} {self.render(node.body)}"
+
+    # -- relations -----------------------------------------------------------------------------
+
+    def _TableRef(self, node: A.TableRef) -> str:
+        name = self.ident(node.name)
+        return f"{name} AS {self.ident(node.alias)}" if node.alias else name
+
+    def _DerivedTable(self, node: A.DerivedTable) -> str:
+        lateral = "LATERAL " if node.lateral else ""
+        return f"{lateral}({self.render(node.query)}) AS {self.ident(node.alias)}"
+
+    def _Join(self, node: A.Join) -> str:
+        natural = "NATURAL " if node.natural else ""
+        kind = {"INNER": "JOIN", "CROSS": "CROSS JOIN"}.get(node.kind, f"{node.kind} JOIN")
+        text = f"{self.render(node.left)} {natural}{kind} {self.render(node.right)}"
+        if node.on is not None:
+            text += f" ON {self.render(node.on)}"
+        elif node.using:
+            text += f" USING ({', '.join(self.ident(c) for c in node.using)})"
+        return f"({text})" if isinstance(node.right, A.Join) else text
+
+    # -- statements ----------------------------------------------------------------------------
+
+    def column_def(self, c: A.ColumnDef) -> str:
+        parts = [self.ident(c.name), self.type_name(c.type)]
+        if c.collate:
+            parts.append(f"COLLATE {self.collation(c.collate)}")
+        if c.not_null:
+            parts.append("NOT NULL")
+        if c.default is not None:
+            parts.append(f"DEFAULT {self.default(c.default)}")
+        if c.primary_key:
+            parts.append("PRIMARY KEY")
+        if c.unique:
+            parts.append("UNIQUE")
+        if c.check is not None:
+            parts.append(f"CHECK ({self.render(c.check)})")
+        return " ".join(parts)
+
+    def collation(self, name: str) -> str:
+        return name
+
+    def default(self, expr: A.Expr) -> str:
+        return self.render(expr)
+
+    def _CreateTable(self, node: A.CreateTable) -> str:
+        parts = [self.column_def(c) for c in node.columns]
+        if node.primary_key:
+            parts.append(f"PRIMARY KEY ({', '.join(self.ident(c) for c in node.primary_key)})")
+        parts.extend(f"UNIQUE ({', '.join(self.ident(c) for c in u)})" for u in node.unique)
+        parts.extend(f"CHECK ({self.render(c)})" for c in node.checks)
+        return f"CREATE TABLE {self.ident(node.name)} ({', '.join(parts)})"
+
+    def index_expr(self, e: A.Expr) -> str:
+        return self.render(e) if isinstance(e, A.ColumnRef) else f"({self.render(e)})"
+
+    def _CreateIndex(self, node: A.CreateIndex) -> str:
+        unique = "UNIQUE " if node.unique else ""
+        cols = ", ".join(self.index_expr(e) for e in node.exprs)
+        text = f"CREATE {unique}INDEX {self.ident(node.name)} ON {self.ident(node.table)} ({cols})"
+        return text + (f" WHERE {self.render(node.where)}" if node.where is not None else "")
+
+    def _CreateView(self, node: A.CreateView) -> str:
+        cols = f" ({', '.join(self.ident(c) for c in node.columns)})" if node.columns else ""
+        return f"CREATE VIEW {self.ident(node.name)}{cols} AS {self.render(node.query)}"
+
+    def _Insert(self, node: A.Insert) -> str:
+        cols = ", ".join(self.ident(c) for c in node.columns)
+        rows = ", ".join("(" + ", ".join(self.render(v) for v in r) + ")" for r in node.rows)
+        return f"INSERT INTO {self.ident(node.table)} ({cols}) VALUES {rows}"
+
+    def _Update(self, node: A.Update) -> str:
+        sets = ", ".join(f"{self.ident(c)} = {self.render(v)}" for c, v in node.assignments)
+        where = f" WHERE {self.render(node.where)}" if node.where is not None else ""
+        return f"UPDATE {self.ident(node.table)} SET {sets}{where}"
+
+    def _Delete(self, node: A.Delete) -> str:
+        where = f" WHERE {self.render(node.where)}" if node.where is not None else ""
+        return f"DELETE FROM {self.ident(node.table)}{where}"
+
+    def _Maintenance(self, node: A.Maintenance) -> str:
+        return f"{node.kind} {self.ident(node.table)}" if node.table else node.kind
+
+
+#: Words no dialect lets us use as a bare identifier; generated names never are one.
+RESERVED = frozenset(
+    """ALL AND ANY AS ASC BETWEEN BY CASE CAST CHECK COLLATE COLUMN CREATE CROSS CURRENT_DATE
+    DEFAULT DELETE DESC DISTINCT ELSE END EXCEPT EXISTS FALSE FETCH FILTER FIRST FOR FROM FULL
+    GLOB GROUP GROUPS HAVING ILIKE IN INDEX INNER INSERT INTERSECT INTO IS JOIN KEY LAST LATERAL
+    LEFT LIKE LIMIT NATURAL NOT NULL NULLS OFFSET ON OR ORDER OUTER OVER PARTITION PRIMARY RANGE
+    REGEXP RIGHT ROWS SELECT SET TABLE THEN TRUE UNION UNIQUE UPDATE USING VALUES VIEW WHEN WHERE
+    WINDOW WITH""".split()
+)

@@ -1,0 +1,78 @@
+"""DuckDB: PostgreSQL's syntax with its own binder, types and function names."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from fuzzer import ast as A
+from fuzzer.dialects.base import FAMILIES, Dialect, Template
+
+
+def _json_text(d: Dialect, args: list[str], node: A.Func) -> str:
+    key = node.args[1]
+    assert isinstance(key, A.Literal)
+    return f"JSON_EXTRACT_STRING({args[0]}, {d.string('$.' + key.value)})"
+
+
+class DuckDB(Dialect):
+    name = "duckdb"
+    catalog_query = """SELECT c.table_name, c.column_name, c.data_type, t.table_type = 'VIEW'
+        FROM information_schema.columns c JOIN information_schema.tables t
+        ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema
+        AND t.table_name = c.table_name
+        WHERE c.table_catalog = current_database() AND c.table_schema = current_schema()
+        ORDER BY c.table_name, c.ordinal_position"""
+    families = FAMILIES
+    lateral = True
+    distinct_on = True
+    aggregate_filter = True
+    like_ops = ("LIKE", "ILIKE", "GLOB", "REGEXP")
+    frame_units = ("ROWS", "RANGE", "GROUPS")
+    float_specials = True
+    expression_index = True
+    maintenance: ClassVar[dict[str, bool]] = {"ANALYZE": True, "VACUUM": True, "CHECKPOINT": False}
+    bool_aggregates = ("BOOL_AND", "BOOL_OR")
+    string_agg_order = True
+    column_types: ClassVar[dict[str, tuple[A.SQLType, ...]]] = {
+        "int": (A.SMALLINT, A.INTEGER, A.BIGINT),
+        "numeric": (A.numeric(10, 2), A.numeric(18, 4)),
+        "float": (A.REAL, A.DOUBLE),
+        "text": (A.TEXT, A.varchar(16)),
+        "bool": (A.BOOLEAN,),
+        "date": (A.DATE,),
+        "time": (A.TIME,),
+        "timestamp": (A.TIMESTAMP,),
+        "blob": (A.BLOB,),
+        "json": (A.JSON,),
+        "interval": (A.INTERVAL,),
+        "uuid": (A.UUID,),
+    }
+    functions: ClassVar[dict[str, Template]] = {
+        **Dialect.functions,
+        "INSTR": "INSTR({0}, {1})",
+        "REVERSE": "REVERSE({0})",
+        "LEFT": "LEFT({0}, {1})",
+        "RIGHT": "RIGHT({0}, {1})",
+        "LPAD": "LPAD({0}, {1}, {2})",
+        "DATE_ADD": "({0} + {1})",
+        "JSON_TEXT": _json_text,
+    }
+    aggregates: ClassVar[dict[str, str]] = {
+        **Dialect.aggregates, "BOOL_AND": "BOOL_AND", "BOOL_OR": "BOOL_OR",
+    }  # fmt: skip
+
+    def keyable_type(self, t: A.SQLType) -> bool:
+        return t.kind not in ("json", "interval")  # ART indexes take neither
+
+    def type_name(self, t: A.SQLType) -> str:
+        names = {"double": "DOUBLE", "text": "VARCHAR", "numeric": "DECIMAL"}
+        if t.kind in names:
+            base = names[t.kind]
+            return f"{base}({', '.join(map(str, t.params))})" if t.params else base
+        return super().type_name(t)
+
+    def _Like(self, node: A.Like) -> str:
+        if node.op != "REGEXP":
+            return super()._Like(node)
+        call = f"REGEXP_MATCHES({self.render(node.operand)}, {self.render(node.pattern)})"
+        return f"(NOT {call})" if node.negated else call

@@ -1,0 +1,108 @@
+"""MySQL, MariaDB and TiDB: backquoted names, backslash escapes, CAST's own type names."""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+from fuzzer import ast as A
+from fuzzer.dialects.base import Dialect, Template
+
+
+def _json_text(d: Dialect, args: list[str], node: A.Func) -> str:
+    key = node.args[1]
+    assert isinstance(key, A.Literal)
+    return f"JSON_UNQUOTE(JSON_EXTRACT({args[0]}, {d.string('$.' + key.value)}))"
+
+
+#: CAST takes its own type names: SIGNED, CHAR, BINARY, ...
+CAST_TYPES = {
+    "smallint": "SIGNED", "integer": "SIGNED", "bigint": "SIGNED", "boolean": "SIGNED",
+    "real": "DOUBLE", "double": "DOUBLE", "text": "CHAR", "varchar": "CHAR", "char": "CHAR",
+    "json": "CHAR", "blob": "BINARY", "timestamp": "DATETIME",
+}  # fmt: skip
+
+
+class MySQL(Dialect):
+    name = "mysql"
+    catalog_query = """SELECT c.table_name, c.column_name, c.column_type, t.table_type = 'VIEW'
+        FROM information_schema.columns c JOIN information_schema.tables t
+        ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+        WHERE c.table_schema = DATABASE() ORDER BY c.table_name, c.ordinal_position"""
+    quote = "`"
+    families = ("int", "numeric", "float", "text", "bool", "date", "time", "timestamp", "blob",
+                "json")  # fmt: skip
+    joins = ("INNER", "LEFT", "RIGHT", "CROSS")
+    nulls_order = False
+    like_ops = ("LIKE", "REGEXP")
+    collations = ("utf8mb4_bin",)
+    maintenance: ClassVar[dict[str, bool]] = {"ANALYZE TABLE": True, "OPTIMIZE TABLE": True}
+    bool_aggregates = ()
+    column_types: ClassVar[dict[str, tuple[A.SQLType, ...]]] = {
+        "int": (A.SMALLINT, A.INTEGER, A.BIGINT),
+        "numeric": (A.numeric(10, 2), A.numeric(18, 4)),
+        "float": (A.REAL, A.DOUBLE),
+        "text": (A.TEXT, A.varchar(16), A.char(4)),
+        "bool": (A.BOOLEAN,),
+        "date": (A.DATE,),
+        "time": (A.TIME,),
+        "timestamp": (A.TIMESTAMP,),
+        "blob": (A.BLOB,),
+        "json": (A.JSON,),
+    }
+    functions: ClassVar[dict[str, Template]] = {
+        **Dialect.functions,
+        "LENGTH": "CHAR_LENGTH({0})",
+        "SUBSTR": "SUBSTRING({0}, {1}, {2})",
+        "YEAR": "YEAR({0})",
+        "MONTH": "MONTH({0})",
+        "DAY": "DAYOFMONTH({0})",
+        "INSTR": "INSTR({0}, {1})",
+        "REVERSE": "REVERSE({0})",
+        "LEFT": "LEFT({0}, {1})",
+        "RIGHT": "RIGHT({0}, {1})",
+        "LPAD": "LPAD({0}, {1}, {2})",
+        "DATE_ADD": "DATE_ADD({0}, INTERVAL {1} DAY)",
+        "JSON_TEXT": _json_text,
+    }
+    string_agg_order = True
+
+    def keyable_type(self, t: A.SQLType) -> bool:
+        return t.kind not in ("text", "blob", "json")  # indexes on these need a prefix length
+
+    def type_name(self, t: A.SQLType) -> str:
+        names = {"integer": "INT", "double": "DOUBLE", "numeric": "DECIMAL", "real": "FLOAT",
+                 "timestamp": "DATETIME"}  # fmt: skip
+        if t.kind in names:
+            base = names[t.kind]
+            return f"{base}({', '.join(map(str, t.params))})" if t.params else base
+        return super().type_name(t)
+
+    def cast_type(self, t: A.SQLType) -> str:
+        return CAST_TYPES.get(t.kind) or self.type_name(t)
+
+    def string(self, s: str) -> str:
+        return "'" + s.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    def float_literal(self, v: float, t: A.SQLType) -> str:
+        if v == 0 and math.copysign(1, v) < 0:
+            return "-0e0"
+        return repr(v)
+
+    def typed_string(self, quoted: str, t: A.SQLType) -> str:
+        return quoted if t.kind == "json" else super().typed_string(quoted, t)
+
+    def _Binary(self, node: A.Binary) -> str:
+        if node.op == "||":  # `||` is OR unless PIPES_AS_CONCAT
+            return f"CONCAT({self.render(node.left)}, {self.render(node.right)})"
+        return super()._Binary(node)
+
+    def _IsDistinctFrom(self, node: A.IsDistinctFrom) -> str:
+        same = f"({self.render(node.left)} <=> {self.render(node.right)})"
+        return same if node.negated else f"(NOT {same})"
+
+    def string_agg(self, node: A.Aggregate) -> str:
+        value, sep = (self.render(a) for a in node.args)
+        order = f" ORDER BY {self.order_items(node.order_by)}" if node.order_by else ""
+        distinct = "DISTINCT " if node.distinct else ""
+        return f"GROUP_CONCAT({distinct}{value}{order} SEPARATOR {sep})"

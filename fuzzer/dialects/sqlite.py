@@ -1,0 +1,70 @@
+"""SQLite: dynamic typing, no DATE literals, compound SELECTs without parentheses."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from fuzzer import ast as A
+from fuzzer.dialects.base import Dialect, Template
+
+
+def _json_text(d: Dialect, args: list[str], node: A.Func) -> str:
+    key = node.args[1]
+    assert isinstance(key, A.Literal)
+    return f"json_extract({args[0]}, {d.string('$.' + key.value)})"
+
+
+class SQLite(Dialect):
+    name = "sqlite"
+    catalog_query = """SELECT m.name, p.name, p.type, m.type = 'view' FROM sqlite_schema AS m
+        JOIN pragma_table_info(m.name) AS p WHERE m.type IN ('table', 'view')
+        AND m.name NOT LIKE 'sqlite%' ORDER BY m.name, p.cid"""
+    families = ("int", "numeric", "float", "text", "bool", "date", "time", "timestamp", "blob")
+    aggregate_filter = True
+    set_ops = (("UNION", False), ("UNION", True), ("INTERSECT", False), ("EXCEPT", False))
+    parenthesized_set_operands = False
+    dynamic_typing = True
+    quantified_subquery = False
+    is_unknown = False
+    like_ops = ("LIKE", "GLOB")
+    frame_units = ("ROWS", "RANGE", "GROUPS")
+    partial_index = True
+    expression_index = True
+    collations = ("BINARY", "NOCASE", "RTRIM")
+    maintenance: ClassVar[dict[str, bool]] = {"ANALYZE": True, "VACUUM": False, "REINDEX": True}
+    bool_aggregates = ()
+    string_agg_order = False  # group_concat(... ORDER BY) arrived in 3.44
+    column_types: ClassVar[dict[str, tuple[A.SQLType, ...]]] = {
+        "int": (A.INTEGER, A.SMALLINT, A.BIGINT),
+        "numeric": (A.numeric(10, 2),),
+        "float": (A.REAL, A.DOUBLE),
+        "text": (A.TEXT, A.varchar(16), A.char(4)),
+        "bool": (A.BOOLEAN,),
+        "date": (A.DATE,),
+        "time": (A.TIME,),
+        "timestamp": (A.TIMESTAMP,),
+        "blob": (A.BLOB,),
+    }
+    functions: ClassVar[dict[str, Template]] = {
+        **Dialect.functions,
+        "GREATEST": "MAX({*})",
+        "LEAST": "MIN({*})",
+        "YEAR": "CAST(STRFTIME('%Y', {0}) AS INTEGER)",
+        "MONTH": "CAST(STRFTIME('%m', {0}) AS INTEGER)",
+        "DAY": "CAST(STRFTIME('%d', {0}) AS INTEGER)",
+        "INSTR": "INSTR({0}, {1})",
+        "DATE_ADD": "DATE({0}, PRINTF('%+d days', {1}))",
+        "JSON_TEXT": _json_text,
+    }
+
+    def type_name(self, t: A.SQLType) -> str:
+        return "DOUBLE" if t.kind == "double" else super().type_name(t)
+
+    def typed_string(self, quoted: str, t: A.SQLType) -> str:
+        return quoted  # dates and times are text to SQLite
+
+    def string_agg(self, node: A.Aggregate) -> str:
+        value, sep = (self.render(a) for a in node.args)
+        if node.distinct:  # group_concat(DISTINCT x) takes no separator
+            return f"GROUP_CONCAT(DISTINCT {value})"
+        return f"GROUP_CONCAT({value}, {sep})"

@@ -1,0 +1,439 @@
+"""Typed expressions: ask for "an expression of family F over these columns" and get one.
+
+Every builder returns an expression of the family it was asked for, built only from
+operands whose families the operator accepts, so strict engines (PostgreSQL, DuckDB) accept
+it. Constants come from values the columns hold, so that predicates select rows.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from fuzzer import ast as A
+from fuzzer.dialects import family
+
+if TYPE_CHECKING:
+    from fuzzer.generator import Generator
+
+#: The type a family's expressions get when no column says otherwise (casts, NULLs).
+REPRESENTATIVE = {
+    "int": A.INTEGER, "numeric": A.numeric(18, 4), "float": A.DOUBLE, "text": A.TEXT,
+    "bool": A.BOOLEAN, "date": A.DATE, "time": A.TIME, "timestamp": A.TIMESTAMP,
+    "blob": A.BLOB, "json": A.JSON, "interval": A.INTERVAL, "uuid": A.UUID,
+}  # fmt: skip
+NUMBER = ("int", "numeric", "float")
+#: families with an ordering (<, MIN/MAX, BETWEEN) in every dialect
+ORDERED = ("int", "numeric", "float", "text", "date", "time", "timestamp", "interval")
+#: families whose values can be compared with `=` everywhere
+EQUATABLE = (*ORDERED, "bool", "uuid", "blob")
+COMPARISONS = ("=", "=", "<>", "<", "<=", ">", ">=")
+#: target family -> source families: conversions that succeed for every value we make
+CASTS = {
+    "int": ("bool", "int"),
+    "numeric": ("int",),
+    "float": ("int", "numeric"),
+    "text": ("int", "text", "date"),
+    "date": ("timestamp", "date"),
+}
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column visible in a scope: `table` is the alias that qualifies it."""
+
+    table: str | None
+    name: str
+    type: A.SQLType
+    values: tuple[Any, ...] = ()
+    extreme: bool = False
+    family: str = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "family", family(self.type))
+
+    @property
+    def ref(self) -> A.ColumnRef:
+        return A.ColumnRef(self.table, self.name)
+
+
+class Scope:
+    """The columns an expression may use; `outer` are those of enclosing queries."""
+
+    __slots__ = ("_inner", "by_family", "columns", "outer")
+
+    def __init__(self, columns: Sequence[Col], outer: Sequence[Col] = ()):
+        self.columns = tuple(columns)
+        self.outer = tuple(outer)
+        self.by_family: dict[str, list[Col]] = {}
+        for c in self.columns:
+            self.by_family.setdefault(c.family, []).append(c)
+        self._inner: Scope | None = None if outer else self
+
+    @property
+    def inner(self) -> Scope:
+        """The scope without outer columns: an aggregate over only outer columns would
+        belong to the outer query (and be illegal where the subquery stands)."""
+        if self._inner is None:
+            self._inner = Scope(self.columns)
+        return self._inner
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Where an expression goes. `groups` set: a grouped query, where a column may appear only
+    as one of the group keys; `aggregates`: aggregate calls are allowed here."""
+
+    scope: Scope
+    groups: tuple[Col, ...] | None = None
+    aggregates: bool = False
+    correlate: bool = True  # may subqueries reference this scope's columns?
+    subqueries: bool = True
+
+    @property
+    def row(self) -> Ctx:
+        """The context of an aggregate's argument: the rows, before grouping. No subqueries:
+        MariaDB takes an aggregate inside one for a nested aggregate."""
+        return Ctx(self.scope.inner, correlate=self.correlate, subqueries=False)
+
+
+class Expressions:
+    """The expression half of the generator; it shares the generator's rng and schema."""
+
+    def __init__(self, g: Generator) -> None:
+        self.g = g
+        self.rng: random.Random = g.rng
+        self.caps = g.caps
+        self.values = g.values
+        o = g.options
+        self.null_chance = 0.0 if o.portable else o.chance("null")
+        self.subquery_chance = 4 * o.chance("subquery")
+        self.filter_chance = o.chance("aggregate_filter")
+        weights = {
+            "int": [("arith", o.chance("arith")), ("neg", 0.2), ("func", o.chance("function")),
+                    ("case", 0.3 * o.chance("case")), ("cast", 0.3 * o.chance("cast")),
+                    ("subquery", 0.4 * o.chance("subquery")), ("aggregate", 1.5)],
+            "numeric": [("arith", o.chance("arith")), ("func", o.chance("function")),
+                        ("case", 0.3 * o.chance("case")), ("cast", 0.4 * o.chance("cast")),
+                        ("aggregate", 1.5)],
+            "float": [("arith", o.chance("arith")), ("func", o.chance("function")),
+                      ("case", 0.3 * o.chance("case")), ("cast", 0.4 * o.chance("cast")),
+                      ("aggregate", 1.5)],
+            "text": [("concat", 0.6), ("func", 1.5 * o.chance("function")),
+                     ("case", 0.3 * o.chance("case")), ("cast", 0.3 * o.chance("cast")),
+                     ("subquery", 0.3 * o.chance("subquery")), ("aggregate", 1.0)],
+            "date": [("func", o.chance("function")), ("case", 0.3 * o.chance("case")),
+                     ("cast", 0.3 * o.chance("cast")), ("aggregate", 1.0)],
+        }  # fmt: skip
+        self.builders: dict[str, tuple[list[Callable], list[float]]] = {}
+        for fam in self.caps.families:
+            pairs = weights.get(fam, [("func", 1.0), ("case", 0.5), ("aggregate", 0.5)])
+            if not self.caps.casts:
+                pairs = [(n, w) for n, w in pairs if n != "cast"]
+            fns = [getattr(self, "_" + name) for name, _ in pairs]
+            cum, total = [], 0.0
+            for _, w in pairs:
+                total += w
+                cum.append(total)
+            self.builders[fam] = (fns, cum)
+
+    # -- entry points --------------------------------------------------------------------------
+
+    def expr(self, fam: str, ctx: Ctx, depth: int, top: bool = True) -> A.Expr:
+        """An expression of family `fam`. Below the top, no column holding extreme values:
+        arithmetic on them overflows, which is a runtime error, not a finding."""
+        if fam == "bool":
+            return self.predicate(ctx, depth)
+        if depth <= 0 or self.rng.random() < 0.45:
+            return self.leaf(fam, ctx, top)
+        fns, cum = self.builders[fam]
+        result = self.rng.choices(fns, cum_weights=cum)[0](fam, ctx, depth - 1)
+        return result if result is not None else self.leaf(fam, ctx, top)
+
+    def leaf(self, fam: str, ctx: Ctx, top: bool = True) -> A.Expr:
+        rng = self.rng
+        if ctx.groups is not None:
+            keys = [c for c in ctx.groups if c.family == fam]
+            if keys and rng.random() < 0.7:
+                return rng.choice(keys).ref
+            if ctx.aggregates and rng.random() < 0.7:
+                agg = self.aggregate(fam, ctx, 1, top)
+                if agg is not None:
+                    return agg
+            return self.literal(fam)
+        cols = ctx.scope.by_family.get(fam, ())
+        if not top:
+            cols = [c for c in cols if not c.extreme]
+        if cols and rng.random() < 0.8:
+            if ctx.scope.outer and rng.random() < 0.15:
+                outer = [c for c in ctx.scope.outer if c.family == fam and (top or not c.extreme)]
+                if outer:
+                    return rng.choice(outer).ref
+            return rng.choice(cols).ref
+        return self.literal(fam)
+
+    def literal(self, fam: str, col: Col | None = None) -> A.Literal:
+        t = col.type if col is not None else REPRESENTATIVE[fam]
+        if self.rng.random() < self.null_chance:
+            return A.Literal(None, t)
+        if col is not None and col.values and self.rng.random() < 0.85:
+            return A.Literal(self.rng.choice(col.values), t)
+        return A.Literal(self.values.value(t, edges=False), t)
+
+    def predicate(self, ctx: Ctx, depth: int) -> A.Expr:
+        """A boolean expression over the scope, biased towards ones that some rows satisfy."""
+        rng = self.rng
+        if depth <= 0:
+            return self.comparison(ctx, 0)
+        r = rng.random()
+        if r < 0.35:
+            return self.comparison(ctx, depth - 1)
+        if r < 0.5:
+            op = "OR" if rng.random() < 0.6 else "AND"
+            return A.Binary(op, self.predicate(ctx, depth - 1), self.predicate(ctx, depth - 1))
+        if r < 0.55:
+            return A.Unary("NOT", self.predicate(ctx, depth - 1))
+        if r < 0.62:
+            fam = self.pick_family(ctx)
+            return A.IsNull(self.expr(fam, ctx, depth - 1), rng.random() < 0.5)
+        if r < 0.68:
+            return self.between(ctx, depth - 1)
+        if r < 0.74:
+            return self.in_list(ctx, depth - 1)
+        if r < 0.8 and self.caps.like_ops:
+            return self.like(ctx, depth - 1)
+        if r < 0.84:
+            fam = self.pick_family(ctx)
+            left, right = self.operands(fam, ctx, depth - 1)
+            return A.IsDistinctFrom(left, right, rng.random() < 0.5)
+        if r < 0.88:
+            inner = self.comparison(ctx, depth - 1)
+            value = rng.choice((True, False, None))
+            return A.IsTruth(inner, value, rng.random() < 0.3)
+        if r < 0.9:
+            bools = ctx.scope.by_family.get("bool") if ctx.groups is None else None
+            if bools:
+                return rng.choice(bools).ref
+        if ctx.subqueries and rng.random() < self.subquery_chance:
+            sub = self.g.queries.subquery_predicate(ctx, depth - 1)
+            if sub is not None:
+                return sub
+        return self.comparison(ctx, depth - 1)
+
+    # -- predicates ----------------------------------------------------------------------------
+
+    def pick_family(self, ctx: Ctx, among: Sequence[str] = EQUATABLE) -> str:
+        """A family the scope has columns of (so the predicate is about the data)."""
+        cols = ctx.groups if ctx.groups is not None else ctx.scope.columns
+        fams = [c.family for c in cols if c.family in among]
+        if ctx.groups is not None and ctx.aggregates:
+            fams += ["int", "int"]  # COUNT(*) and friends
+        if not fams:
+            fams = [f for f in ("int", "text") if f in self.caps.families]
+        return self.rng.choice(fams)
+
+    def operands(self, fam: str, ctx: Ctx, depth: int) -> tuple[A.Expr, A.Expr]:
+        """Two comparable operands; the right one is often a value the left column holds."""
+        left = self.expr(fam, ctx, depth)
+        col = self.column_of(left, ctx)
+        if self.rng.random() < 0.75:
+            return left, self.literal(fam, col)
+        return left, self.expr(fam, ctx, depth)
+
+    def column_of(self, e: A.Expr, ctx: Ctx) -> Col | None:
+        if isinstance(e, A.ColumnRef):
+            for c in ctx.scope.columns:
+                if c.name == e.name and c.table == e.table:
+                    return c
+        return None
+
+    def comparison(self, ctx: Ctx, depth: int) -> A.Expr:
+        fam = self.pick_family(ctx)
+        if fam == "bool" and self.rng.random() < 0.5:
+            return self.leaf("bool", ctx) if ctx.groups is None else self.literal("bool")
+        left, right = self.operands(fam, ctx, depth)
+        ops = COMPARISONS if fam in ORDERED else ("=", "<>")
+        return A.Binary(self.rng.choice(ops), left, right)
+
+    def between(self, ctx: Ctx, depth: int) -> A.Expr:
+        fam = self.pick_family(ctx, ORDERED)
+        operand = self.expr(fam, ctx, depth)
+        col = self.column_of(operand, ctx)
+        low, high = self.literal(fam, col), self.literal(fam, col)
+        if _ordered(low.value, high.value) is False:
+            low, high = high, low
+        return A.Between(operand, low, high, self.rng.random() < 0.2)
+
+    def in_list(self, ctx: Ctx, depth: int) -> A.Expr:
+        fam = self.pick_family(ctx)
+        operand = self.expr(fam, ctx, depth)
+        col = self.column_of(operand, ctx)
+        items = tuple(self.literal(fam, col) for _ in range(self.rng.randint(1, 4)))
+        return A.InList(operand, items, self.rng.random() < 0.2)
+
+    def like(self, ctx: Ctx, depth: int) -> A.Expr:
+        if "text" not in self.caps.families:
+            return self.comparison(ctx, depth)
+        operand = self.expr("text", ctx, depth)
+        col = self.column_of(operand, ctx)
+        sample = self.rng.choice(col.values) if col is not None and col.values else "ab"
+        op = self.rng.choice(self.caps.like_ops)
+        pattern = self.pattern(op, sample)
+        return A.Like(operand, A.Literal(pattern, A.TEXT), op, self.rng.random() < 0.2)
+
+    def pattern(self, op: str, sample: str) -> str:
+        head = sample[:1]
+        if op == "GLOB":
+            return self.rng.choice((head + "*", "*" + sample[-1:], "?" * len(sample), sample))
+        if op == "REGEXP":
+            char = head if head.isalnum() else "a"
+            return self.rng.choice(("^" + char, char + "$", char, "."))
+        return self.rng.choice((head + "%", "%" + sample[-1:], "_" * len(sample), sample, "%"))
+
+    # -- builders, by name in Expressions.builders ---------------------------------------------
+
+    def _arith(self, fam: str, ctx: Ctx, depth: int) -> A.Expr:
+        ops = ["+", "-", "*"]
+        if fam == "int":
+            ops.append("%")
+        elif not self.g.options.portable:
+            ops.append("/")
+        op = self.rng.choice(ops)
+        left = self.expr(fam, ctx, depth, top=False)
+        if op in ("%", "/", "*"):  # a literal divisor is never zero; a factor stays small
+            right: A.Expr = A.Literal(self.rng.choice((2, 3, 7)), REPRESENTATIVE["int"])
+            if fam != "int":
+                right = A.Literal(self.rng.choice((2.0, 0.5, 4.0)), REPRESENTATIVE["float"])
+        else:
+            right = self.expr(fam, ctx, depth, top=False)
+        return A.Binary(op, left, right)
+
+    def _neg(self, fam: str, ctx: Ctx, depth: int) -> A.Expr:
+        return A.Unary("-", self.expr(fam, ctx, depth, top=False))
+
+    def _concat(self, fam: str, ctx: Ctx, depth: int) -> A.Expr:
+        return A.Binary("||", self.expr("text", ctx, depth), self.expr("text", ctx, depth))
+
+    def _func(self, fam: str, ctx: Ctx, depth: int) -> A.Expr | None:
+        sigs = self.caps.functions.get(fam)
+        if not sigs:
+            return None
+        sig = self.rng.choice(sigs)
+        args = []
+        for spec in sig.args:
+            if spec.startswith("lit:"):
+                args.append(self.literal_arg(spec[4:]))
+            elif spec.startswith("abs:"):
+                inner = self.expr(spec[4:], ctx, depth, top=False)
+                args.append(A.Func("ABS", (inner,)))
+            else:
+                args.append(self.expr(spec, ctx, depth, top=False))
+        return A.Func(sig.name, tuple(args))
+
+    def literal_arg(self, kind: str) -> A.Literal:
+        rng = self.rng
+        if kind == "text":
+            return A.Literal(rng.choice(("a", "b", "x", "")), A.TEXT)
+        if kind == "pad":  # DuckDB rejects an empty padding
+            return A.Literal(rng.choice(("a", "xy", " ")), A.TEXT)
+        if kind == "key":
+            return A.Literal(rng.choice(("a", "b")), A.TEXT)
+        bounds = {"pos": (1, 4), "len": (0, 5), "scale": (0, 2), "days": (-3, 40)}[kind]
+        return A.Literal(rng.randint(*bounds), A.INTEGER)
+
+    def _case(self, fam: str, ctx: Ctx, depth: int) -> A.Expr:
+        rng = self.rng
+        whens = []
+        if rng.random() < 0.3:  # simple CASE x WHEN v ...
+            key_fam = self.pick_family(ctx)
+            operand = self.expr(key_fam, ctx, depth)
+            col = self.column_of(operand, ctx)
+            for _ in range(rng.randint(1, 2)):
+                whens.append((self.literal(key_fam, col), self.expr(fam, ctx, depth)))
+            default = self.expr(fam, ctx, depth) if rng.random() < 0.7 else None
+            return A.Case(operand, tuple(whens), default)
+        for _ in range(rng.randint(1, 2)):
+            whens.append((self.predicate(ctx, depth), self.expr(fam, ctx, depth)))
+        default = self.expr(fam, ctx, depth) if rng.random() < 0.7 else None
+        return A.Case(None, tuple(whens), default)
+
+    def _cast(self, fam: str, ctx: Ctx, depth: int) -> A.Expr | None:
+        sources = [f for f in CASTS.get(fam, ()) if f in self.caps.families]
+        if not sources:
+            return None
+        source = self.rng.choice(sources)
+        target = REPRESENTATIVE[fam]
+        if fam == "int":  # PostgreSQL casts boolean to integer, but not to bigint
+            target = A.INTEGER if source == "bool" else A.BIGINT
+        return A.Cast(self.expr(source, ctx, depth, top=False), target)
+
+    def _subquery(self, fam: str, ctx: Ctx, depth: int) -> A.Expr | None:
+        return self.g.queries.scalar_subquery(fam, ctx, depth) if ctx.subqueries else None
+
+    def _aggregate(self, fam: str, ctx: Ctx, depth: int) -> A.Expr | None:
+        return self.aggregate(fam, ctx, depth, top=False) if ctx.aggregates else None
+
+    # -- aggregates ----------------------------------------------------------------------------
+
+    def aggregate(self, fam: str, ctx: Ctx, depth: int, top: bool = True) -> A.Expr | None:
+        """An aggregate call of family `fam` over the rows of ctx, or None if none fits.
+        Below the top, MIN and MAX skip extreme columns as any other operand does."""
+        rng = self.rng
+        row = ctx.row
+        options = ["MIN", "MAX"] if fam in ORDERED and fam != "interval" else []
+        if fam == "int":
+            options += ["COUNT", "COUNT", "COUNT*", "SUM"]
+        elif fam in ("numeric", "float"):
+            options += ["SUM", "AVG"]
+        elif fam == "text" and self.caps.string_agg:
+            options.append("STRING_AGG")
+        elif fam == "bool":
+            options += list(self.caps.bool_aggregates)
+        if self.g.options.portable and "AVG" in options:
+            options.remove("AVG")  # exact in PostgreSQL, floating point in SQLite
+        if not options:
+            return None
+        name = rng.choice(options)
+        distinct = rng.random() < 0.15
+        order: tuple[A.OrderItem, ...] = ()
+        if name == "COUNT*":
+            name, args, distinct = "COUNT", (), False
+        elif name == "COUNT":
+            arg_fam = self.pick_family(row)
+            args = (self.agg_arg(arg_fam, row, depth),)
+        elif name == "AVG" and fam == "numeric" and rng.random() < 0.5:
+            args = (self.agg_arg("int", row, depth),)
+        elif name in self.caps.bool_aggregates:
+            args = (self.predicate(row, depth),)
+        else:
+            args = (self.agg_arg(fam, row, depth, top=top and name in ("MIN", "MAX")),)
+        if name == "STRING_AGG":
+            args = (args[0], A.Literal(rng.choice((",", "|", "")), A.TEXT))
+            order = (A.OrderItem(args[0], rng.random() < 0.5),)
+        flt = None
+        if self.caps.aggregate_filter and rng.random() < self.filter_chance:
+            flt = self.predicate(row, depth)
+        return A.Aggregate(name, args, distinct, flt, order)
+
+    def agg_arg(self, fam: str, ctx: Ctx, depth: int, top: bool = False) -> A.Expr:
+        """An aggregate argument that depends on the row: an aggregate of a constant is legal
+        but its type may be unknown to PostgreSQL (`min('a')`)."""
+        e = self.expr(fam, ctx, depth, top=top)
+        if isinstance(e, A.Literal):
+            cols = [c for c in ctx.scope.by_family.get(fam, ()) if top or not c.extreme]
+            if cols:
+                return self.rng.choice(cols).ref
+            return A.Cast(e, e.type) if self.caps.casts else e
+        return e
+
+
+def _ordered(a: Any, b: Any) -> bool | None:
+    """a <= b, or None when the values do not compare (NULL, NaN, mixed types)."""
+    try:
+        if a is None or b is None or a != a or b != b:
+            return None
+        return bool(a <= b)
+    except TypeError:
+        return None

@@ -1,0 +1,118 @@
+"""Literal values: a small shared pool so that joins and filters meet, plus edge values.
+
+Most values come from a pool of a dozen per family: two tables filled from the same pool
+share values, so an equi-join matches rows. A minority are edge values (extreme integers,
+-0.0, NaN, empty/long/non-ASCII strings, trailing spaces) where engines most often disagree.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from fuzzer import ast as A
+from fuzzer.dialects import Dialect, family
+
+INT_POOL = tuple(range(-3, 11))
+INT_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
+TEXT_POOL = ("a", "b", "c", "ab", "abc", "B", "x y", "foo", "bar", "a%", "q_1", "zz")
+TEXT_EDGES = ("", " ", "a ", "  b", "it's", "back\\slash", "Ünïcödé", "日本語", "🙂", "NaN")
+FLOAT_POOL = (0.0, 1.0, -1.0, 0.5, 2.25, -3.5, 10.0, 1e10, 0.1)
+NUMERIC_POOL = tuple(Decimal(s) for s in ("0", "1", "-1", "2.50", "3.14", "-7.25", "10", "0.01"))
+DATE_POOL = tuple(datetime.date(2000, 1, 1) + datetime.timedelta(days=d) for d in (0, 1, 31, 59,
+                  366, 4000))  # fmt: skip
+DATE_EDGES = (datetime.date(1970, 1, 1), datetime.date(2000, 2, 29), datetime.date(9999, 12, 31))
+TIME_POOL = ("00:00:00", "12:30:00", "23:59:59", "08:15:30")
+TIMESTAMP_POOL = ("2000-01-01 00:00:00", "2000-01-02 12:00:00", "2020-02-29 23:59:59",
+                  "1999-12-31 23:59:59")  # fmt: skip
+INTERVAL_POOL = ("1 day", "2 hours", "-3 days", "1 year 2 months", "0 seconds")
+UUID_POOL = tuple(str(uuid.UUID(int=i * 0x1111111111111111)) for i in range(4))
+JSON_POOL = ('{"a": 1}', '{"a": "x", "b": [1, 2]}', "[1, 2, 3]", '{"b": null}', "{}")
+JSON_KEYS = ("a", "b")
+BLOB_POOL = (b"", b"\x00", b"ab", b"\xff\xfe")
+
+
+class Values:
+    """Chooses values of a type; `edges` is the chance of an edge value."""
+
+    def __init__(self, rng: random.Random, dialect: Dialect, edges: float, portable: bool):
+        self.rng = rng
+        self.dialect = dialect
+        self.edges = 0.0 if portable else edges
+        self.portable = portable
+
+    def value(self, t: A.SQLType, edges: bool = True) -> Any:
+        """A non-NULL value that fits type t (lengths, precision, range)."""
+        edge = edges and self.rng.random() < self.edges
+        return getattr(self, "_" + family(t))(t, edge)
+
+    def literal(self, t: A.SQLType, value: Any) -> A.Literal:
+        return A.Literal(value, t)
+
+    def _int(self, t: A.SQLType, edge: bool) -> int:
+        if edge:
+            bound = INT_RANGES.get(t.kind, 2**31)
+            return self.rng.choice((-bound, bound - 1, 0, -1))
+        return self.rng.choice(INT_POOL)
+
+    def _numeric(self, t: A.SQLType, edge: bool) -> Decimal:
+        if edge and t.params:
+            precision, scale = t.params
+            digits = "9" * (precision - scale)
+            return Decimal(f"{self.rng.choice(('-', ''))}{digits}.{'9' * scale}")
+        return self.rng.choice(NUMERIC_POOL)
+
+    def _float(self, t: A.SQLType, edge: bool) -> float:
+        if edge:
+            options = [-0.0, 1e-5]
+            if self.dialect.float_specials:
+                options += [float("nan"), float("inf"), float("-inf")]
+            return self.rng.choice(options)
+        return self.rng.choice(FLOAT_POOL)
+
+    def _text(self, t: A.SQLType, edge: bool) -> str:
+        limit = t.params[0] if t.params else 10_000
+        if edge:
+            s = self.rng.choice((*TEXT_EDGES, "x" * min(limit, 300)))
+        else:
+            s = self.rng.choice(TEXT_POOL)
+        return s[:limit]
+
+    def _bool(self, t: A.SQLType, edge: bool) -> bool:
+        return self.rng.random() < 0.5
+
+    def _date(self, t: A.SQLType, edge: bool) -> datetime.date:
+        return self.rng.choice(DATE_EDGES if edge else DATE_POOL)
+
+    def _time(self, t: A.SQLType, edge: bool) -> str:
+        return self.rng.choice(TIME_POOL)
+
+    def _timestamp(self, t: A.SQLType, edge: bool) -> str:
+        return self.rng.choice(TIMESTAMP_POOL)
+
+    def _interval(self, t: A.SQLType, edge: bool) -> str:
+        return self.rng.choice(INTERVAL_POOL)
+
+    def _uuid(self, t: A.SQLType, edge: bool) -> str:
+        return self.rng.choice(UUID_POOL)
+
+    def _json(self, t: A.SQLType, edge: bool) -> str:
+        return self.rng.choice(JSON_POOL)
+
+    def _blob(self, t: A.SQLType, edge: bool) -> bytes:
+        return self.rng.choice(BLOB_POOL)
+
+    def is_extreme(self, t: A.SQLType, v: Any) -> bool:
+        """Would arithmetic on v overflow or poison a result (NaN, infinities, max ints)?"""
+        if isinstance(v, bool):
+            return False
+        if isinstance(v, int):
+            return abs(v) > 1_000_000
+        if isinstance(v, float):
+            return v != v or abs(v) == float("inf")
+        if isinstance(v, Decimal):
+            return abs(v) > 1_000_000
+        return False
