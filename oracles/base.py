@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from fuzzer.engines import Failure, Outcome, Rows
@@ -31,6 +31,8 @@ class Probe:
     variant: str
     queries: tuple[str, ...]
     features: tuple[str, ...] = ()
+    #: the tree the probe was built from; its features are worked out only for a finding
+    about: Any = field(default=None, compare=False, repr=False)
 
 
 class Skip(Exception):

@@ -17,7 +17,7 @@ from fuzzer.engines import Outcome
 from oracles.base import Discrepancy, Judge, Oracle, Probe, Skip, rows_of
 from oracles.compare import canonical
 from oracles.shape import aggregates_in, is_deterministic, windows_in
-from oracles.tlp import Features, Render
+from oracles.tlp import Render
 
 ONE = ast.Literal(1, ast.INTEGER)
 ZERO = ast.Literal(0, ast.INTEGER)
@@ -47,9 +47,8 @@ class NoREC(Oracle):
     name = "norec"
     judges: ClassVar[dict[str, Judge]] = {"count": judge_count}
 
-    def __init__(self, render: Render, features: Features) -> None:
+    def __init__(self, render: Render) -> None:
         self.render = render
-        self.features = features
 
     def probes(self, query: ast.Select, predicate: ast.Expr | None = None) -> list[Probe]:
         p = predicate if predicate is not None else query.where
@@ -67,6 +66,6 @@ class NoREC(Oracle):
                 self.name,
                 "count",
                 (self.render(optimised), self.render(unoptimised)),
-                tuple(sorted(self.features(optimised))),
+                about=optimised,
             )
         ]

@@ -1,10 +1,8 @@
-"""What a query is made of, independent of its literals and names.
+"""What a query is made of: the gates every oracle passes a query through.
 
-`features` names the SQL constructs of a query (node kinds, operators, functions, join kinds):
-the basis of a finding's deduplication signature, which must survive other literals, other
-table and column names and another statement order. `is_deterministic` is the gate every
-oracle passes a query through: a query whose answer is not a function of the data can only
-produce false alarms.
+A query whose answer is not a function of the data (a volatile function, LIMIT without a total
+order, an order-sensitive aggregate) can only produce false alarms: `is_deterministic` keeps it
+away from the oracles. `aggregates_in` and `windows_in` tell which TLP variants apply.
 """
 
 from __future__ import annotations
@@ -97,6 +95,20 @@ PEER_STABLE_WINDOW_FUNCTIONS = frozenset(
 )
 
 
+_CHILDREN: dict[type, tuple[str, ...]] = {}
+
+
+def _children(node: Any) -> tuple[str, ...] | None:
+    """The field names of a tree node (cached per class), or None for a leaf value."""
+    cls = type(node)
+    names = _CHILDREN.get(cls)
+    if names is None:
+        if not is_dataclass(cls):
+            return None
+        names = _CHILDREN[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
 def walk(node: Any) -> Iterator[Any]:
     """Every node of a tree, parents before children."""
     stack = [node]
@@ -105,13 +117,11 @@ def walk(node: Any) -> Iterator[Any]:
         if isinstance(current, tuple | list):
             stack.extend(reversed(current))
             continue
-        if not is_dataclass(current):
+        names = _children(current)
+        if names is None:
             continue
         yield current
-        for f in reversed(fields(current)):
-            value = getattr(current, f.name)
-            if is_dataclass(value) or isinstance(value, tuple | list):
-                stack.append(value)
+        stack.extend(getattr(current, name) for name in reversed(names))
 
 
 def aggregates_in(node: Any) -> bool:
@@ -130,13 +140,13 @@ def _same_level(node: Any) -> Iterator[Any]:
         if isinstance(current, tuple | list):
             stack.extend(current)
             continue
-        if not is_dataclass(current) or isinstance(current, ast.Query):
+        names = _children(current)
+        if names is None or isinstance(current, ast.Query):
             continue
         yield current
         if isinstance(current, ast.Window):
             continue  # the aggregate inside a window is the window's, not the query's
-        for f in fields(current):
-            stack.append(getattr(current, f.name))
+        stack.extend(getattr(current, name) for name in names)
 
 
 def is_deterministic(node: Any) -> bool:
@@ -159,47 +169,6 @@ def is_deterministic(node: Any) -> bool:
             if n.frame is not None and n.frame.unit == "ROWS":
                 return False
     return True
-
-
-def features(node: Any) -> frozenset[str]:
-    """The literal-free, name-free constructs of a tree, for deduplication."""
-    found: set[str] = set()
-    for n in walk(node):
-        kind = type(n).__name__
-        match n:
-            case (
-                ast.Literal() | ast.ColumnRef() | ast.TableRef() | ast.SelectItem() | ast.SQLType()
-            ):
-                continue
-            case ast.Binary(op=op) | ast.Unary(op=op):
-                found.add(f"op:{op.upper()}")
-            case ast.Func(name=name) | ast.Aggregate(name=name):
-                found.add(f"{kind.lower()}:{name.lower()}")
-                if isinstance(n, ast.Aggregate) and n.distinct:
-                    found.add("aggregate:distinct")
-                if isinstance(n, ast.Aggregate) and n.filter is not None:
-                    found.add("aggregate:filter")
-            case ast.Join(kind=join_kind, natural=natural, using=using):
-                found.add(f"join:{join_kind.lower()}")
-                if natural:
-                    found.add("join:natural")
-                if using:
-                    found.add("join:using")
-            case ast.Like(op=op):
-                found.add(f"like:{op.lower()}")
-            case ast.Cast(type=t):
-                found.add(f"cast:{t.kind}")
-            case ast.SetOp(op=op, all=all_):
-                found.add(f"setop:{op.lower()}{':all' if all_ else ''}")
-            case ast.Quantified(quantifier=q):
-                found.add(f"quantified:{q.lower()}")
-            case ast.Select():
-                for clause in ("where", "group_by", "having", "order_by", "distinct"):
-                    if getattr(n, clause):
-                        found.add(f"select:{clause}")
-            case _:
-                found.add(kind.lower())
-    return frozenset(found)
 
 
 def total_order(query: Any) -> bool:

@@ -45,9 +45,10 @@ def tlp(sql: str) -> list[Probe]:
         return [_probe("tlp", "group-by", [base, *parts], sql)]
     if aggregate is not None:
         name, arg = aggregate
-        if name == "AVG":
-            prefix = s[: c.prefix_end]
-            parts = [f"{prefix}SELECT SUM({arg}), COUNT({arg}) FROM {c.text(c.from_)} WHERE {part}"
+        if name in ("SUM", "AVG"):  # the judge needs the count and the magnitude too
+            prefix, source = s[: c.prefix_end], c.text(c.from_)
+            items = ", ".join(f"{f}({arg})" for f in ("SUM", "COUNT", "MIN", "MAX"))
+            parts = [f"{prefix}SELECT {items} FROM {source} WHERE {part}"
                      for part in _partitions(p)]  # fmt: skip
         return [_probe("tlp", f"aggregate:{name.lower()}", [base, *parts], sql)]
     if _has_call(c):

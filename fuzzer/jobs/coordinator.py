@@ -64,6 +64,7 @@ class JobSettings:
 class Summary:
     run_id: int
     elapsed: float
+    workers: int = 1
     stats: Stats = field(default_factory=Stats)
     findings_new: int = 0
     findings_duplicate: int = 0
@@ -83,7 +84,7 @@ class Summary:
             "checks_per_s": round(s.checks / t, 1),
             "queries_per_s": round(s.queries / t, 1),
             "ok_share": round(s.ok / s.queries, 4) if s.queries else 0.0,
-            "engine_time_share": round(s.engine_time / t, 3),
+            "engine_time_share": round(s.engine_time / (t * self.workers), 3),
             "states": s.states,
             "skipped": s.skipped,
             "findings_new": self.findings_new,
@@ -131,7 +132,7 @@ class Job:
         log_dir = Path(self.store.path or ".").parent / "logs" / f"run-{run_id}"
         log_dir.mkdir(parents=True, exist_ok=True)
         self._log_dir = log_dir
-        summary = Summary(run_id, 0.0)
+        summary = Summary(run_id, 0.0, workers=s.workers)
         summary.positions = dict(first_states or {})
         start = time.monotonic()
         previous = {

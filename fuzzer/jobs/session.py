@@ -12,22 +12,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from fuzzer import ast
 from fuzzer.dialects import render
 from fuzzer.engines import Engine, EngineError, Failure, Outcome
 from fuzzer.errors import ErrorCategory
+from fuzzer.generator import features
 from fuzzer.jobs.seeds import Position, Shard, state_seed
 from fuzzer.jobs.source import Source
 from fuzzer.script import features as text_features
 from oracles import ORACLES
-from oracles.base import Probe, Skip
+from oracles.base import Oracle, Probe, Skip
 from oracles.differential import Profile, compare
 from oracles.finding import EngineInfo, Finding
 from oracles.replay import confirm
-from oracles.shape import features, total_order
+from oracles.shape import total_order
+from oracles.tlp import TLP
 
 #: A statement slower than this many timeouts was not stopped by the timeout: a hang.
 HANG_FACTOR = 2.0
@@ -109,7 +111,7 @@ class Session:
 
     def __post_init__(self) -> None:
         single = [ORACLES[o] for o in self.oracles if o in ORACLES]
-        self._oracles = [cls(self._render, features) for cls in single]
+        self._oracles = [cls(self._render) for cls in single]
         self._diff = "diff" in self.oracles and self.reference is not None
         self._portable = self._diff and self.reference.dialect != self.target.dialect
 
@@ -168,9 +170,26 @@ class Session:
             self._differential(source.query(), setup, position)
             return
         oracle = self._oracles[position.check % len(self._oracles)]
-        query, predicate = source.check()
-        for probe in oracle.probes(query, predicate):
+        for probe in self._probes(oracle, source, position.check // len(self._oracles)):
             self._probe(probe, setup, position)
+
+    @staticmethod
+    def _probes(oracle: Oracle, source: Source, turn: int) -> list[Probe]:
+        """The probes of one check; TLP takes its variants in turn."""
+        check = source.check()
+        if not isinstance(oracle, TLP):
+            return oracle.probes(check.select, check.predicate)
+        variant = turn % 5
+        if variant == 1:
+            return oracle.probes(replace(check.select, distinct=True), check.predicate)
+        if variant == 2:
+            return oracle.probes(source.grouped(check), check.predicate)
+        if variant == 3:
+            return oracle.having_probes(*source.having(check))
+        if variant == 4:
+            expr = source.aggregated(check)
+            return oracle.aggregate_probes(check.select.from_, expr, check.predicate)
+        return oracle.probes(check.select, check.predicate)
 
     def _probe(self, probe: Probe, setup: list[str], position: Position) -> None:
         outcomes = [self._execute(self.target, q) for q in probe.queries]
@@ -190,7 +209,7 @@ class Session:
                 queries=probe.queries,
                 expected=seen.expected,
                 actual=seen.actual,
-                features=probe.features,
+                features=probe.features or tuple(sorted(features(probe.about))),
                 title=f"{probe.oracle} {probe.variant}: {seen.detail or 'results differ'}",
                 seed=self.seed,
                 position=str(position),
