@@ -47,11 +47,23 @@ def _and(a: ast.Expr | None, b: ast.Expr) -> ast.Expr:
 # -- judges ----------------------------------------------------------------------------------
 
 
-def _union(outcomes: Sequence[Outcome]) -> tuple[list, list]:
+def _union(outcomes: Sequence[Outcome], pad_space: bool = False) -> tuple[list, list]:
     results = rows_of(outcomes)
     whole = canonical_rows(results[0].rows)
     parts = [row for r in results[1:] for row in canonical_rows(r.rows)]
+    if pad_space:
+        whole, parts = _unpadded(whole), _unpadded(parts)
     return whole, parts
+
+
+def _unpadded(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Strings without trailing spaces.
+
+    Where comparison ignores trailing spaces (PostgreSQL's CHAR(n), MySQL's PAD SPACE
+    collations, SQLite's RTRIM), 'a' and 'a ' are one value to DISTINCT and GROUP BY, which
+    may keep either spelling: which one is the engine's choice, not a bug.
+    """
+    return [tuple(v.rstrip(" ") if isinstance(v, str) else v for v in row) for row in rows]
 
 
 def judge_multiset(outcomes: Sequence[Outcome]) -> Discrepancy | None:
@@ -65,8 +77,20 @@ def judge_multiset(outcomes: Sequence[Outcome]) -> Discrepancy | None:
     )
 
 
+def judge_groups(outcomes: Sequence[Outcome]) -> Discrepancy | None:
+    """HAVING: a multiset of groups, whose keys are spelled as the engine chose."""
+    whole, parts = _union(outcomes, pad_space=True)
+    if multisets_equal(whole, parts):
+        return None
+    return Discrepancy(
+        jsonable(sorted(whole, key=repr)),
+        jsonable(sorted(parts, key=repr)),
+        f"{len(whole)} groups, partitions together {len(parts)}",
+    )
+
+
 def judge_set(outcomes: Sequence[Outcome]) -> Discrepancy | None:
-    whole, parts = _union(outcomes)
+    whole, parts = _union(outcomes, pad_space=True)
     if sets_equal(whole, parts):
         return None
     a, b = sorted(set(whole), key=repr), sorted(set(parts), key=repr)
@@ -189,7 +213,7 @@ class TLP(Oracle):
         "where": judge_multiset,
         "distinct": judge_set,
         "group-by": judge_set,
-        "having": judge_multiset,
+        "having": judge_groups,
         "aggregate:min": _judge_extreme(min),
         "aggregate:max": _judge_extreme(max),
         "aggregate:sum": judge_sum,

@@ -95,6 +95,16 @@ def test_tlp_where_counts_duplicates():
     assert judge("tlp", "distinct", [rows((1,)), rows((1,)), rows((1,)), rows()]) is None
 
 
+def test_distinct_and_groups_may_spell_padded_strings_either_way():
+    """A false alarm of the precision run: PostgreSQL's DISTINCT over CHAR(4) kept 'q_1 '."""
+    assert (
+        judge("tlp", "distinct", [rows(("q_1",)), rows(("q_1 ",)), rows(("q_1",)), rows()]) is None
+    )
+    assert judge("tlp", "distinct", [rows(("q_1",)), rows(("q_2",)), rows(), rows()]) is not None
+    # ...while a plain WHERE, which picks no representative, stays byte-exact
+    assert judge("tlp", "where", [rows(("q_1",)), rows(("q_1 ",)), rows(), rows()]) is not None
+
+
 def test_an_error_in_one_partition_is_no_finding():
     error = Failure(SQLState.DIVISION_BY_ZERO, "22012", "division by zero")
     with pytest.raises(Skip):
