@@ -184,3 +184,39 @@ def test_a_server_restarted_mid_run_is_survived(tmp_path: Path, throwaway_postgr
     assert summary["findings_new"] == 0  # ...and did not call a restart an engine crash
     before_restart = max((line["checks"] for line in lines if line["elapsed"] <= 7), default=0)
     assert summary["checks"] > before_restart + 50  # ...and went on fuzzing afterwards
+
+
+def _workers(pid: int) -> list[int]:
+    """The worker processes of a job: its children started by multiprocessing's spawn."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (proc / "stat").read_text()
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == pid and b"spawn_main" in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+def test_a_worker_that_dies_is_restarted_and_not_blamed_on_the_engine(tmp_path: Path):
+    """A worker killed by SIGSEGV from outside: its log replays without a crash, so no finding."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fuzzer", "run", "--workers", "1", "--duration", "14s",
+         "--json", "--store", str(tmp_path / "store.db")],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(5)
+    workers = _workers(proc.pid)
+    assert len(workers) == 1, workers
+    for pid in workers:
+        os.kill(pid, signal.SIGSEGV)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    lines = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+    summary = lines[-1]
+    assert summary["findings_new"] == 0 and summary["errors"] == [], summary
+    at_kill = max((line["checks"] for line in lines if line["elapsed"] <= 5), default=0)
+    assert summary["checks"] > at_kill + 100  # a new worker took over
