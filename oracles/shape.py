@@ -7,8 +7,8 @@ away from the oracles. `aggregates_in` and `windows_in` tell which TLP variants 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import fields, is_dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
 from fuzzer import ast
@@ -187,3 +187,38 @@ def total_order(query: Any) -> bool:
         or n in positions
         for n, item in enumerate(query.items, start=1)
     )
+
+
+def transform(node: Any, change: Callable[[Any], Any]) -> Any:
+    """A copy of a tree with `change` applied to every node, children first."""
+    if isinstance(node, tuple):
+        return tuple(transform(n, change) for n in node)
+    names = _children(node)
+    if names is None:
+        return node
+    updates = {}
+    for name in names:
+        value = getattr(node, name)
+        new = transform(value, change)
+        if new is not value:
+            updates[name] = new
+    return change(replace(node, **updates) if updates else node)
+
+
+def order_items(node: Any) -> list[ast.OrderItem]:
+    return [n for n in walk(node) if isinstance(n, ast.OrderItem)]
+
+
+def explicit_nulls(node: Any) -> Any:
+    """The tree with NULLS FIRST/LAST spelled out on every ORDER BY item.
+
+    Where NULLs sort by default is each engine's own choice (SQLite and MySQL first, DuckDB
+    and PostgreSQL last in ascending order): two engines compared row by row must be told.
+    """
+
+    def spell(n: Any) -> Any:
+        if isinstance(n, ast.OrderItem) and n.nulls is None:
+            return replace(n, nulls="LAST" if n.descending else "FIRST")
+        return n
+
+    return transform(node, spell)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from fuzzer import ast
+from fuzzer.dialects import get as get_dialect
 from fuzzer.dialects import render
 from fuzzer.engines import Engine, EngineError, Failure, Outcome
 from fuzzer.errors import ErrorCategory
@@ -28,7 +29,7 @@ from oracles.base import Oracle, Probe, Skip
 from oracles.differential import Profile, compare
 from oracles.finding import EngineInfo, Finding
 from oracles.replay import confirm
-from oracles.shape import total_order
+from oracles.shape import explicit_nulls, order_items, total_order
 from oracles.tlp import TLP
 
 #: A statement slower than this many timeouts was not stopped by the timeout: a hang.
@@ -165,7 +166,6 @@ class Session:
     # -- checks ------------------------------------------------------------------------------
 
     def _check(self, source: Source, setup: list[str], position: Position) -> None:
-        self.stats.checks += 1
         if self._diff and (not self._oracles or position.check % 2 == 1):
             self._differential(source.query(), setup, position)
             return
@@ -192,6 +192,7 @@ class Session:
         return oracle.probes(check.select, check.predicate)
 
     def _probe(self, probe: Probe, setup: list[str], position: Position) -> None:
+        self.stats.checks += 1  # one oracle check: one probe run and judged
         outcomes = [self._execute(self.target, q) for q in probe.queries]
         try:
             seen = ORACLES[probe.oracle].judge(probe.variant, outcomes)
@@ -218,6 +219,14 @@ class Session:
 
     def _differential(self, query: ast.Query, setup: list[str], position: Position) -> None:
         assert self.reference is not None
+        if self._portable:
+            spell_nulls = all(
+                get_dialect(e.dialect).nulls_order for e in (self.target, self.reference)
+            )
+            if not spell_nulls and order_items(query):
+                return  # no way to make both engines put NULLs in the same place
+            query = explicit_nulls(query)
+        self.stats.checks += 1
         target_sql = self._render(query)
         reference_sql = render(query, self.reference.dialect)
         ordered = total_order(query)
