@@ -119,17 +119,19 @@ def _comparable(values: list[Any]) -> list[Any]:
     return present
 
 
-def _same_value(expected: Any, actual: Any) -> bool:
+def _same_value(expected: Any, actual: Any, printed: Any = None) -> bool:
+    """Equal as the engine can spell it; `printed` is the engine's own value, uncanonicalised."""
     if isinstance(expected, str) and isinstance(actual, str):
         # Under a PAD SPACE collation (MySQL, MariaDB) 'a' and 'a ' are equal and MIN/MAX may
         # return either spelling: that is not a bug.
         return expected == actual or expected.rstrip(" ") == actual.rstrip(" ")
-    if isinstance(actual, Decimal) and isinstance(expected, int | Decimal):
-        # An engine rounds AVG to its own scale (MySQL: 4 digits, PostgreSQL: 16 or more):
-        # one unit in the last place it printed is not a difference.
-        exponent = actual.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < 0:
-            return abs(Decimal(expected) - actual) <= Decimal(10) ** exponent
+    if isinstance(printed, Decimal) and isinstance(expected, int | Decimal):
+        # An engine rounds a division (AVG) to a scale of its choosing (MySQL: 4 digits,
+        # PostgreSQL: about 16 significant digits, so none at all after 18 integer digits):
+        # half a unit in the last digit it kept is not a difference.
+        exponent = printed.as_tuple().exponent
+        if isinstance(exponent, int):
+            return abs(Decimal(expected) - printed) <= Decimal(10) ** exponent / 2
     return values_equal(expected, actual)
 
 
@@ -188,6 +190,7 @@ def judge_sum(outcomes: Sequence[Outcome]) -> Discrepancy | None:
 
 def judge_avg(outcomes: Sequence[Outcome]) -> Discrepancy | None:
     (whole,), *parts = _scalars(outcomes)
+    printed = outcomes[0].rows[0][0]  # type: ignore[union-attr]
     sums = _comparable([p[0] for p in parts])
     count = sum(p[1] for p in parts)
     expected: Any = None
@@ -200,7 +203,7 @@ def judge_avg(outcomes: Sequence[Outcome]) -> Discrepancy | None:
         slack = _float_slack(parts, per_value=True)
         ok = abs(float(expected) - float(whole)) <= slack or values_equal(float(expected), whole)
     else:
-        ok = _same_value(expected, whole)
+        ok = _same_value(expected, whole, printed)
     return None if ok else Discrepancy(jsonable([(str(expected),)]), jsonable([(whole,)]))
 
 

@@ -168,6 +168,11 @@ def test_aggregates_recombine_through_their_partitions():
                     parts(12, 3, 4, 4), none]  # fmt: skip
     assert judge("tlp", "aggregate:avg", postgres_avg) is None
     assert judge("tlp", "aggregate:avg", [rows((Decimal("3.5558"),)), *postgres_avg[1:]])
+    # PostgreSQL keeps about 16 significant digits: none after 18 integer digits
+    big = [rows((Decimal("-838488366986797800"),)), none,
+           parts(Decimal("-9223372036854775796"), 11, -(2**63), 6), none]  # fmt: skip
+    assert judge("tlp", "aggregate:avg", big) is None
+    assert judge("tlp", "aggregate:avg", [rows((Decimal("-838488366986797802"),)), *big[1:]])
 
 
 def test_nondeterministic_queries_get_no_probes():
