@@ -18,7 +18,7 @@ def fuzz(*args: str) -> subprocess.CompletedProcess[str]:
 def test_help_lists_the_verbs():
     result = fuzz("--help")
     assert result.returncode == 0
-    for verb in ("run", "check", "triage", "generate", "engines"):
+    for verb in ("run", "reduce", "check", "triage", "generate", "engines"):
         assert f"  {verb} " in result.stdout, verb
 
 

@@ -66,6 +66,14 @@ def parse_oracles(text: str | None, with_reference: bool) -> tuple[str, ...]:
     "--replay", "replay_position", help="Regenerate one finding's state: WORKER/STATE[/CHECK]."
 )
 @click.option(
+    "--reduce/--no-reduce",
+    "reduce_findings",
+    default=True,
+    show_default=True,
+    help="Reduce each new finding in the background (bounded by --reduce-time).",
+)
+@click.option("--reduce-time", default=60.0, show_default=True, help="Seconds per reduction.")
+@click.option(
     "--fail-on-finding", is_flag=True, help="Exit 1 when a new distinct finding appeared."
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON lines of counters, then a summary.")
@@ -84,6 +92,8 @@ def run(
     profile: str | None,
     resume_id: int | None,
     replay_position: str | None,
+    reduce_findings: bool,
+    reduce_time: float,
     fail_on_finding: bool,
     as_json: bool,
 ) -> None:
@@ -109,6 +119,7 @@ def run(
             duration=parse_duration(duration) if duration else None,
             max_checks=max_checks,
             profile=Profile.load(profile) if profile else Profile(),
+            reduce_seconds=reduce_time if reduce_findings else None,
         )
     except (click.BadParameter, ValueError) as exc:
         fail(str(exc.format_message() if isinstance(exc, click.BadParameter) else exc))
@@ -166,6 +177,7 @@ def resumed(store: Store, run_id: int, given: JobSettings) -> tuple[JobSettings,
         duration=given.duration,
         max_checks=given.max_checks,
         profile=given.profile,
+        reduce_seconds=given.reduce_seconds,
     )
     positions = {int(k): v for k, v in counters.get("positions", {}).items()}
     return settings, positions

@@ -382,12 +382,15 @@ class Dialect:
     def _Join(self, node: A.Join) -> str:
         natural = "NATURAL " if node.natural else ""
         kind = {"INNER": "JOIN", "CROSS": "CROSS JOIN"}.get(node.kind, f"{node.kind} JOIN")
-        text = f"{self.render(node.left)} {natural}{kind} {self.render(node.right)}"
+        right = self.render(node.right)
+        if isinstance(node.right, A.Join):  # a join nested on the right needs its parentheses
+            right = f"({right})"
+        text = f"{self.render(node.left)} {natural}{kind} {right}"
         if node.on is not None:
             text += f" ON {self.render(node.on)}"
         elif node.using:
             text += f" USING ({', '.join(self.ident(c) for c in node.using)})"
-        return f"({text})" if isinstance(node.right, A.Join) else text
+        return text
 
     # -- statements ----------------------------------------------------------------------------
 

@@ -78,7 +78,7 @@ class Caps:
             set_ops=tuple(s for s in d.set_ops if not s[1] or s[0] == "UNION") if p else d.set_ops,
             quantified=d.quantified_subquery and not p,
             like_ops=() if p else d.like_ops,  # SQLite's LIKE ignores ASCII case
-            frame_units=d.frame_units,
+            frame_units=tuple(u for u in d.frame_units if u != "GROUPS") if p else d.frame_units,
             string_agg=not p and (d.string_agg_order or not o.deterministic),
             bool_aggregates=() if p else d.bool_aggregates,
             casts=not p,

@@ -21,6 +21,7 @@ from typing import Any
 
 from fuzzer.jobs.crash import crash_from_log, engine_fault
 from fuzzer.jobs.display import Display
+from fuzzer.jobs.reductions import Reductions
 from fuzzer.jobs.seeds import Shard
 from fuzzer.jobs.session import Stats
 from fuzzer.jobs.worker import WorkerConfig, log_path, work
@@ -45,6 +46,7 @@ class JobSettings:
     duration: float | None = None
     max_checks: int | None = None
     profile: Profile = field(default_factory=Profile)
+    reduce_seconds: float | None = 60.0  # None: new findings are not reduced
 
     def worker_config(self, worker: int, log_dir: Path) -> WorkerConfig:
         return WorkerConfig(
@@ -72,6 +74,8 @@ class Summary:
     engines: dict[int, EngineInfo] = field(default_factory=dict)
     positions: dict[int, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    reduced: int = 0
+    unreduced: int = 0
     interrupted: bool = False
 
     def counters(self) -> dict[str, Any]:
@@ -91,6 +95,7 @@ class Summary:
             "findings_duplicate": self.findings_duplicate,
             "findings_by_oracle": dict(self.by_oracle),
             "crashes": s.crashes,
+            "reduced": self.reduced,
             "positions": {str(k): v for k, v in sorted(self.positions.items())},
             "engines": sorted({f"{e.name} {e.version}" for e in self.engines.values()}),
             "errors": self.errors,
@@ -132,6 +137,11 @@ class Job:
         log_dir = Path(self.store.path or ".").parent / "logs" / f"run-{run_id}"
         log_dir.mkdir(parents=True, exist_ok=True)
         self._log_dir = log_dir
+        self._reductions = (
+            Reductions(Path(self.store.path), s.reduce_seconds, log_dir)
+            if s.reduce_seconds and self.store.path
+            else None
+        )
         summary = Summary(run_id, 0.0, workers=s.workers)
         summary.positions = dict(first_states or {})
         start = time.monotonic()
@@ -146,6 +156,9 @@ class Job:
                 self._drain(summary, timeout=0.2)
                 summary.elapsed = time.monotonic() - start
                 self._watch(summary)
+                if self._reductions is not None:
+                    self._reductions.poll()
+                    summary.reduced = self._reductions.done
                 if self._should_stop(summary):
                     self._stop.set()
                 self.display.update(summary)
@@ -162,6 +175,9 @@ class Job:
                     proc.kill()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            if self._reductions is not None and not summary.interrupted:
+                summary.unreduced = self._reductions.finish()
+                summary.reduced = self._reductions.done
             summary.elapsed = time.monotonic() - start
             self.store.finish_run(run_id, summary.counters())
             self.display.finish(summary)
@@ -194,7 +210,7 @@ class Job:
                 )
                 if finding is not None:
                     summary.stats.crashes += 1
-                    self._record(finding, summary)
+                    self._record(finding, summary, worker)
             recent = [t for t in self._restarts.get(worker, []) if time.monotonic() - t < 60]
             if self._stop.is_set() or len(recent) >= MAX_RESTARTS_PER_MINUTE:
                 summary.errors.append(f"worker {worker} died (exit {code}); not restarted")
@@ -215,7 +231,7 @@ class Job:
             if kind == "stats":
                 summary.stats.add(payload)
             elif kind == "finding":
-                self._record(payload, summary)
+                self._record(payload, summary, worker)
             elif kind == "state":
                 summary.positions[worker] = payload
             elif kind == "engine":
@@ -228,13 +244,16 @@ class Job:
             elif kind == "done":
                 self._done.add(worker)
 
-    def _record(self, finding: Finding, summary: Summary) -> None:
+    def _record(self, finding: Finding, summary: Summary, worker: int) -> None:
         recorded = self.store.record(finding, summary.run_id)
         summary.by_oracle[finding.oracle] += 1
-        if recorded.is_new:
-            summary.findings_new += 1
-        else:
+        if not recorded.is_new:
             summary.findings_duplicate += 1
+            return
+        summary.findings_new += 1
+        if self._reductions is not None and finding.oracle != "crash":
+            target = self.settings.targets[worker % len(self.settings.targets)]
+            self._reductions.add(recorded.finding_id, target, self.settings.reference)
 
     def _should_stop(self, summary: Summary) -> bool:
         s = self.settings

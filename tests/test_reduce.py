@@ -1,0 +1,229 @@
+"""The reducer: ddmin and the passes as pure functions, then `fuzz reduce` on real engines."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fuzzer.reduce import Reducer, ddmin
+from fuzzer.reduce.passes import Insert, drop_column, lexical, literals, structural, tables, tidy
+from fuzzer.reduce.reducer import Grammar
+
+# -- ddmin ------------------------------------------------------------------------------------
+
+
+def test_ddmin_finds_the_one_item_that_matters():
+    calls: list[list[int]] = []
+
+    def test(items: list[int]) -> bool:
+        calls.append(items)
+        return 37 in items
+
+    assert ddmin(list(range(100)), test) == [37]
+    assert [] not in calls
+
+
+def test_ddmin_keeps_order_and_is_one_minimal():
+    needed = {3, 17, 18, 60}
+    result = ddmin(list(range(64)), lambda items: needed <= set(items))
+    assert result == sorted(needed)
+
+
+def test_ddmin_with_a_dependency_between_items():
+    # 5 only counts when 2 comes before it: like an INSERT that needs its CREATE TABLE
+    def test(items: list[int]) -> bool:
+        return 5 in items and 2 in items and items.index(2) < items.index(5)
+
+    assert ddmin(list(range(10)), test) == [2, 5]
+
+
+def test_ddmin_is_deterministic():
+    rng = random.Random(4)
+    wanted = set(rng.sample(range(200), 7))
+    runs = [ddmin(list(range(200)), lambda xs: wanted <= set(xs)) for _ in range(2)]
+    assert runs[0] == runs[1] == sorted(wanted)
+
+
+# -- passes -----------------------------------------------------------------------------------
+
+QUERY = (
+    "SELECT DISTINCT a.c0 / 2 AS x, abs(b.c1) FROM t0 AS a LEFT JOIN t1 AS b ON (a.c0 = b.c0) "
+    "WHERE (a.c0 > 1 AND b.c1 IS NULL) OR a.c0 BETWEEN 1 AND 3 ORDER BY 1 DESC LIMIT 3"
+)
+
+
+def test_tidy_drops_comments_and_extra_space():
+    assert tidy("SELECT  ( a ) , b -- why\n FROM /* x */ t") == "SELECT (a), b FROM t"
+
+
+def test_lexical_passes_remove_clauses_items_operands_and_parentheses():
+    texts = {c.text for c in lexical(QUERY)}
+    assert QUERY.replace(" ORDER BY 1 DESC", "") in texts  # a clause
+    assert QUERY.replace(" LEFT JOIN t1 AS b ON (a.c0 = b.c0)", "") in texts  # a join
+    assert QUERY.replace(", abs(b.c1)", "") in texts  # a select-list item
+    assert QUERY.replace("(a.c0 > 1 AND b.c1 IS NULL) OR ", "") in texts  # an OR operand
+    assert QUERY.replace("(a.c0 > 1 AND b.c1 IS NULL)", "a.c0 > 1 AND b.c1 IS NULL") in texts
+    assert QUERY.replace("abs(b.c1)", "b.c1") in texts  # a call by its argument
+    assert QUERY.replace("DISTINCT ", "") in texts
+
+
+def test_between_and_is_not_an_and_operand():
+    texts = {c.text for c in lexical("SELECT 1 FROM t WHERE a BETWEEN 1 AND 3")}
+    assert "SELECT 1 FROM t WHERE a BETWEEN 1" not in texts
+
+
+def test_literals_get_simpler_but_a_divisor_never_zero():
+    texts = {c.text for c in literals("SELECT 'hello', 123.5, c0 / 25")}
+    assert "SELECT '', 123.5, c0 / 25" in texts
+    assert "SELECT 'hello', 0, c0 / 25" in texts
+    assert "SELECT 'hello', 123.5, c0 / 2" in texts
+    assert "SELECT 'hello', 123.5, c0 / 0" not in texts
+
+
+def test_structural_candidates_come_from_the_parse_tree():
+    g = Grammar.load("sqlite")
+    if g is None or g.tree(QUERY) is None:
+        pytest.skip("the sqlite grammar does not parse the query yet")
+    texts = {c.text for c in structural(QUERY, g.tree(QUERY))}
+    assert QUERY.replace("(a.c0 > 1 AND b.c1 IS NULL) OR a.c0 BETWEEN 1 AND 3", "a.c0 > 1") in texts
+    assert any(g.tree(t) is not None for t in texts)
+
+
+def test_insert_rows_and_columns():
+    insert = Insert.parse("INSERT INTO t0 (c0, c1) VALUES (1, 'a'), (2, NULL), (3, 'x')")
+    assert insert is not None and insert.rows == ("(1, 'a')", "(2, NULL)", "(3, 'x')")
+    assert insert.with_rows(["(2, NULL)"]) == "INSERT INTO t0 (c0, c1) VALUES (2, NULL)"
+    script = [
+        "CREATE TABLE t0 (c0 INT, c1 TEXT, PRIMARY KEY (c0))",
+        "INSERT INTO t0 VALUES (1, 'a'), (2, 'b')",
+        "INSERT INTO t0 (c1, c0) VALUES ('z', 3)",
+        "SELECT c0 FROM t0",
+    ]
+    [table] = tables(script)
+    assert table.columns == ("c0", "c1")
+    assert drop_column(script, table, "c1") == [
+        "CREATE TABLE t0 (c0 INT, PRIMARY KEY (c0))",
+        "INSERT INTO t0 VALUES (1), (2)",
+        "INSERT INTO t0 (c0) VALUES (3)",
+        "SELECT c0 FROM t0",
+    ]
+
+
+def test_reducer_with_a_pure_test_counts_and_caches_trials():
+    script = [f"INSERT INTO t VALUES ({n})" for n in range(30)] + ["SELECT 1 / 2 + 7"]
+    reducer = Reducer(lambda s: any("1 / 2" in x for x in s), dialect="sqlite")
+    result = reducer.reduce(script)
+    assert result.statements == ["SELECT 1 / 2"]
+    assert result.stats.trials > 0 and result.stats.tokens_after == 4
+    assert result.stats.tokens_before > result.stats.tokens_after
+
+
+# -- fuzz reduce on real engines --------------------------------------------------------------
+
+
+def fuzz_reduce(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    code = "from fuzzer.commands.reduce import reduce; reduce(prog_name='fuzz reduce')"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=120)  # fmt: skip
+
+
+def error_case(rng: random.Random) -> str:
+    """60 statements; the query before last fails with SQLite's integer overflow (22003)."""
+    lines = ["CREATE TABLE t0 (c0 INT, c1 TEXT, c2 REAL)", "CREATE TABLE t1 (c0 INT, c1 TEXT)"]
+    for i in range(25):
+        rows = ", ".join(f"({rng.randint(-9, 9)}, 'v{rng.randint(0, 99)}', {rng.random():.2f})"
+                         for _ in range(rng.randint(1, 6)))  # fmt: skip
+        lines += [f"INSERT INTO t0 VALUES {rows}", f"INSERT INTO t1 VALUES ({i}, 'x{i}')"]
+    lines.append("CREATE INDEX i0 ON t0 (c1)")
+    lines += [f"SELECT c0, c1 FROM t0 WHERE c0 > {i} ORDER BY c1" for i in range(5)]
+    lines.append(
+        "SELECT t0.c1, abs(-9223372036854775808 + t0.c0 * 0) AS x FROM t0 "
+        "JOIN t1 ON t0.c0 = t1.c0 WHERE t0.c2 > 0.1 AND t1.c1 LIKE 'x%' ORDER BY 1"
+    )
+    lines.append("SELECT 1")
+    assert len(lines) == 60
+    return ";\n".join(lines) + ";\n"
+
+
+@pytest.mark.parametrize("mode", [["--error", "22003"], ["--error"], []])
+def test_reduce_an_error_keeps_the_error(tmp_path: Path, mode: list[str]):
+    case = tmp_path / "case.sql"
+    case.write_text(original := error_case(random.Random(1)))
+    done = fuzz_reduce(str(case), "--json", *mode, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["statements_before"] == 60 and report["statements_after"] <= 3
+    assert "22003" in report["problem"]
+    assert case.read_text() == original  # the input is never modified
+    reduced = (tmp_path / "case.reduced.sql").read_text()
+    assert "abs(" in reduced.lower() and report["tokens_after"] <= 10
+
+    from fuzzer.engines import connect
+    from fuzzer.script import split
+
+    with connect("sqlite:") as engine:
+        outcomes = [engine.execute(s) for s in split(reduced)]
+    assert any(not o.ok and o.sqlstate == "22003" for o in outcomes)
+
+
+def test_reduce_a_differential_sqlite_vs_duckdb_integer_division(tmp_path: Path):
+    rng = random.Random(2)
+    lines = ["CREATE TABLE t0 (c0 INT, c1 TEXT, c2 INT)", "CREATE TABLE t1 (c0 INT, c1 TEXT)"]
+    for i in range(12):
+        rows = ", ".join(f"({rng.randint(-9, 9)}, 'v{rng.randint(0, 99)}', {rng.randint(0, 5)})"
+                         for _ in range(rng.randint(1, 4)))  # fmt: skip
+        lines += [f"INSERT INTO t0 VALUES {rows}", f"INSERT INTO t1 VALUES ({i}, 'x{i}')"]
+    lines += [f"SELECT c0, c1 FROM t0 WHERE c0 > {i}" for i in range(3)]
+    lines.append("SELECT t0.c1, t0.c0 / 2 AS half, t1.c1 FROM t0 JOIN t1 ON t0.c2 = t1.c0 "
+                 "WHERE t0.c1 LIKE 'v%' AND t1.c0 < 4")  # fmt: skip
+    case = tmp_path / "diff.sql"
+    case.write_text(";\n".join(lines) + ";\n")
+    done = fuzz_reduce(str(case), "-t", "sqlite:", "-r", "duckdb:", "--differs", "--json",
+                       cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["problem"].startswith("diff/rows") and report["statements_after"] <= 3
+    reduced = (tmp_path / "diff.reduced.sql").read_text()
+    assert "/ 2" in reduced
+
+
+def test_reduce_with_a_check_command(tmp_path: Path):
+    case = tmp_path / "case.sql"
+    case.write_text("CREATE TABLE t (a INT);\nSELECT a, a + 1 FROM t WHERE a > 2;\nSELECT 7;\n")
+    done = fuzz_reduce(str(case), "--check", "grep -q 'a + 1' {}", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["statements_after"] == 1
+    assert "a + 1" in (tmp_path / "case.reduced.sql").read_text()
+
+
+@pytest.mark.parametrize(
+    ("text", "args", "words"),
+    [
+        ("", [], "no SQL statements"),
+        ("-- only a comment\n", [], "no SQL statements"),
+        ("SELECT 'unterminated;\n", [], "not a SQL script"),
+        ("Dear reader, this file is prose.\nIt is not SQL at all.\n", [], "not SQL"),
+        ("CREATE TABLE t (a INT);\nSELECT a FROM t;\n", [], "does not show the problem"),
+        ("SELECT 1;\n", ["--error", "22012"], "does not show the problem"),
+        ("SELECT 1;\n", ["--crash", "--differs"], "choose one"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, text: str, args: list[str], words: str):
+    case = tmp_path / "case.sql"
+    case.write_text(text)
+    done = fuzz_reduce(str(case), *args, cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("fuzz: error:") and words in lines[0], lines
+    assert case.read_text() == text
+    assert not (tmp_path / "case.reduced.sql").exists()
+
+
+def test_a_missing_file_is_exit_2(tmp_path: Path):
+    done = fuzz_reduce(str(tmp_path / "nope.sql"), cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.startswith("fuzz: error:")
