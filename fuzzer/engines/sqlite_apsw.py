@@ -30,7 +30,8 @@ class ApswEngine(SQLiteFamily):
 
     @property
     def version(self) -> str:
-        return apsw.sqlite_lib_version()
+        version = getattr(apsw, "sqlite_lib_version", None) or apsw.sqlitelibversion
+        return version()
 
     def _connect(self, target: str) -> None:
         try:
