@@ -185,8 +185,25 @@ class Engine(ABC):
         """Empty the scratch space, so that a new script starts from nothing."""
 
     @abstractmethod
+    def _open(self) -> None:
+        """Connect to the scratch space (creating it first where that is this engine's way)."""
+
     def reconnect(self) -> None:
         """Open a new connection to the same scratch space after a lost one."""
+        self._disconnect()
+        self._open()
+
+    def _disconnect(self) -> None:
+        """Drop the connection (and its watchdog), whatever state the server left it in."""
+        watchdog = getattr(self, "_watchdog", None)
+        if watchdog is not None:
+            watchdog.close()
+            self._watchdog = None
+        conn = getattr(self, "_conn", None)
+        if conn is not None:
+            with contextlib.suppress(Exception):  # the server may have closed it already
+                conn.close()
+            self._conn = None
 
     @abstractmethod
     def close(self) -> None:

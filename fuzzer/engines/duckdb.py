@@ -208,18 +208,6 @@ class DuckDBEngine(Engine):
             return False  # a release without ATTACH: reconnect instead
         return True
 
-    def reconnect(self) -> None:
-        self._disconnect()
-        self._open()
-
-    def _disconnect(self) -> None:
-        if self._watchdog is not None:
-            self._watchdog.close()
-            self._watchdog = None
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
     def close(self) -> None:
         self._disconnect()
         self._remove_file()

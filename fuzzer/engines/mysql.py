@@ -9,7 +9,6 @@ which is implementation-defined and must not become a finding. URL query paramet
 
 from __future__ import annotations
 
-import contextlib
 import time
 from typing import Any
 from urllib.parse import parse_qsl
@@ -229,7 +228,7 @@ class MySQLEngine(Engine):
             or _BY_ERRNO.get(errno) == SQLState.CONNECTION_FAILURE
         )
         if lost:
-            self._drop_connection()
+            self._disconnect()
             if elapsed >= 2 * self.timeout + 4:  # our read timeout: a hang, not a crash
                 state, code = SQLState.QUERY_CANCELED, "sqlparity:client-timeout"
             else:
@@ -252,18 +251,8 @@ class MySQLEngine(Engine):
         self._create_scratch(self._conn)
         self._conn.select_db(self._scratch)
 
-    def reconnect(self) -> None:
-        self._drop_connection()
-        self._open()
-
-    def _drop_connection(self) -> None:
-        if self._conn is not None:
-            with contextlib.suppress(pymysql.MySQLError):  # already closed by the server
-                self._conn.close()
-            self._conn = None
-
     def close(self) -> None:
-        self._drop_connection()
+        self._disconnect()
         if self._closed:
             return
         self._closed = True

@@ -189,7 +189,7 @@ class PostgresEngine(Engine):
         code = exc.sqlstate or type(exc).__name__
         message = self._one_line(exc) if exc.sqlstate is None else self.url.scrub(str(exc))
         if self._conn.closed or self._conn.broken:
-            self._drop_connection()
+            self._disconnect()
             return Failure(SQLState.CONNECTION_FAILURE, code, message, elapsed)
         return Failure(exc.sqlstate or SQLState.UNKNOWN, code, message, elapsed)
 
@@ -201,20 +201,8 @@ class PostgresEngine(Engine):
         self._conn.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
         self._conn.execute(pgsql.SQL("CREATE SCHEMA {}").format(schema))
 
-    def reconnect(self) -> None:
-        self._drop_connection()
-        self._open()
-
-    def _drop_connection(self) -> None:
-        if self._watchdog is not None:
-            self._watchdog.close()
-            self._watchdog = None
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
     def close(self) -> None:
-        self._drop_connection()
+        self._disconnect()
         if self._closed:
             return
         self._closed = True

@@ -136,9 +136,6 @@ class SQLiteFamily(Engine):
         """Open the driver's connection, install the progress handler, set the mark."""
 
     @abstractmethod
-    def _disconnect(self) -> None: ...
-
-    @abstractmethod
     def _application_id_of(self, path: Path) -> int:
         """The `application_id` of an existing file, read-only; -1 if it is not SQLite."""
 
@@ -170,10 +167,6 @@ class SQLiteFamily(Engine):
         self._remove_file()
         self._open()
 
-    def reconnect(self) -> None:
-        self._disconnect()
-        self._open()
-
     def close(self) -> None:
         self._disconnect()
         self._remove_file()
@@ -202,11 +195,6 @@ class SQLiteEngine(SQLiteFamily):
                 return probe.execute("PRAGMA application_id").fetchone()[0]
         except sqlite3.DatabaseError:
             return -1
-
-    def _disconnect(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
 
     def execute(self, sql: str) -> Outcome:
         assert self._conn is not None, "engine is closed"

@@ -56,11 +56,6 @@ class ApswEngine(SQLiteFamily):
         finally:
             probe.close()
 
-    def _disconnect(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
     def _remember_columns(self, cursor: apsw.Cursor, sql: str, bindings: Any) -> bool:
         # Called once the statement is prepared and before it runs: the only moment apsw
         # describes the columns of a result that turns out to be empty.
