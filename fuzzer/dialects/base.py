@@ -39,6 +39,21 @@ _FAMILY = {
 }  # fmt: skip
 
 
+#: The column types most dialects spell the standard way, by family: a dialect adds its own
+#: families and overrides what it spells or supports differently.
+STANDARD_TYPES: dict[str, tuple[A.SQLType, ...]] = {
+    "int": (A.SMALLINT, A.INTEGER, A.BIGINT),
+    "numeric": (A.numeric(10, 2), A.numeric(18, 4)),
+    "float": (A.REAL, A.DOUBLE),
+    "text": (A.TEXT, A.varchar(16), A.char(4)),
+    "bool": (A.BOOLEAN,),
+    "date": (A.DATE,),
+    "time": (A.TIME,),
+    "timestamp": (A.TIMESTAMP,),
+    "blob": (A.BLOB,),
+}
+
+
 class Dialect:
     """The standard spelling; subclasses change what their engine spells differently."""
 

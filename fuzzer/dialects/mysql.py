@@ -6,7 +6,7 @@ import math
 from typing import ClassVar
 
 from fuzzer import ast as A
-from fuzzer.dialects.base import Dialect, Template
+from fuzzer.dialects.base import STANDARD_TYPES, Dialect, Template
 
 
 def _json_text(d: Dialect, args: list[str], node: A.Func) -> str:
@@ -39,15 +39,7 @@ class MySQL(Dialect):
     maintenance: ClassVar[dict[str, bool]] = {"ANALYZE TABLE": True, "OPTIMIZE TABLE": True}
     bool_aggregates = ()
     column_types: ClassVar[dict[str, tuple[A.SQLType, ...]]] = {
-        "int": (A.SMALLINT, A.INTEGER, A.BIGINT),
-        "numeric": (A.numeric(10, 2), A.numeric(18, 4)),
-        "float": (A.REAL, A.DOUBLE),
-        "text": (A.TEXT, A.varchar(16), A.char(4)),
-        "bool": (A.BOOLEAN,),
-        "date": (A.DATE,),
-        "time": (A.TIME,),
-        "timestamp": (A.TIMESTAMP,),
-        "blob": (A.BLOB,),
+        **STANDARD_TYPES,
         "json": (A.JSON,),
     }
     functions: ClassVar[dict[str, Template]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from fuzzer import ast as A
-from fuzzer.dialects.base import FAMILIES, Dialect, Template
+from fuzzer.dialects.base import FAMILIES, STANDARD_TYPES, Dialect, Template
 
 
 def _json_text(d: Dialect, args: list[str], node: A.Func) -> str:
@@ -34,15 +34,7 @@ class Postgres(Dialect):
     maintenance: ClassVar[dict[str, bool]] = {"ANALYZE": True, "VACUUM": True}
     bool_aggregates = ("BOOL_AND", "BOOL_OR")
     column_types: ClassVar[dict[str, tuple[A.SQLType, ...]]] = {
-        "int": (A.SMALLINT, A.INTEGER, A.BIGINT),
-        "numeric": (A.numeric(10, 2), A.numeric(18, 4)),
-        "float": (A.REAL, A.DOUBLE),
-        "text": (A.TEXT, A.varchar(16), A.char(4)),
-        "bool": (A.BOOLEAN,),
-        "date": (A.DATE,),
-        "time": (A.TIME,),
-        "timestamp": (A.TIMESTAMP,),
-        "blob": (A.BLOB,),
+        **STANDARD_TYPES,
         "json": (A.JSON,),
         "interval": (A.INTERVAL,),
         "uuid": (A.UUID,),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from fuzzer import ast as A
-from fuzzer.dialects.base import Dialect, Template
+from fuzzer.dialects.base import STANDARD_TYPES, Dialect, Template
 
 
 def _json_text(d: Dialect, args: list[str], node: A.Func) -> str:
@@ -35,15 +35,9 @@ class SQLite(Dialect):
     bool_aggregates = ()
     string_agg_order = False  # group_concat(... ORDER BY) arrived in 3.44
     column_types: ClassVar[dict[str, tuple[A.SQLType, ...]]] = {
+        **STANDARD_TYPES,
         "int": (A.INTEGER, A.SMALLINT, A.BIGINT),
         "numeric": (A.numeric(10, 2),),
-        "float": (A.REAL, A.DOUBLE),
-        "text": (A.TEXT, A.varchar(16), A.char(4)),
-        "bool": (A.BOOLEAN,),
-        "date": (A.DATE,),
-        "time": (A.TIME,),
-        "timestamp": (A.TIMESTAMP,),
-        "blob": (A.BLOB,),
     }
     functions: ClassVar[dict[str, Template]] = {
         **Dialect.functions,
