@@ -1,6 +1,7 @@
-"""Known, public logic bugs: `fuzz check` must flag each in the engine version that has it.
+"""Known logic bugs: `fuzz check` must flag each in the engine version that has it.
 
-Each case in `corpus/known-bugs/` names, in its header, the engine version that shows the bug
+`corpus/known-bugs/` holds public bugs reported by others, `corpus/found/` bugs sqlparity
+found itself. Each case names, in its header, the engine version that shows the bug
 and the oracle(s) that must flag it. Old DuckDB and SQLite (apsw) releases are installed from
 PyPI into cached virtual environments (`$SQLPARITY_CACHE`, default `~/.cache/sqlparity`);
 sqlparity runs there from this checkout's packages. If an oracle stops flagging a case, a
@@ -25,7 +26,7 @@ import grammar
 import oracles
 import triage
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "known-bugs"
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 CACHE = Path(os.environ.get("SQLPARITY_CACHE", Path.home() / ".cache" / "sqlparity"))
 #: What sqlparity itself needs in an old engine's environment (the engine is pinned apart).
 RUNTIME = ["click", "rich", "sqlite-utils", "lark", "hypothesis"]
@@ -56,7 +57,11 @@ class Case:
         return cls(path, engine, version, (), MYSQL_URL, chosen)
 
 
-CASES = [Case.read(p) for p in sorted(CORPUS.glob("*.sql"))]
+CASES = [
+    Case.read(p)
+    for folder in ("known-bugs", "found")
+    for p in sorted((CORPUS / folder).glob("*.sql"))
+]
 
 
 def environment(pip: tuple[str, ...]) -> Path:
