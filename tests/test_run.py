@@ -220,3 +220,33 @@ def test_a_worker_that_dies_is_restarted_and_not_blamed_on_the_engine(tmp_path: 
     assert summary["findings_new"] == 0 and summary["errors"] == [], summary
     at_kill = max((line["checks"] for line in lines if line["elapsed"] <= 5), default=0)
     assert summary["checks"] > at_kill + 100  # a new worker took over
+
+
+def test_resume_continues_with_the_same_settings_and_fresh_states(tmp_path: Path):
+    store = str(tmp_path / "store.db")
+    first = final(
+        fuzz_run(
+            "--seed",
+            "17",
+            "--workers",
+            "1",
+            "--checks",
+            "150",
+            "--store",
+            store,
+            "--json",
+            "--no-reduce",
+            cwd=tmp_path,
+        ).stdout
+    )
+    again = fuzz_run("--resume", str(first["run_id"]), "--checks", "150", "--store", store,
+                     "--json", "--no-reduce", cwd=tmp_path)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    second = final(again.stdout)
+    assert second["run_id"] == first["run_id"] + 1
+    assert second["positions"]["0"] > first["positions"]["0"]  # states it has not done before
+    with sqlite3.connect(store) as conn:
+        seed, settings = conn.execute(
+            "SELECT seed, settings FROM runs WHERE id = ?", (second["run_id"],)
+        ).fetchone()
+    assert seed == 17 and json.loads(settings)["resumed_from"] == first["run_id"]
