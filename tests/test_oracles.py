@@ -17,7 +17,7 @@ from oracles.base import Skip
 from oracles.differential import Accepted, Divergence, Profile, compare
 from oracles.norec import NoREC
 from oracles.replay import confirm, run
-from oracles.shape import is_deterministic
+from oracles.shape import explicit_nulls, is_deterministic
 from oracles.tlp import TLP
 
 SETUP = [
@@ -274,3 +274,16 @@ def test_profiles_silence_accepted_divergences(tmp_path):
     assert not profile.accepts(compare(other, err, ordered=False, compare_types=True), (), err)
     assert not Profile().accepts(d, (), other)
     assert isinstance(d, Divergence) and Accepted(variant="rows").matches(d, (), other) is False
+
+
+def test_cross_dialect_order_spells_out_where_nulls_go():
+    window = ast.Window(ast.Aggregate("SUM", (C0,)), order_by=(ast.OrderItem(C1, True),))
+    q = ast.Select(
+        (ast.SelectItem(C0), ast.SelectItem(window)),
+        FROM,
+        order_by=(ast.OrderItem(C0), ast.OrderItem(C1, nulls="LAST")),
+    )
+    spelled = explicit_nulls(q)
+    assert [i.nulls for i in spelled.order_by] == ["FIRST", "LAST"]
+    assert spelled.items[1].expr.order_by[0].nulls == "LAST"  # NULL sorts lowest, either way
+    assert q.order_by[0].nulls is None  # the original tree is untouched

@@ -250,3 +250,21 @@ def test_resume_continues_with_the_same_settings_and_fresh_states(tmp_path: Path
             "SELECT seed, settings FROM runs WHERE id = ?", (second["run_id"],)
         ).fetchone()
     assert seed == 17 and json.loads(settings)["resumed_from"] == first["run_id"]
+
+
+@pytest.mark.parametrize("target,reference", [("duckdb:", "sqlite:"), ("sqlite:", "postgres")])
+def test_a_cross_dialect_differential_on_portable_sql_finds_nothing(
+    tmp_path: Path, target: str, reference: str
+):
+    """Regression for the false alarms of the first runs: NULL order, CHAR padding, setup."""
+    if reference == "postgres":
+        open_engine("postgres").close()
+        reference = ENGINE_URLS["postgres"]
+    result = fuzz_run(
+        "--target", target, "--reference", reference, "--oracle", "diff", "--checks", "300",
+        "--workers", "1", "--seed", "5", "--json", "--no-reduce",
+        "--store", str(tmp_path / "store.db"), cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = final(result.stdout)
+    assert summary["checks"] >= 300 and summary["findings_new"] == 0, summary

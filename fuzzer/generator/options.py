@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from fuzzer import ast as A
 from fuzzer.dialects import Dialect
 from fuzzer.generator.functions import Signature, library
 
@@ -42,6 +43,11 @@ class Options:
 
 PORTABLE_FAMILIES = ("int", "text")
 
+#: The one type per portable family whose values mean the same everywhere: no CHAR(n)
+#: padding (PostgreSQL pads, SQLite does not), no VARCHAR(n) limit (PostgreSQL enforces it,
+#: SQLite does not), no SMALLINT overflow (PostgreSQL raises it, SQLite has no such width).
+PORTABLE_TYPES: dict[str, tuple[A.SQLType, ...]] = {"int": (A.INTEGER,), "text": (A.TEXT,)}
+
 
 @dataclass(frozen=True)
 class Caps:
@@ -62,6 +68,9 @@ class Caps:
     bool_aggregates: tuple[str, ...]
     casts: bool
     functions: dict[str, list[Signature]]
+    column_types: dict[str, tuple[A.SQLType, ...]]
+    collations: tuple[str, ...]  # collation names are each engine's own
+    maintenance: dict[str, bool]  # statement kind -> takes a table name
 
     @classmethod
     def of(cls, d: Dialect, o: Options) -> Caps:
@@ -83,4 +92,9 @@ class Caps:
             bool_aggregates=() if p else d.bool_aggregates,
             casts=not p,
             functions=library(d, families, p),
+            column_types=PORTABLE_TYPES if p else d.column_types,
+            collations=() if p else d.collations,
+            maintenance=(
+                {k: v for k, v in d.maintenance.items() if k == "ANALYZE"} if p else d.maintenance
+            ),
         )

@@ -58,10 +58,10 @@ class State:
                 stmts.append(self.delete(table))
         for _ in range(rng.randint(1, 2)):
             stmts.append(self.create_view())
-        kinds = list(self.dialect.maintenance)
-        for _ in range(rng.randint(1, 2)):
-            kind = rng.choice(kinds)
-            table = rng.choice(tables)[1].name if self.dialect.maintenance[kind] else None
+        maintenance = self.g.caps.maintenance
+        for _ in range(rng.randint(1, 2) if maintenance else 0):
+            kind = rng.choice(list(maintenance))
+            table = rng.choice(tables)[1].name if maintenance[kind] else None
             stmts.append(A.Maintenance(kind, table))
         return stmts
 
@@ -82,7 +82,7 @@ class State:
         columns: list[Column] = []
         for i in picked:
             col_name, fam = slots[i]
-            t = rng.choice(d.column_types[fam])
+            t = rng.choice(self.g.caps.column_types[fam])
             columns.append(Column(col_name, t))
         keyable = [c for c in columns if c.family in KEY_FAMILIES and d.keyable_type(c.type)]
         pk: tuple[str, ...] = ()
@@ -117,8 +117,8 @@ class State:
         if c.family in SENTINELS and rng.random() < 0.15:
             sentinel = A.Literal(SENTINELS[c.family], c.type)
             check = A.Binary("<>", A.ColumnRef(None, c.name), sentinel)
-        if c.family == "text" and self.dialect.collations and rng.random() < 0.2:
-            collate = rng.choice(self.dialect.collations)
+        if c.family == "text" and self.g.caps.collations and rng.random() < 0.2:
+            collate = rng.choice(self.g.caps.collations)
         return A.ColumnDef(
             c.name, c.type, not_null=c.not_null and not primary, primary_key=primary,
             unique=c.unique and not primary, default=default, check=check, collate=collate,

@@ -67,6 +67,14 @@ class Stats:
         return taken
 
 
+@dataclass(frozen=True)
+class Setup:
+    """A state's statements, spelled for the target and (for the differential) the reference."""
+
+    target: list[str]
+    reference: list[str]
+
+
 class EngineLost(Exception):
     """The engine died under a statement: the connection dropped, or it hung."""
 
@@ -115,6 +123,7 @@ class Session:
         self._oracles = [cls(self._render) for cls in single]
         self._diff = "diff" in self.oracles and self.reference is not None
         self._portable = self._diff and self.reference.dialect != self.target.dialect
+        self._comparable = True
 
     def _render(self, node: object) -> str:
         return render(node, self.target.dialect)
@@ -124,25 +133,37 @@ class Session:
     def run_state(self, state: int, stop: Callable[[], bool] = lambda: False) -> None:
         seed = state_seed(self.seed, self.shard, self.worker, state)
         source = Source(self.target.dialect, seed, portable=self._portable)
-        setup = [self._render(s) for s in source.database()]
+        statements = source.database()
+        setup = Setup(
+            [self._render(s) for s in statements],
+            [render(s, self.reference.dialect) for s in statements] if self._diff else [],
+        )
         if self.log is not None:
             self.log.start(f"worker {self.worker} state {state} seed {seed}")
         try:
-            self._build(setup)
+            self._comparable = self._build(setup)
             self.stats.states += 1
             for check in range(self.checks_per_state):
                 if stop():
                     return
                 self._check(source, setup, Position(self.worker, state, check))
         except EngineLost as lost:
-            self._crash(lost, setup, Position(self.worker, state, -1))
+            self._crash(lost, setup.target, Position(self.worker, state, -1))
 
-    def _build(self, setup: list[str]) -> None:
+    def _build(self, setup: Setup) -> bool:
+        """Build the state on every engine; False when the engines disagreed on a statement.
+
+        Two engines that built different states answer differently without being wrong:
+        the differential then leaves the state alone.
+        """
         for engine in self._engines():
             engine.reset()
-        for statement in setup:
-            for engine in self._engines():
-                self._execute(engine, statement)
+        agree = True
+        for n, statement in enumerate(setup.target):
+            built = self._execute(self.target, statement)
+            if setup.reference and self.reference is not None:
+                agree &= built.ok == self._execute(self.reference, setup.reference[n]).ok
+        return agree
 
     def _engines(self) -> Iterator[Engine]:
         yield self.target
@@ -165,9 +186,12 @@ class Session:
 
     # -- checks ------------------------------------------------------------------------------
 
-    def _check(self, source: Source, setup: list[str], position: Position) -> None:
+    def _check(self, source: Source, setup: Setup, position: Position) -> None:
         if self._diff and (not self._oracles or position.check % 2 == 1):
-            self._differential(source.query(), setup, position)
+            if self._comparable:
+                self._differential(source.query(), setup, position)
+            else:
+                self.stats.skipped += 1
             return
         oracle = self._oracles[position.check % len(self._oracles)]
         for probe in self._probes(oracle, source, position.check // len(self._oracles)):
@@ -191,7 +215,7 @@ class Session:
             return oracle.aggregate_probes(check.select.from_, expr, check.predicate)
         return oracle.probes(check.select, check.predicate)
 
-    def _probe(self, probe: Probe, setup: list[str], position: Position) -> None:
+    def _probe(self, probe: Probe, setup: Setup, position: Position) -> None:
         self.stats.checks += 1  # one oracle check: one probe run and judged
         outcomes = [self._execute(self.target, q) for q in probe.queries]
         try:
@@ -199,14 +223,14 @@ class Session:
         except Skip:
             self.stats.skipped += 1
             return
-        if seen is None or not confirm(self.target, setup, probe, seen, times=2):
+        if seen is None or not confirm(self.target, setup.target, probe, seen, times=2):
             return
         self._found(
             Finding(
                 oracle=probe.oracle,
                 variant=probe.variant,
                 engine=info(self.target),
-                setup=tuple(setup),
+                setup=tuple(setup.target),
                 queries=probe.queries,
                 expected=seen.expected,
                 actual=seen.actual,
@@ -217,7 +241,7 @@ class Session:
             )
         )
 
-    def _differential(self, query: ast.Query, setup: list[str], position: Position) -> None:
+    def _differential(self, query: ast.Query, setup: Setup, position: Position) -> None:
         assert self.reference is not None
         if self._portable:
             spell_nulls = all(
@@ -252,7 +276,7 @@ class Session:
                 variant=first.variant,
                 engine=info(self.target),
                 reference=info(self.reference),
-                setup=tuple(setup),
+                setup=tuple(setup.target),
                 queries=(target_sql,),
                 expected=first.discrepancy.expected,
                 actual=first.discrepancy.actual,
@@ -261,7 +285,11 @@ class Session:
                 f"{self.reference.name}",
                 seed=self.seed,
                 position=str(position),
-                extra={"reference_query": reference_sql} if reference_sql != target_sql else {},
+                extra=(
+                    {"reference_setup": setup.reference, "reference_query": reference_sql}
+                    if setup.reference != setup.target or reference_sql != target_sql
+                    else {}
+                ),
             )
         )
 
@@ -278,7 +306,7 @@ class Session:
         if not self._recover():
             return
         try:
-            self._build(before)
+            self._build(Setup(before, []))
             self._execute(self.target, lost.statement)
         except EngineLost as again:
             if again.variant == lost.variant and self._recover():
