@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from fuzzer.engines import Failure, Outcome, Rows
+from fuzzer.engines import Engine, Failure, Outcome, Rows
 from fuzzer.errors import ErrorCategory
 from oracles.base import Discrepancy
 from oracles.compare import canonical_rows, jsonable, lists_equal, multisets_equal
+from oracles.finding import EngineInfo, Finding
 
 #: Errors that say nothing about the statement's meaning: they are never compared.
 UNCOMPARABLE = {ErrorCategory.TIMEOUT, ErrorCategory.RESOURCE, ErrorCategory.CONNECTION}
@@ -83,6 +86,31 @@ def _side(outcome: Outcome) -> dict:
     if isinstance(outcome, Failure):
         return {"sqlstate": outcome.sqlstate, "error": outcome.message.splitlines()[0]}
     return {"rows": len(outcome.rows)}
+
+
+def finding(
+    d: Divergence,
+    target: Engine,
+    reference: Engine,
+    setup: Sequence[str],
+    query: str,
+    features: tuple[str, ...],
+    **more: Any,
+) -> Finding:
+    """The finding of a confirmed divergence of `query` after `setup`."""
+    return Finding(
+        oracle="diff",
+        variant=d.variant,
+        engine=EngineInfo.of(target),
+        reference=EngineInfo.of(reference),
+        setup=tuple(setup),
+        queries=(query,),
+        expected=d.discrepancy.expected,
+        actual=d.discrepancy.actual,
+        features=features,
+        title=f"diff {d.variant}: {target.name} differs from {reference.name}",
+        **more,
+    )
 
 
 def compare(

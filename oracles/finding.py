@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fuzzer.engines import Engine
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,10 @@ class EngineInfo:
     version: str
     dialect: str
     url: str  # always the redacted form: never a password
+
+    @classmethod
+    def of(cls, engine: Engine) -> EngineInfo:
+        return cls(engine.name, engine.version, engine.dialect, str(engine.url))
 
 
 @dataclass(frozen=True)

@@ -66,27 +66,24 @@ def _unpadded(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return [tuple(v.rstrip(" ") if isinstance(v, str) else v for v in row) for row in rows]
 
 
-def judge_multiset(outcomes: Sequence[Outcome]) -> Discrepancy | None:
-    whole, parts = _union(outcomes)
+def _judge_bag(outcomes: Sequence[Outcome], pad_space: bool, unit: str) -> Discrepancy | None:
+    whole, parts = _union(outcomes, pad_space)
     if multisets_equal(whole, parts):
         return None
     return Discrepancy(
         jsonable(sorted(whole, key=repr)),
         jsonable(sorted(parts, key=repr)),
-        f"{len(whole)} rows, partitions together {len(parts)}",
+        f"{len(whole)} {unit}, partitions together {len(parts)}",
     )
+
+
+def judge_multiset(outcomes: Sequence[Outcome]) -> Discrepancy | None:
+    return _judge_bag(outcomes, pad_space=False, unit="rows")
 
 
 def judge_groups(outcomes: Sequence[Outcome]) -> Discrepancy | None:
     """HAVING: a multiset of groups, whose keys are spelled as the engine chose."""
-    whole, parts = _union(outcomes, pad_space=True)
-    if multisets_equal(whole, parts):
-        return None
-    return Discrepancy(
-        jsonable(sorted(whole, key=repr)),
-        jsonable(sorted(parts, key=repr)),
-        f"{len(whole)} groups, partitions together {len(parts)}",
-    )
+    return _judge_bag(outcomes, pad_space=True, unit="groups")
 
 
 def judge_set(outcomes: Sequence[Outcome]) -> Discrepancy | None:

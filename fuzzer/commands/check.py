@@ -23,14 +23,11 @@ from fuzzer.script import ScriptError, features, is_query, split
 from oracles import ALL
 from oracles.base import Skip
 from oracles.differential import Profile, compare
+from oracles.differential import finding as divergence_finding
 from oracles.finding import EngineInfo, Finding
 from oracles.replay import confirm, rebuild, run
 from oracles.textual import BUILDERS
 from triage.store import Store, StoreError
-
-
-def engine_info(engine: Engine) -> EngineInfo:
-    return EngineInfo(engine.name, engine.version, engine.dialect, str(engine.url))
 
 
 @dataclass
@@ -94,7 +91,7 @@ class Checker:
             yield Finding(
                 oracle=probe.oracle,
                 variant=probe.variant,
-                engine=engine_info(self.target),
+                engine=EngineInfo.of(self.target),
                 setup=tuple(script.setup),
                 queries=probe.queries,
                 expected=seen.expected,
@@ -137,19 +134,10 @@ class Checker:
             )  # fmt: skip
             if again != first:
                 return None
-        return Finding(
-            oracle="diff",
-            variant=first.variant,
-            engine=engine_info(self.target),
-            reference=engine_info(self.reference),
-            setup=tuple(script.setup),
-            queries=(query,),
-            expected=first.discrepancy.expected,
-            actual=first.discrepancy.actual,
-            features=shape,
-            title=f"diff {first.variant}: {self.target.name} differs from {self.reference.name}",
+        return divergence_finding(
+            first, self.target, self.reference, script.setup, query, shape,
             extra={"source": str(script.path)},
-        )
+        )  # fmt: skip
 
 
 def scripts_in(paths: tuple[Path, ...]) -> list[Path]:

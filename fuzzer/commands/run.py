@@ -11,6 +11,7 @@ import sys
 import click
 from sqlite_utils.db import NotFoundError
 
+from fuzzer.commands.check import parse_oracles
 from fuzzer.console import EXIT_FOUND, err, fail, out
 from fuzzer.engines import connect
 from fuzzer.jobs.coordinator import Job, JobSettings
@@ -29,18 +30,6 @@ def parse_duration(text: str) -> float:
     if not m:
         raise click.BadParameter(f"a duration is like 90s, 30m, 8h: not {text!r}")
     return float(m.group(1)) * _UNITS[m.group(2) or "s"]
-
-
-def parse_oracles(text: str | None, with_reference: bool) -> tuple[str, ...]:
-    if text is None:
-        return tuple(o for o in ALL if o != "diff" or with_reference)
-    chosen = tuple(o.strip() for o in text.split(",") if o.strip())
-    for o in chosen:
-        if o not in ALL:
-            raise click.BadParameter(f"unknown oracle {o!r} (known: {', '.join(ALL)})")
-    if "diff" in chosen and not with_reference:
-        raise click.BadParameter("the diff oracle needs --reference URL")
-    return chosen
 
 
 @click.command()

@@ -72,6 +72,8 @@ class LiveDisplay(Display):
         if self._live is not None:
             self._live.update(table(summary, "summary"))
             self._live.stop()
+            if not self.console.is_terminal:
+                self.console.line()  # a live display ends its last line only on a terminal
 
 
 class JsonLines(Display):

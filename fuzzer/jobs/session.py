@@ -27,6 +27,7 @@ from fuzzer.script import features as text_features
 from oracles import ORACLES
 from oracles.base import Oracle, Probe, Skip
 from oracles.differential import Profile, compare
+from oracles.differential import finding as divergence_finding
 from oracles.finding import EngineInfo, Finding
 from oracles.replay import confirm
 from oracles.shape import explicit_nulls, order_items, total_order
@@ -36,10 +37,6 @@ from oracles.tlp import TLP
 HANG_FACTOR = 2.0
 #: How long a worker waits for a crashed server to come back.
 RECOVERY_SECONDS = 120.0
-
-
-def info(engine: Engine) -> EngineInfo:
-    return EngineInfo(engine.name, engine.version, engine.dialect, str(engine.url))
 
 
 @dataclass
@@ -229,7 +226,7 @@ class Session:
             Finding(
                 oracle=probe.oracle,
                 variant=probe.variant,
-                engine=info(self.target),
+                engine=EngineInfo.of(self.target),
                 setup=tuple(setup.target),
                 queries=probe.queries,
                 expected=seen.expected,
@@ -271,18 +268,13 @@ class Session:
             if once()[0] != first:
                 return
         self._found(
-            Finding(
-                oracle="diff",
-                variant=first.variant,
-                engine=info(self.target),
-                reference=info(self.reference),
-                setup=tuple(setup.target),
-                queries=(target_sql,),
-                expected=first.discrepancy.expected,
-                actual=first.discrepancy.actual,
-                features=shape,
-                title=f"diff {first.variant}: {self.target.name} differs from "
-                f"{self.reference.name}",
+            divergence_finding(
+                first,
+                self.target,
+                self.reference,
+                setup.target,
+                target_sql,
+                shape,
                 seed=self.seed,
                 position=str(position),
                 extra=(
@@ -314,7 +306,7 @@ class Session:
                     Finding(
                         oracle="crash",
                         variant=lost.variant,
-                        engine=info(self.target),
+                        engine=EngineInfo.of(self.target),
                         setup=tuple(before),
                         queries=(lost.statement,),
                         expected="the statement completes or fails with an error",

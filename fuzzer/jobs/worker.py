@@ -17,8 +17,9 @@ from pathlib import Path
 
 from fuzzer.engines import EngineError, connect
 from fuzzer.jobs.seeds import Shard
-from fuzzer.jobs.session import Session, StatementLog, info
+from fuzzer.jobs.session import Session, StatementLog
 from oracles.differential import Profile
+from oracles.finding import EngineInfo
 
 #: How often a worker sends its counters.
 REPORT_SECONDS = 0.5
@@ -55,7 +56,7 @@ def work(config: WorkerConfig, worker: int, first_state: int, events: Queue, sto
     except EngineError as exc:
         events.put(("fatal", worker, str(exc)))
         return
-    events.put(("engine", worker, info(target)))
+    events.put(("engine", worker, EngineInfo.of(target)))
     log = StatementLog(log_path(config.log_dir, worker))
     session = Session(
         target=target,
