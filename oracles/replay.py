@@ -9,11 +9,12 @@ engine that answers differently twice) is dropped.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from fuzzer.engines import Engine
 from oracles import judge
 from oracles.base import Discrepancy, Probe, Skip
-from oracles.finding import Finding
+from oracles.finding import EngineInfo, Finding
 
 
 def run(engine: Engine, probe: Probe) -> Discrepancy | None:
@@ -42,6 +43,29 @@ def confirm(
         if again != seen:
             return False
     return True
+
+
+def finding(
+    probe: Probe,
+    seen: Discrepancy,
+    engine: Engine,
+    setup: Sequence[str],
+    features: tuple[str, ...],
+    **more: Any,
+) -> Finding:
+    """The finding of a confirmed probe."""
+    return Finding(
+        oracle=probe.oracle,
+        variant=probe.variant,
+        engine=EngineInfo.of(engine),
+        setup=tuple(setup),
+        queries=probe.queries,
+        expected=seen.expected,
+        actual=seen.actual,
+        features=features,
+        title=f"{probe.oracle} {probe.variant}: {seen.detail or 'results differ'}",
+        **more,
+    )
 
 
 def replay(finding: Finding, engine: Engine) -> bool | None:

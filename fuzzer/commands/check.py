@@ -24,8 +24,9 @@ from oracles import ALL
 from oracles.base import Skip
 from oracles.differential import Profile, compare
 from oracles.differential import finding as divergence_finding
-from oracles.finding import EngineInfo, Finding
+from oracles.finding import Finding
 from oracles.replay import confirm, rebuild, run
+from oracles.replay import finding as probe_finding
 from oracles.textual import BUILDERS
 from triage.store import Store, StoreError
 
@@ -88,18 +89,10 @@ class Checker:
                 self.target, script.setup, probe, seen, self.confirmations
             ):
                 continue
-            yield Finding(
-                oracle=probe.oracle,
-                variant=probe.variant,
-                engine=EngineInfo.of(self.target),
-                setup=tuple(script.setup),
-                queries=probe.queries,
-                expected=seen.expected,
-                actual=seen.actual,
-                features=probe.features,
-                title=f"{probe.oracle} {probe.variant}: {seen.detail or 'results differ'}",
+            yield probe_finding(
+                probe, seen, self.target, script.setup, probe.features,
                 extra={"source": str(script.path), "query": query},
-            )
+            )  # fmt: skip
 
     def _setup(self, script: Script) -> None:
         rejected = 0

@@ -30,6 +30,7 @@ from oracles.differential import Profile, compare
 from oracles.differential import finding as divergence_finding
 from oracles.finding import EngineInfo, Finding
 from oracles.replay import confirm
+from oracles.replay import finding as probe_finding
 from oracles.shape import explicit_nulls, order_items, total_order
 from oracles.tlp import TLP
 
@@ -121,6 +122,7 @@ class Session:
         self._diff = "diff" in self.oracles and self.reference is not None
         self._portable = self._diff and self.reference.dialect != self.target.dialect
         self._comparable = True
+        self._stop: Callable[[], bool] = lambda: False
 
     def _render(self, node: object) -> str:
         return render(node, self.target.dialect)
@@ -128,6 +130,7 @@ class Session:
     # -- states ------------------------------------------------------------------------------
 
     def run_state(self, state: int, stop: Callable[[], bool] = lambda: False) -> None:
+        self._stop = stop
         seed = state_seed(self.seed, self.shard, self.worker, state)
         source = Source(self.target.dialect, seed, portable=self._portable)
         statements = source.database()
@@ -192,6 +195,8 @@ class Session:
             return
         oracle = self._oracles[position.check % len(self._oracles)]
         for probe in self._probes(oracle, source, position.check // len(self._oracles)):
+            if self._stop():
+                return  # a stop finishes the probe in progress, not the whole check
             self._probe(probe, setup, position)
 
     @staticmethod
@@ -223,16 +228,12 @@ class Session:
         if seen is None or not confirm(self.target, setup.target, probe, seen, times=2):
             return
         self._found(
-            Finding(
-                oracle=probe.oracle,
-                variant=probe.variant,
-                engine=EngineInfo.of(self.target),
-                setup=tuple(setup.target),
-                queries=probe.queries,
-                expected=seen.expected,
-                actual=seen.actual,
-                features=probe.features or tuple(sorted(features(probe.about))),
-                title=f"{probe.oracle} {probe.variant}: {seen.detail or 'results differ'}",
+            probe_finding(
+                probe,
+                seen,
+                self.target,
+                setup.target,
+                probe.features or tuple(sorted(features(probe.about))),
                 seed=self.seed,
                 position=str(position),
             )
