@@ -47,27 +47,34 @@ def _and(a: ast.Expr | None, b: ast.Expr) -> ast.Expr:
 # -- judges ----------------------------------------------------------------------------------
 
 
-def _union(outcomes: Sequence[Outcome], pad_space: bool = False) -> tuple[list, list]:
+def _union(outcomes: Sequence[Outcome], any_spelling: bool = False) -> tuple[list, list]:
     results = rows_of(outcomes)
     whole = canonical_rows(results[0].rows)
     parts = [row for r in results[1:] for row in canonical_rows(r.rows)]
-    if pad_space:
-        whole, parts = _unpadded(whole), _unpadded(parts)
+    if any_spelling:
+        whole, parts = _spelling_free(whole), _spelling_free(parts)
     return whole, parts
 
 
-def _unpadded(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Strings without trailing spaces.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _spelling_free(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Strings without trailing spaces, ASCII letters in lower case.
 
     Where comparison ignores trailing spaces (PostgreSQL's CHAR(n), MySQL's PAD SPACE
-    collations, SQLite's RTRIM), 'a' and 'a ' are one value to DISTINCT and GROUP BY, which
-    may keep either spelling: which one is the engine's choice, not a bug.
+    collations, SQLite's RTRIM) or ASCII case (SQLite's NOCASE), 'a', 'a ' and 'A' are one
+    value to DISTINCT and GROUP BY, which may keep any of the spellings: which one is the
+    engine's choice, not a bug.
     """
-    return [tuple(v.rstrip(" ") if isinstance(v, str) else v for v in row) for row in rows]
+    return [
+        tuple(v.rstrip(" ").translate(_ASCII_LOWER) if isinstance(v, str) else v for v in row)
+        for row in rows
+    ]
 
 
-def _judge_bag(outcomes: Sequence[Outcome], pad_space: bool, unit: str) -> Discrepancy | None:
-    whole, parts = _union(outcomes, pad_space)
+def _judge_bag(outcomes: Sequence[Outcome], any_spelling: bool, unit: str) -> Discrepancy | None:
+    whole, parts = _union(outcomes, any_spelling)
     if multisets_equal(whole, parts):
         return None
     return Discrepancy(
@@ -78,16 +85,16 @@ def _judge_bag(outcomes: Sequence[Outcome], pad_space: bool, unit: str) -> Discr
 
 
 def judge_multiset(outcomes: Sequence[Outcome]) -> Discrepancy | None:
-    return _judge_bag(outcomes, pad_space=False, unit="rows")
+    return _judge_bag(outcomes, any_spelling=False, unit="rows")
 
 
 def judge_groups(outcomes: Sequence[Outcome]) -> Discrepancy | None:
     """HAVING: a multiset of groups, whose keys are spelled as the engine chose."""
-    return _judge_bag(outcomes, pad_space=True, unit="groups")
+    return _judge_bag(outcomes, any_spelling=True, unit="groups")
 
 
 def judge_set(outcomes: Sequence[Outcome]) -> Discrepancy | None:
-    whole, parts = _union(outcomes, pad_space=True)
+    whole, parts = _union(outcomes, any_spelling=True)
     if sets_equal(whole, parts):
         return None
     a, b = sorted(set(whole), key=repr), sorted(set(parts), key=repr)

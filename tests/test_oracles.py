@@ -101,6 +101,8 @@ def test_distinct_and_groups_may_spell_padded_strings_either_way():
         judge("tlp", "distinct", [rows(("q_1",)), rows(("q_1 ",)), rows(("q_1",)), rows()]) is None
     )
     assert judge("tlp", "distinct", [rows(("q_1",)), rows(("q_2",)), rows(), rows()]) is not None
+    # SQLite's NOCASE makes 'b' and 'B' one group, spelled as the first row it met
+    assert judge("tlp", "group-by", [rows(("b",)), rows(("b",)), rows(("B",)), rows()]) is None
     # ...while a plain WHERE, which picks no representative, stays byte-exact
     assert judge("tlp", "where", [rows(("q_1",)), rows(("q_1 ",)), rows(), rows()]) is not None
 
@@ -287,3 +289,19 @@ def test_cross_dialect_order_spells_out_where_nulls_go():
     assert [i.nulls for i in spelled.order_by] == ["FIRST", "LAST"]
     assert spelled.items[1].expr.order_by[0].nulls == "LAST"  # NULL sorts lowest, either way
     assert q.order_by[0].nulls is None  # the original tree is untouched
+
+
+def test_nocase_groups_on_sqlite_are_not_a_finding(sqlite):
+    """SQLite keeps the first spelling of a NOCASE group: 'b' for the whole, 'B' for a part."""
+    for sql in ("CREATE TABLE nc (c TEXT COLLATE NOCASE, k INTEGER)",
+                "INSERT INTO nc VALUES ('b', 1), ('B', 0)"):  # fmt: skip
+        assert sqlite.execute(sql).ok
+    c, k = ast.ColumnRef("nc", "c"), ast.ColumnRef("nc", "k")
+    p = ast.Binary("=", k, ast.Literal(1, ast.INTEGER))
+    tlp = TLP(sqlite_render)
+    distinct = ast.Select((ast.SelectItem(c),), (ast.TableRef("nc"),), distinct=True)
+    grouped = ast.Select((ast.SelectItem(c),), (ast.TableRef("nc"),), group_by=(c,))
+    probes = [*tlp.probes(distinct, p), *tlp.probes(grouped, p)]
+    assert [pr.variant for pr in probes] == ["distinct", "group-by"]
+    for probe in probes:
+        assert run(sqlite, probe) is None, probe
