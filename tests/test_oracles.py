@@ -291,6 +291,21 @@ def test_cross_dialect_order_spells_out_where_nulls_go():
     assert q.order_by[0].nulls is None  # the original tree is untouched
 
 
+def test_nocase_extremes_on_sqlite_are_not_a_finding(sqlite):
+    """Under NOCASE, MIN('a', 'B') is 'a'; in code point order it would be 'B'."""
+    for sql in ("CREATE TABLE nc (c TEXT COLLATE NOCASE, k INTEGER)",
+                "INSERT INTO nc VALUES ('a', 1), ('B', 0), ('c', NULL)"):  # fmt: skip
+        assert sqlite.execute(sql).ok
+    c, k = ast.ColumnRef("nc", "c"), ast.ColumnRef("nc", "k")
+    p = ast.Binary("=", k, ast.Literal(1, ast.INTEGER))
+    probes = TLP(sqlite_render).aggregate_probes((ast.TableRef("nc"),), c, p)
+    for probe in probes:
+        if probe.variant in ("aggregate:min", "aggregate:max"):
+            assert run(sqlite, probe) is None, probe
+    # ...while a wrong extreme is still one
+    assert judge("tlp", "aggregate:min", [rows(("c",)), rows(("a",)), rows(("B",)), rows((None,))])
+
+
 def test_nocase_groups_on_sqlite_are_not_a_finding(sqlite):
     """SQLite keeps the first spelling of a NOCASE group: 'b' for the whole, 'B' for a part."""
     for sql in ("CREATE TABLE nc (c TEXT COLLATE NOCASE, k INTEGER)",
