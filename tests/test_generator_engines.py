@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fuzzer.dialects import render
 from fuzzer.engines import Engine, EngineError, connect
 from fuzzer.errors import ErrorCategory
 from fuzzer.generator import Generator, Options
@@ -110,3 +111,20 @@ def test_read_schema_sees_the_generated_tables(engine: Engine) -> None:
         sql = reader.render(reader.query())
         outcome = engine.execute(sql)
         assert outcome.ok or outcome.category is not ErrorCategory.COMPILE, (sql, outcome.message)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "duckdb"])
+def test_portable_databases_build_alike_on_every_embedded_engine(dialect: str) -> None:
+    """The differential compares only states both engines built alike: portable ones must be."""
+    engines = [connect("sqlite:"), connect("duckdb:")]
+    try:
+        for seed in range(10):
+            statements = Generator(dialect, seed, Options(portable=True)).database()
+            for e in engines:
+                e.reset()
+            for statement in statements:
+                built = [e.execute(render(statement, e.dialect)).ok for e in engines]
+                assert built[0] == built[1], render(statement, dialect)
+    finally:
+        for e in engines:
+            e.close()

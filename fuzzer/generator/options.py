@@ -70,6 +70,8 @@ class Caps:
     functions: dict[str, list[Signature]]
     column_types: dict[str, tuple[A.SQLType, ...]]
     collations: tuple[str, ...]  # collation names are each engine's own
+    partial_index: bool  # DuckDB and MySQL have none
+    expression_index: bool
     maintenance: dict[str, bool]  # statement kind -> takes a table name
 
     @classmethod
@@ -94,6 +96,8 @@ class Caps:
             functions=library(d, families, p),
             column_types=PORTABLE_TYPES if p else d.column_types,
             collations=() if p else d.collations,
+            partial_index=d.partial_index and not p,
+            expression_index=d.expression_index and not p,
             maintenance=(
                 {k: v for k, v in d.maintenance.items() if k == "ANALYZE"} if p else d.maintenance
             ),

@@ -175,14 +175,14 @@ class State:
         unique = rng.random() < 0.5 and any(
             set(k) <= names for k in table.keys
         )
-        if d.expression_index and not unique and rng.random() < 0.3:
+        if self.g.caps.expression_index and not unique and rng.random() < 0.3:
             c = cols[0]
             if c.family == "int":  # `%`, not `+`: no overflow on the extreme values
                 exprs[0] = A.Binary("%", exprs[0], A.Literal(7, A.INTEGER))
             elif c.family == "text":
                 exprs[0] = A.Func("LOWER", (exprs[0],))
         where = None
-        if d.partial_index and rng.random() < 0.3:
+        if self.g.caps.partial_index and rng.random() < 0.3:
             where = self.g.expressions.comparison(Ctx(self.table_scope(table)), 0)
         return A.CreateIndex(self.name("i"), table.name, tuple(exprs), unique, where)
 
