@@ -66,5 +66,5 @@ class Oracle(ABC):
         return cls.judges[variant](outcomes)
 
     @abstractmethod
-    def probes(self, query: Any) -> list[Probe]:
-        """The probes this oracle can build from a query (a `fuzzer.ast.Select`)."""
+    def probes(self, query: Any, predicate: Any = None) -> list[Probe]:
+        """The probes for a `fuzzer.ast.Select` and a predicate p (default: its WHERE)."""

@@ -96,6 +96,7 @@ class Summary:
             "findings_by_oracle": dict(self.by_oracle),
             "crashes": s.crashes,
             "reduced": self.reduced,
+            "unreduced": self.unreduced,  # new findings left for `fuzz reduce ID`
             "positions": {str(k): v for k, v in sorted(self.positions.items())},
             "engines": sorted({f"{e.name} {e.version}" for e in self.engines.values()}),
             "errors": self.errors,

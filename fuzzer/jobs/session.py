@@ -193,8 +193,9 @@ class Session:
             else:
                 self.stats.skipped += 1
             return
-        oracle = self._oracles[position.check % len(self._oracles)]
-        for probe in self._probes(oracle, source, position.check // len(self._oracles)):
+        turn = position.check // 2 if self._diff else position.check  # the diff takes odd ones
+        oracle = self._oracles[turn % len(self._oracles)]
+        for probe in self._probes(oracle, source, turn // len(self._oracles)):
             if self._stop():
                 return  # a stop finishes the probe in progress, not the whole check
             self._probe(probe, setup, position)
