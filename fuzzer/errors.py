@@ -52,6 +52,7 @@ class SQLState:
     OUT_OF_MEMORY = "53200"
     QUERY_CANCELED = "57014"
     FEATURE_NOT_SUPPORTED = "0A000"
+    SYSTEM_ERROR = "58000"  # the driver failed in a way it has no SQL error for
     INTERNAL_ERROR = "XX000"
     DATA_CORRUPTED = "XX001"
     UNKNOWN = "HY000"
@@ -67,6 +68,7 @@ class ErrorCategory(Enum):
     CONNECTION = "connection"  # the connection dropped: the server may have crashed
     INTERNAL = "internal"  # the engine admits a bug of its own
     RESOURCE = "resource"  # a limit of the engine or of sqlparity was reached
+    DRIVER = "driver"  # the client library failed (a value it cannot convert, say)
     OTHER = "other"
 
 
@@ -81,6 +83,7 @@ _BY_CLASS = {
     "0A": ErrorCategory.COMPILE,
     "53": ErrorCategory.RESOURCE,
     "54": ErrorCategory.RESOURCE,
+    "58": ErrorCategory.DRIVER,
     "XX": ErrorCategory.INTERNAL,
 }
 

@@ -18,6 +18,7 @@ from fuzzer.engines.base import (
     EngineURL,
     Failure,
     Outcome,
+    Refused,
     Rows,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "EngineURL",
     "Failure",
     "Outcome",
+    "Refused",
     "Rows",
     "connect",
     "engine_class",
@@ -66,10 +68,12 @@ def engine_class(scheme: str) -> type[Engine]:
         raise EngineError(f"engine {scheme!r} needs a driver that is not installed: {exc}") from exc
 
 
-def connect(url: str, timeout: float = DEFAULT_TIMEOUT) -> Engine:
+def connect(url: str, timeout: float = DEFAULT_TIMEOUT, *, guard: bool = True) -> Engine:
     """Open an engine from its URL and create its scratch space.
 
-    Raises EngineError, with a one-line message, when that cannot be done.
+    `guard=False` only for statements sqlparity generates itself: everything else (a user's
+    script, a stored finding) runs through the engine's statement guard. Raises EngineError,
+    with a one-line message, when the engine cannot be used.
     """
     parsed = EngineURL.parse(url)
-    return engine_class(parsed.scheme)(parsed, timeout=timeout)
+    return engine_class(parsed.scheme)(parsed, timeout=timeout, guard=guard)

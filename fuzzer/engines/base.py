@@ -31,6 +31,18 @@ class EngineError(Exception):
     """
 
 
+class Refused(EngineError):
+    """A statement sqlparity will not run, because it would act outside the scratch space.
+
+    Raised before any of the statement runs, by a guarded engine (see `Engine.guarded`).
+    """
+
+    def __init__(self, statement: str, reason: str) -> None:
+        self.statement, self.reason = statement, reason
+        text = " ".join(statement.split())
+        super().__init__(f"refused to run `{text[:80]}{'...' if len(text) > 80 else ''}`: {reason}")
+
+
 @dataclass(frozen=True)
 class EngineURL:
     """A parsed engine URL. The password is kept out of every printed form."""
@@ -150,12 +162,22 @@ class Engine(ABC):
     #: URL schemes this engine answers to
     schemes: ClassVar[tuple[str, ...]]
 
+    #: True for a server that serves one connection at a time: nothing may run beside it
+    single_connection: bool = False
+
     def __init__(
-        self, url: EngineURL, timeout: float = DEFAULT_TIMEOUT, max_rows: int = DEFAULT_MAX_ROWS
+        self,
+        url: EngineURL,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_rows: int = DEFAULT_MAX_ROWS,
+        guard: bool = True,
     ) -> None:
         self.url = url
         self.timeout = timeout
         self.max_rows = max_rows
+        #: Statements that sqlparity did not generate itself (a user's script, a stored
+        #: finding) run guarded: `admit` refuses whatever would act outside the scratch space.
+        self.guarded = guard
 
     # -- identity ---------------------------------------------------------------------------
 
@@ -176,9 +198,39 @@ class Engine(ABC):
 
     # -- work -------------------------------------------------------------------------------
 
-    @abstractmethod
     def execute(self, sql: str) -> Outcome:
-        """Run one statement under the timeout; never raises for an SQL error."""
+        """Run one statement under the timeout; never raises for an SQL error.
+
+        A guarded engine raises `Refused`, having run nothing, for a statement that would act
+        outside the scratch space. A driver that fails with an exception of its own (not an
+        SQL error) gives a `Failure` of category DRIVER: a worker never dies of it.
+        """
+        if self.guarded:
+            self.admit(sql)
+        start = time.perf_counter()
+        try:
+            return self._execute(sql)
+        except EngineError:
+            raise
+        except Exception as exc:
+            message = self.url.scrub(f"{type(exc).__name__}: {exc}".splitlines()[0])
+            return Failure(
+                SQLState.SYSTEM_ERROR,
+                f"sqlparity:driver:{type(exc).__name__}",
+                message,
+                time.perf_counter() - start,
+            )
+
+    def admit(self, sql: str) -> None:  # noqa: B027 (the statement guard replaces this)
+        """Raise `Refused` when `sql` would act outside the scratch space.
+
+        Engines whose driver has a mechanism of its own (SQLite's authorizer) enforce it there
+        as well; this is the check that runs before anything is sent.
+        """
+
+    @abstractmethod
+    def _execute(self, sql: str) -> Outcome:
+        """Run one statement under the timeout; return a Failure for an SQL error."""
 
     @abstractmethod
     def reset(self) -> None:

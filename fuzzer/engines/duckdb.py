@@ -144,7 +144,7 @@ class DuckDBEngine(Engine):
         interrupt = getattr(conn, "interrupt", None)
         self._watchdog = Watchdog(interrupt) if interrupt is not None else None
 
-    def execute(self, sql: str) -> Outcome:
+    def _execute(self, sql: str) -> Outcome:
         assert self._conn is not None, "engine is closed"
         start = time.perf_counter()
         if self._watchdog is not None:

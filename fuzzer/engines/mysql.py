@@ -195,7 +195,7 @@ class MySQLEngine(Engine):
 
     # -- work -------------------------------------------------------------------------------
 
-    def execute(self, sql: str) -> Outcome:
+    def _execute(self, sql: str) -> Outcome:
         start = time.perf_counter()
         if self._conn is None:
             try:

@@ -159,7 +159,7 @@ class PostgresEngine(Engine):
 
     # -- work -------------------------------------------------------------------------------
 
-    def execute(self, sql: str) -> Outcome:
+    def _execute(self, sql: str) -> Outcome:
         start = time.perf_counter()
         if self._conn is None or self._conn.closed:
             try:

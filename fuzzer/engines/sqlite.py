@@ -196,7 +196,7 @@ class SQLiteEngine(SQLiteFamily):
         except sqlite3.DatabaseError:
             return -1
 
-    def execute(self, sql: str) -> Outcome:
+    def _execute(self, sql: str) -> Outcome:
         assert self._conn is not None, "engine is closed"
         start = self._start()
         try:

@@ -63,7 +63,7 @@ class ApswEngine(SQLiteFamily):
         self._names = tuple(name for name, _ in describe())
         return True
 
-    def execute(self, sql: str) -> Outcome:
+    def _execute(self, sql: str) -> Outcome:
         assert self._conn is not None, "engine is closed"
         start = self._start()
         self._names = ()
