@@ -8,7 +8,9 @@ green CI always means every engine was tested.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +52,43 @@ def engine(engine_key: str) -> Iterator[Engine]:
     e = open_engine(engine_key)
     yield e
     e.close()
+
+
+@pytest.fixture
+def bad_stores(tmp_path: Path) -> Iterator[dict[str, Path]]:
+    """Store paths no verb may use, each as a user meets it; put back writable afterwards.
+
+    Read-only is meant by the mode bits, so it holds for root too (who may write any file).
+    """
+    from triage.store import Store
+
+    good = tmp_path / "good" / "triage.db"
+    Store.open(good).close()
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    readonly = tmp_path / "readonly.db"
+    shutil.copy(good, readonly)
+    readonly.chmod(0o444)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    shutil.copy(good, locked / "triage.db")
+    locked.chmod(0o555)
+    garbage = tmp_path / "garbage.db"
+    garbage.write_text("Dear maintainer, this is not a database.\n")
+    yield {
+        "a directory": folder,
+        "a read-only file": readonly,
+        "a file in a read-only directory": locked / "triage.db",
+        "not a SQLite file": garbage,
+    }
+    locked.chmod(0o755)
+    readonly.chmod(0o644)
+
+
+def files_under(root: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file below `root`, with its mode and content: to show that nothing was written."""
+    return {
+        str(p.relative_to(root)): (p.stat().st_mode, p.read_bytes())
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import files_under
 from test_triage_store import BUG_A, BUG_B, bug
 
 from fuzzer.cli import cli
 from fuzzer.engines import connect
 from oracles.finding import EngineInfo, Finding
 from triage.recheck import Verdict, recheck
-from triage.store import Store
+from triage.store import Store, StoreError
 
 XSS = "<script>alert(1)</script>"
 
@@ -103,6 +104,60 @@ def test_bad_input_is_one_line_and_exit_2(path: Path, tmp_path: Path) -> None:
     nowhere = fuzz("list", "--store", str(tmp_path / "nowhere.db"))
     assert nowhere.exit_code == 2 and "no triage store" in nowhere.stderr
     assert not (tmp_path / "nowhere.db").exists()
+
+
+#: every triage verb that opens the store, with the arguments it needs past --store
+TRIAGE_VERBS = [
+    ("list",),
+    ("show", "1"),
+    ("mark", "1", "--status", "confirmed"),
+    ("export", "1"),
+    ("promote", "1", "--to", "promoted"),
+    ("recheck", "sqlite:"),
+    ("merge", "OTHER"),
+    ("serve", "--port", "1"),
+]
+
+
+@pytest.mark.parametrize("how", ["--store", "SQLPARITY_STORE"])
+def test_every_verb_refuses_a_store_it_cannot_use_in_one_line_and_writes_nothing(
+    bad_stores: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    other = tmp_path / "other.db"
+    Store.open(other).close()
+    monkeypatch.chdir(tmp_path)
+    before = files_under(tmp_path)
+    for kind, store in bad_stores.items():
+        for verb in TRIAGE_VERBS:
+            args = [str(other) if a == "OTHER" else a for a in verb]
+            if how == "--store":
+                result = fuzz(*args, "--store", str(store))
+            else:
+                monkeypatch.setenv("SQLPARITY_STORE", str(store))
+                result = fuzz(*args)
+            what = (kind, how, verb[0], result.output)
+            assert result.exit_code == 2, what
+            assert result.stderr.startswith("fuzz: error: "), what
+            assert len(result.stderr.splitlines()) == 1 and result.exception is not None, what
+            assert isinstance(result.exception, SystemExit), what  # not a traceback
+            assert result.stdout == "", what
+    assert files_under(tmp_path) == before
+
+
+def test_the_store_says_what_is_wrong_with_it(bad_stores: dict[str, Path]) -> None:
+    expected = {
+        "a directory": "is a directory",
+        "a read-only file": "is read-only",
+        "a file in a read-only directory": "is in a read-only directory",
+        "not a SQLite file": "is not a triage store: file is not a database",
+    }
+    for kind, store in bad_stores.items():
+        with pytest.raises(StoreError, match=expected[kind]):
+            Store.open(store)
+    with pytest.raises(StoreError, match="is not a directory"):
+        Store.open(bad_stores["not a SQLite file"] / "triage.db")
+    with pytest.raises(StoreError, match="cannot create a triage store at .*: .* is read-only"):
+        Store.open(bad_stores["a file in a read-only directory"].parent / "new" / "triage.db")
 
 
 def test_export_is_a_markdown_report_with_escaped_values(tmp_path: Path) -> None:

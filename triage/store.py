@@ -76,16 +76,19 @@ def now() -> str:
 
 
 _URL_PASSWORD = re.compile(r"(\b[a-zA-Z][\w+.-]*://[^\s:/@]*):[^\s@/]*@")
+#: libpq and PyMySQL also take the password as a URL parameter
+_QUERY_PASSWORD = re.compile(r"([?&](?:password|passwd)=)[^&\s]*", re.IGNORECASE)
 
 
 def scrub(value: Any) -> Any:
-    """The value with every `scheme://user:password@` password masked, at any depth.
+    """The value with every `scheme://user:password@` and `?password=` password masked, at any
+    depth.
 
     Findings arrive redacted; this is for what else producers hand over (settings, extras,
     messages, tracker links), so that no password ever reaches the file.
     """
     if isinstance(value, str):
-        return _URL_PASSWORD.sub(r"\1:***@", value)
+        return _QUERY_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1:***@", value))
     if isinstance(value, Mapping):
         return {str(k): scrub(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -381,10 +384,12 @@ class Store:
     def open(cls, path: str | Path | None = None, *, create: bool = True) -> Store:
         """Open (and create, and migrate forward) the store at `path` (default: default_path())."""
         path = Path(path) if path is not None else default_path()
+        _writable_place(path, create)
         if not path.exists():
-            if not create:
-                raise StoreError(f"no triage store at {path}")
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create a triage store at {path}: {exc}") from exc
         conn = sqlite3.connect(path, timeout=LOCK_PATIENCE)
         try:
             store = cls(_prepare(conn), path)
@@ -804,6 +809,43 @@ def note_change(
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _writable_place(path: Path, create: bool) -> None:
+    """Refuse, in one line, a store path that sqlparity could not honestly write.
+
+    A store is written by every verb that opens it (it is migrated forward, put in WAL mode),
+    and SQLite in WAL mode writes `-wal` and `-shm` files beside it: so the file and its
+    folder must be writable. Checked before SQLite sees the path, whose own errors
+    ("unable to open database file") do not say which of the two is wrong.
+    """
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not a triage store")
+    if path.exists():
+        if not path.is_file():
+            raise StoreError(f"{path} is not a regular file, so not a triage store")
+        if not _writable(path):
+            raise StoreError(f"{path} is read-only: sqlparity writes to its store")
+    elif not create:
+        raise StoreError(f"no triage store at {path}")
+    folder = path.absolute().parent
+    while not folder.exists():  # the folders sqlparity would create: the first that exists
+        folder = folder.parent
+    if not folder.is_dir():
+        raise StoreError(f"cannot create a triage store at {path}: {folder} is not a directory")
+    if not _writable(folder) and not path.exists():
+        raise StoreError(f"cannot create a triage store at {path}: {folder} is read-only")
+    if not _writable(folder):
+        raise StoreError(
+            f"{path} is in a read-only directory ({folder}), where SQLite must write its journal"
+        )
+
+
+def _writable(path: Path) -> bool:
+    """access(2), and a write bit for someone. Root passes access(2) on any file but an
+    immutable one; a file or folder nobody may write is read-only by its owner's intent, and
+    root is held to that too."""
+    return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
 
 
 def _prepare(conn: sqlite3.Connection) -> sqlite_utils.Database:
