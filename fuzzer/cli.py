@@ -4,22 +4,43 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from fuzzer.console import EXIT_USAGE, err, fail, out
 from fuzzer.engines import EngineError, connect, schemes
+from fuzzer.options import TIMEOUT
+from fuzzer.proctitle import hide_passwords
 
 
 class FuzzGroup(click.Group):
-    """Turns the errors a user can cause into one line on stderr, never a traceback."""
+    """Turns the errors a user can cause into one line on stderr, never a traceback.
+
+    Click's own usage errors too: its usage block and hint become one line, exit 2, like the
+    rest, so that a script reading stderr sees the same shape for every bad input.
+    """
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            usage_error(exc)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except EngineError as exc:
             fail(str(exc))
+        except click.UsageError as exc:
+            usage_error(exc)
+
+
+def usage_error(exc: click.UsageError) -> NoReturn:
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        raise exc  # `fuzz triage` alone: the help is the answer
+    hint = f" (see '{exc.ctx.command_path} -h')" if exc.ctx is not None else ""
+    fail(" ".join(exc.format_message().split()) + hint)
 
 
 @click.group(cls=FuzzGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,11 +62,14 @@ def engines_list() -> None:
 
 
 @engines.command("check")
-@click.argument("urls", nargs=-1, required=True)
-@click.option("--timeout", default=5.0, show_default=True, help="Statement timeout in seconds.")
+@click.argument("urls", nargs=-1, required=True, envvar="SQLPARITY_TARGET")
+@click.option("--timeout", type=TIMEOUT, default=5.0, show_default=True,
+              help="Statement timeout in seconds.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per engine.")
 def engines_check(urls: tuple[str, ...], timeout: float, as_json: bool) -> None:
     """Connect to each engine URL, create and drop a scratch database, report versions.
+
+    Without URLs, the space-separated ones in $SQLPARITY_TARGET.
 
     \b
     Examples:
@@ -97,4 +121,5 @@ for command in (run, check, reduce, generate, triage):
 
 
 def main() -> None:
+    hide_passwords()
     cli(prog_name="fuzz")

@@ -27,6 +27,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from fuzzer.options import PORT, TIMEOUT
 from triage.report import markdown, statements_text, tabulate
 from triage.store import OPEN, Status, Store, StoredFinding, StoreError, default_path
 
@@ -328,10 +329,11 @@ def promote(store_path: Path | None, finding_id: int, directory: Path) -> None:
 
 @triage.command()
 @store_option
-@click.argument("url")
+@click.argument("url", envvar="SQLPARITY_TARGET")
 @click.option("--id", "ids", multiple=True, type=int, help="Only this finding (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Replay and report, but mark nothing.")
-@click.option("--timeout", default=5.0, show_default=True, help="Statement timeout in seconds.")
+@click.option("--timeout", type=TIMEOUT, default=5.0, show_default=True,
+              help="Statement timeout in seconds.")  # fmt: skip
 def recheck(
     store_path: Path | None, url: str, ids: tuple[int, ...], dry_run: bool, timeout: float
 ) -> None:
@@ -377,7 +379,7 @@ def merge(store_path: Path | None, other: Path) -> None:
 
 @triage.command()
 @store_option
-@click.option("--port", default=8001, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--port", type=PORT, default=8001, show_default=True, help="Port on 127.0.0.1.")
 def serve(store_path: Path | None, port: int) -> None:
     """Browse the store with Datasette on http://127.0.0.1:PORT (queue, findings, runs)."""
     from triage.serve import HOST

@@ -19,6 +19,7 @@ from fuzzer.commands.check import Checker, Script, parse_oracles
 from fuzzer.console import err, fail, out
 from fuzzer.engines import Engine, EngineError, EngineURL, connect, engine_class
 from fuzzer.errors import SQLState
+from fuzzer.options import SECONDS, TIMEOUT
 from fuzzer.reduce import (
     Command,
     Crash,
@@ -188,8 +189,9 @@ def build_test(
 @click.option("--dialect", help="Grammar for --check (default: the target's dialect).")
 @click.option("--profile", type=click.Path(exists=True, path_type=Path),
               help="TOML file of the target's accepted divergences.")  # fmt: skip
-@click.option("--timeout", default=5.0, show_default=True, help="Statement timeout (s).")
-@click.option("--max-time", type=float, help="Stop after this many seconds, keeping the best.")
+@click.option("--timeout", type=TIMEOUT, default=5.0, show_default=True,
+              help="Statement timeout (s).")  # fmt: skip
+@click.option("--max-time", type=SECONDS, help="Stop after this many seconds, keeping the best.")
 @click.option(
     "--store",
     "store_path",

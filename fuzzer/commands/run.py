@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import sys
 
 import click
@@ -18,36 +17,34 @@ from fuzzer.jobs.coordinator import Job, JobSettings
 from fuzzer.jobs.display import JsonLines, LiveDisplay
 from fuzzer.jobs.seeds import Position, Shard
 from fuzzer.jobs.session import Session
+from fuzzer.options import COUNT, DURATION, SECONDS, SEED, TIMEOUT
 from oracles import ALL
 from oracles.differential import Profile
 from triage.store import Store, StoreError, default_path
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(text: str) -> float:
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text)
-    if not m:
-        raise click.BadParameter(f"a duration is like 90s, 30m, 8h: not {text!r}")
-    return float(m.group(1)) * _UNITS[m.group(2) or "s"]
-
 
 @click.command()
+@click.option("--target", "-t", "targets", multiple=True, envvar="SQLPARITY_TARGET",
+              help="Engine URL (repeatable; env SQLPARITY_TARGET, space-separated). "
+              "Default: sqlite:")  # fmt: skip
 @click.option(
-    "--target", "-t", "targets", multiple=True, help="Engine URL (repeatable). Default: sqlite:"
+    "--reference",
+    "-r",
+    envvar="SQLPARITY_REFERENCE",
+    help="Reference engine URL: turns on the diff oracle (env SQLPARITY_REFERENCE).",
 )
-@click.option("--reference", "-r", help="Reference engine URL: turns on the diff oracle.")
 @click.option(
     "--oracle", "oracle_list", help=f"Comma-separated: {','.join(ALL)} (default: all that apply)."
 )
-@click.option("--duration", help="Stop after this long: 90s, 30m, 8h.")
-@click.option("--checks", "max_checks", type=int, help="Stop after this many oracle checks.")
-@click.option("--workers", "-w", type=int, default=os.cpu_count() or 1, show_default=True)
-@click.option("--seed", type=int, help="Seed of the job's streams (default: random, printed).")
+@click.option("--duration", type=DURATION, help="Stop after this long: 90s, 30m, 8h.")
+@click.option("--checks", "max_checks", type=COUNT, help="Stop after this many oracle checks.")
+@click.option("--workers", "-w", type=COUNT, default=os.cpu_count() or 1, show_default=True)
+@click.option("--seed", type=SEED, help="Seed of the job's streams (default: random, printed).")
 @click.option("--shard", default="0/1", show_default=True, help="K/N: this job's share of N.")
 @click.option("--store", "store_path", help=f"Triage store (default: {default_path()}).")
-@click.option("--timeout", default=5.0, show_default=True, help="Statement timeout (s).")
-@click.option("--checks-per-state", default=50, show_default=True,
+@click.option("--timeout", type=TIMEOUT, default=5.0, show_default=True,
+              help="Statement timeout (s).")  # fmt: skip
+@click.option("--checks-per-state", type=COUNT, default=50, show_default=True,
               help="Oracle checks on each generated database before a new one.")  # fmt: skip
 @click.option("--profile", type=click.Path(exists=True), help="Target's accepted divergences.")
 @click.option("--resume", "resume_id", type=int, help="Continue a stopped run by its id.")
@@ -61,7 +58,8 @@ def parse_duration(text: str) -> float:
     show_default=True,
     help="Reduce each new finding in the background (bounded by --reduce-time).",
 )
-@click.option("--reduce-time", default=60.0, show_default=True, help="Seconds per reduction.")
+@click.option("--reduce-time", type=SECONDS, default=60.0, show_default=True,
+              help="Seconds per reduction.")  # fmt: skip
 @click.option(
     "--fail-on-finding", is_flag=True, help="Exit 1 when a new distinct finding appeared."
 )
@@ -70,7 +68,7 @@ def run(
     targets: tuple[str, ...],
     reference: str | None,
     oracle_list: str | None,
-    duration: str | None,
+    duration: float | None,
     max_checks: int | None,
     workers: int,
     seed: int | None,
@@ -102,10 +100,10 @@ def run(
             oracles=parse_oracles(oracle_list, reference is not None),
             seed=seed if seed is not None else random.SystemRandom().randrange(2**31),
             shard=Shard.parse(shard),
-            workers=max(1, workers),
+            workers=workers,
             timeout=timeout,
             checks_per_state=checks_per_state,
-            duration=parse_duration(duration) if duration else None,
+            duration=duration,
             max_checks=max_checks,
             profile=Profile.load(profile) if profile else Profile(),
             reduce_seconds=reduce_time if reduce_findings else None,
@@ -122,6 +120,7 @@ def run(
     first_states = None
     if resume_id is not None:
         settings, first_states = resumed(store, resume_id, settings)
+    preflight(settings)
     if not as_json:
         err.print(
             f"sqlparity: seed {settings.seed}, shard {settings.shard}, {settings.workers} workers, "
@@ -141,6 +140,19 @@ def run(
     if summary.errors and summary.stats.checks == 0:
         fail(summary.errors[0])
     sys.exit(EXIT_FOUND if fail_on_finding and summary.findings_new else 0)
+
+
+def preflight(settings: JobSettings) -> None:
+    """Open and close each engine of the job once, before the store records a run.
+
+    Otherwise the workers find out about an unreachable server or a refused password, after
+    a run that `--resume` would offer has been recorded. It costs one scratch space per URL.
+    No generated statement runs here, so in-process engines (opened in this process for this
+    only) cannot crash the coordinator: crash isolation is about the statements, in workers.
+    """
+    urls = [*settings.targets, *([settings.reference] if settings.reference else [])]
+    for url in dict.fromkeys(urls):
+        connect(url, timeout=settings.timeout).close()
 
 
 def resumed(store: Store, run_id: int, given: JobSettings) -> tuple[JobSettings, dict[int, int]]:

@@ -1,0 +1,49 @@
+"""The value types of the verbs' options, with their ranges, checked by click.
+
+A bad value is then click's own one-line message, exit 2, before anything runs, rather than
+a traceback (`--max-time 0`), a value silently clamped (`--workers 0`), or one that breaks a
+later step (a seed the store cannot hold).
+"""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+#: A statement may wait at most a day: beyond any useful statement timeout, and far below
+#: what the servers' own settings hold (PostgreSQL's statement_timeout, in ms, stops at 24 days).
+MAX_TIMEOUT = 86400.0
+
+#: Seeds are stored as SQLite INTEGERs (64-bit signed); the seed streams take any of them.
+MAX_SEED = 2**63 - 1
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+TIMEOUT = click.FloatRange(min=0, max=MAX_TIMEOUT, min_open=True)
+SECONDS = click.FloatRange(min=0, min_open=True)
+SEED = click.IntRange(min=0, max=MAX_SEED)
+COUNT = click.IntRange(min=1)
+PORT = click.IntRange(min=1, max=65535)
+
+
+class Duration(click.ParamType):
+    """A length of time, like 90s, 30m, 8h, 2d or plain seconds, longer than zero."""
+
+    name = "duration"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None
+                ) -> float:  # fmt: skip
+        if isinstance(value, int | float):
+            seconds = float(value)
+        else:
+            m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", str(value))
+            if not m:
+                self.fail(f"a duration is like 90s, 30m, 8h: not {value!r}", param, ctx)
+            seconds = float(m.group(1)) * _UNITS[m.group(2) or "s"]
+        if seconds <= 0:
+            self.fail(f"a duration must be longer than zero: not {value!r}", param, ctx)
+        return seconds
+
+
+DURATION = Duration()
