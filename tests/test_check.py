@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -72,3 +73,65 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path):
     unreachable = fuzz("check", "--target", "postgresql://x@127.0.0.1:1/x", "empty.sql",
                        cwd=tmp_path)  # fmt: skip
     assert unreachable.returncode == 2
+
+
+def test_a_script_whose_checks_cannot_run_fails_and_names_the_failed_statements(tmp_path: Path):
+    broken = tmp_path / "broken.sql"
+    broken.write_text("CREATE TABLE t0 (c0 INT);\nINSERT INTO t0 VALUES (1);\n"
+                      "SELECT c0 FROM t1 WHERE c0 > 0;\n")  # fmt: skip
+    store = tmp_path / "store.db"
+    for target in ("sqlite:", "duckdb:"):
+        result = fuzz("check", "--target", target, "--store", str(store), "broken.sql",
+                      cwd=tmp_path)  # fmt: skip
+        assert result.returncode == 2, result.stderr
+        (line,) = result.stderr.splitlines()
+        assert line.startswith("fuzz: error: broken.sql: no check could run"), line
+        assert "`SELECT c0 FROM t1 WHERE c0 > 0` failed on" in line and "t1" in line
+        assert "--allow-errors" in line
+        allowed = fuzz("check", "--target", target, "--allow-errors", "broken.sql", cwd=tmp_path)
+        assert allowed.returncode == 0, allowed.stderr
+    with sqlite3.connect(store) as conn:  # bad input records nothing
+        assert conn.execute("SELECT count(*) FROM runs").fetchone() == (0,)
+
+
+def test_a_failed_setup_statement_is_named_first(tmp_path: Path):
+    (tmp_path / "typo.sql").write_text("CREATE TABLE t0 (c0 INT);\nINSERT INTO t0 VALUES (1);\n"
+                                       "INSERT INTO t0 VALUES (1, 2, 3);\n"
+                                       "SELECT c0 FROM t0 WHERE c0 > (SELECT 1, 2);\n")  # fmt: skip
+    result = fuzz("check", "typo.sql", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "`INSERT INTO t0 VALUES (1, 2, 3)` failed on sqlite:" in result.stderr
+    assert "`SELECT c0 FROM t0 WHERE c0 > (SELECT 1, 2)` failed on sqlite:" in result.stderr
+
+
+def test_in_a_folder_one_broken_script_fails_the_run_and_the_others_are_still_checked(
+    tmp_path: Path,
+):
+    (tmp_path / "a-good.sql").write_text(SCRIPT)
+    (tmp_path / "b-broken.sql").write_text("SELECT c0 FROM nowhere WHERE c0 > 0;\n")
+    result = fuzz("check", "--json", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 2 and "b-broken.sql: no check could run" in result.stderr
+    assert json.loads(result.stdout)["checks"] >= 6  # the good one ran
+
+
+def test_checks_skipped_on_purpose_are_no_error(tmp_path: Path):
+    # TLP does not judge MIN/MAX over values of several types (their order is the engine's):
+    # no statement failed, so this is not bad input.
+    mixed = "CREATE TABLE t0 (c0);\nINSERT INTO t0 VALUES (1), ('a');\n"
+    (tmp_path / "mixed.sql").write_text(mixed + "SELECT MAX(c0) FROM t0 WHERE c0 IS NOT NULL;\n")
+    result = fuzz("check", "--oracle", "tlp", "mixed.sql", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_differential_failing_on_one_side_is_a_finding_on_both_bad_input(tmp_path: Path):
+    (tmp_path / "one.sql").write_text("CREATE TABLE t0 (c0 INTEGER);\nINSERT INTO t0 VALUES (1);\n"
+                                      "SELECT zeroblob(c0) FROM t0 WHERE c0 > 0;\n")  # fmt: skip
+    (tmp_path / "both.sql").write_text("CREATE TABLE t0 (c0 INTEGER);\n"
+                                       "SELECT c0 FROM t1 WHERE c0 > 0;\n")  # fmt: skip
+    args = ("check", "--json", "--oracle", "diff", "--target", "duckdb:", "--reference", "sqlite:")
+    one = fuzz(*args, "one.sql", cwd=tmp_path)  # DuckDB has no zeroblob(): a divergence
+    assert one.returncode == 1, one.stderr
+    assert json.loads(one.stdout)["findings"][0]["variant"] == "error"
+    both = fuzz(*args, "both.sql", cwd=tmp_path)
+    assert both.returncode == 2, both.stderr
+    assert "failed on duckdb" in both.stderr and "failed on sqlite" in both.stderr
