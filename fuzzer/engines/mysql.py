@@ -9,6 +9,7 @@ which is implementation-defined and must not become a finding. URL query paramet
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 from urllib.parse import parse_qsl
@@ -151,12 +152,17 @@ class MySQLEngine(Engine):
 
     def _connect(self, database: str | None) -> pymysql.connections.Connection:
         params: dict[str, Any] = dict(parse_qsl(self.url.query))
+        # As the mysql client does: the URL's password, else an option file's
+        # (`?read_default_file=~/.my.cnf`, read by PyMySQL), else $MYSQL_PWD.
+        password = self.url.password or (
+            "" if "read_default_file" in params else os.environ.get("MYSQL_PWD", "")
+        )
         try:
             return pymysql.connect(
                 host=self.url.host or "localhost",
                 port=self.url.port or 3306,
                 user=self.url.user or "root",
-                password=self.url.password or "",
+                password=password,
                 database=database,
                 charset="utf8mb4",
                 autocommit=True,
