@@ -156,7 +156,7 @@ def test_the_store_says_what_is_wrong_with_it(bad_stores: dict[str, Path]) -> No
             Store.open(store)
     with pytest.raises(StoreError, match="is not a directory"):
         Store.open(bad_stores["not a SQLite file"] / "triage.db")
-    with pytest.raises(StoreError, match="cannot create a triage store at .*: .* is read-only"):
+    with pytest.raises(StoreError, match=r"cannot create a triage store at .*: .* is read-only"):
         Store.open(bad_stores["a file in a read-only directory"].parent / "new" / "triage.db")
 
 
