@@ -268,3 +268,28 @@ def test_a_cross_dialect_differential_on_portable_sql_finds_nothing(
     assert result.returncode == 0, result.stderr
     summary = final(result.stdout)
     assert summary["checks"] >= 300 and summary["findings_new"] == 0, summary
+
+
+def test_a_background_reduction_gets_its_urls_from_the_environment_never_its_argv(
+    tmp_path: Path,
+):
+    from fuzzer.jobs.reductions import Reductions
+    from triage.store import Store
+
+    store = tmp_path / "store.db"
+    Store.open(store).close()
+    reductions = Reductions(store, 5.0, tmp_path)
+    reductions.add(1, "postgresql://postgres:s3cret-t@127.0.0.1:1/x",
+                   "mysql://root:s3cret-r@127.0.0.1:1/y")  # fmt: skip
+    proc = reductions.running
+    assert proc is not None
+    cmdline = b""
+    for _ in range(500):  # Popen returns a moment before exec has laid out the new argv
+        if cmdline := Path(f"/proc/{proc.pid}/cmdline").read_bytes():
+            break
+        time.sleep(0.01)
+    environ = Path(f"/proc/{proc.pid}/environ").read_bytes()
+    reductions.finish()
+    assert b"reduce\x001\x00--store" in cmdline, cmdline  # the reducer's own, read while alive
+    assert b"s3cret" not in cmdline
+    assert b"SQLPARITY_TARGET=postgresql://postgres:s3cret-t@" in environ
