@@ -125,6 +125,8 @@ def test_every_verb_that_takes_a_store_refuses_a_bad_one_in_one_line(bad_stores,
         ("reduce", "case.sql", "--timeout", "0"),
         ("engines", "check", "--timeout", "0", "sqlite:"),
         ("triage", "recheck", "--timeout", "0", "sqlite:"),
+        ("generate", "-n", "-1"),
+        ("generate", "--depth", "0"),
     ],
 )
 def test_out_of_range_options_are_one_line_and_exit_2(args, tmp_path):

@@ -6,13 +6,15 @@ import click
 
 from fuzzer.dialects import DIALECTS
 from fuzzer.generator import Generator, Options
+from fuzzer.options import COUNT, SEED
 
 
 @click.command()
 @click.option("--dialect", "-d", type=click.Choice(DIALECTS), default="sqlite", show_default=True)
-@click.option("--seed", "-s", type=int, default=0, show_default=True, help="Same seed, same SQL.")
-@click.option("-n", "count", type=int, default=10, show_default=True, help="Number of queries.")
-@click.option("--depth", type=int, default=3, show_default=True, help="Maximum nesting depth.")
+@click.option("--seed", "-s", type=SEED, default=0, show_default=True, help="Same seed, same SQL.")
+@click.option("-n", "count", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Number of queries.")  # fmt: skip
+@click.option("--depth", type=COUNT, default=3, show_default=True, help="Maximum nesting depth.")
 @click.option("--deterministic", is_flag=True, help="Only queries with one right answer.")
 @click.option("--portable", is_flag=True, help="Only constructs all dialects agree on.")
 def generate(
