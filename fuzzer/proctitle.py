@@ -25,13 +25,17 @@ def hide_passwords(argv: list[str] | None = None) -> bool:
         return False
     # Imported only here: most command lines hold no password, and the old-engine
     # environments of the known-bugs tests run sqlparity without it.
-    import setproctitle
-
-    setproctitle.setproctitle(shlex.join(["fuzz", *shown[1:]]))
+    try:
+        from setproctitle import setproctitle
+    except ImportError:
+        hidden = "and stays so (setproctitle is not installed)"
+    else:
+        setproctitle(shlex.join(["fuzz", *shown[1:]]))
+        hidden = "until sqlparity hides it"
     err.print(
-        "fuzz: warning: a password on the command line is visible to other users until "
-        "sqlparity hides it: prefer SQLPARITY_TARGET / SQLPARITY_REFERENCE, PGPASSWORD or "
-        "~/.pgpass, MYSQL_PWD or an option file",
+        f"fuzz: warning: a password on the command line is visible to other users {hidden}: "
+        "prefer SQLPARITY_TARGET / SQLPARITY_REFERENCE, PGPASSWORD or ~/.pgpass, MYSQL_PWD "
+        "or an option file",
         markup=False,
     )
     return True
