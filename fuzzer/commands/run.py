@@ -165,7 +165,8 @@ def resumed(store: Store, run_id: int, given: JobSettings) -> tuple[JobSettings,
     counters = json.loads(row["counters"] or "{}")
     targets = tuple(stored.get("targets") or given.targets)
     if any("***" in t for t in targets) and given.targets == ("sqlite:",):
-        fail("the run's target URLs had passwords, which are never stored: pass --target again")
+        fail("the run's target URLs had passwords, which are never stored: "
+             "pass --target again (or SQLPARITY_TARGET)")  # fmt: skip
     settings = JobSettings(
         targets=targets if given.targets == ("sqlite:",) else given.targets,
         reference=stored.get("reference", given.reference),
