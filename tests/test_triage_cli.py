@@ -264,3 +264,16 @@ def test_recheck_only_marks_a_clear_no(tmp_path: Path) -> None:
 
         recheck(store, sqlite, replay=replay)
         assert [store.get(i).status for i in ids] == ["new", "new", "fixed"]
+
+
+@pytest.mark.parametrize("verb", ["export", "promote"])
+def test_an_output_path_that_cannot_be_written_is_one_line(path: Path, verb: str) -> None:
+    blocker = path.parent / "a-file"
+    blocker.write_text("")
+    option = "-o" if verb == "export" else "--to"
+    where = [option, str(blocker / "inside")]
+    result = fuzz(verb, "1", *where)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("fuzz: error: cannot "), result.output
+    assert "Traceback" not in result.output

@@ -27,6 +27,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from fuzzer.console import fail, write_output
 from fuzzer.options import PORT, TIMEOUT
 from triage.report import markdown, statements_text, tabulate
 from triage.store import OPEN, Status, Store, StoredFinding, StoreError, default_path
@@ -50,8 +51,6 @@ class TriageGroup(click.Group):
         try:
             return super().invoke(ctx)
         except StoreError as exc:
-            from fuzzer.cli import fail  # fuzzer.cli imports this module: import it late
-
             fail(str(exc))
 
 
@@ -298,7 +297,7 @@ def export(store_path: Path | None, finding_id: int, output: Path | None) -> Non
     if output is None:
         click.echo(report, nl=False)
     else:
-        output.write_text(report)
+        write_output(output, report)
         click.echo(str(output), err=True)
 
 
@@ -318,9 +317,12 @@ def promote(store_path: Path | None, finding_id: int, directory: Path) -> None:
     with existing(store_path) as store:
         finding = store.get(finding_id)
         script = store.best_case(finding_id).script
-    directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{finding.signature}.sql"
-    target.write_text(f"-- finding #{finding.id}: {finding.title}\n{script}")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"cannot create {directory}: {exc.strerror or exc}")
+    write_output(target, f"-- finding #{finding.id}: {finding.title}\n{script}")
     click.echo(str(target))
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from fuzzer.commands.check import Checker, Script, parse_oracles
-from fuzzer.console import err, fail, out
+from fuzzer.console import err, fail, out, write_output
 from fuzzer.engines import Engine, EngineError, EngineURL, connect, engine_class
 from fuzzer.errors import SQLState
 from fuzzer.options import SECONDS, TIMEOUT
@@ -251,8 +251,9 @@ def reduce(
         except NotInteresting:
             fail(f"{the_case.name} does not show the problem at the start ({test.describe()})")
         header = f"-- reduced by sqlparity from {the_case.name}: {test.describe()}\n"
-        the_case.output.write_text(header + result.script, encoding="utf-8")
-        saved = _save(the_case, result, store_path, test)
+        saved = _save(the_case, result, store_path, test)  # first: a bad -o loses nothing
+        kept = "the reduced case is in the store" if saved is not None else ""
+        write_output(the_case.output, header + result.script, kept=kept)
     except EngineError as exc:
         fail(str(exc))
     finally:
