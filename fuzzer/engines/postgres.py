@@ -86,6 +86,7 @@ class PostgresEngine(Engine):
         self._conn: psycopg.Connection | None = None
         self._watchdog: Watchdog | None = None
         self._endpoint = "?"
+        self._database = self._home  # where the scratch session really is, once it is open
         # One connection at a time, always: the maintenance one is closed before the scratch
         # session opens (PGlite serves a single connection).
         with self._maintenance() as admin:
@@ -121,7 +122,7 @@ class PostgresEngine(Engine):
 
     @property
     def scratch(self) -> str:
-        return self._scratch if self._owns_database else f"{self._home}.{self._scratch}"
+        return self._scratch if self._owns_database else f"{self._database}.{self._scratch}"
 
     @property
     def endpoint(self) -> str:
@@ -292,6 +293,7 @@ class PostgresEngine(Engine):
             conn.close()
             raise
         self._conn = conn
+        self._database = database
         self._endpoint = _endpoint(conn)
         self._watchdog = Watchdog(conn.cancel_safe)
         if self.guarded:
@@ -315,7 +317,7 @@ class PostgresEngine(Engine):
         assert self._conn is not None
         seen = {r[0] for r in self._conn.execute("SELECT nspname FROM pg_namespace")}
         seen |= {r[0] for r in self._conn.execute("SELECT datname FROM pg_database")}
-        own = {self._schema, self._scratch if self._owns_database else self._home}
+        own = {self._schema, self._scratch if self._owns_database else self._database}
         return Guard(RULES, Scope.of(own, seen, CATALOGS))
 
     # -- work -------------------------------------------------------------------------------
