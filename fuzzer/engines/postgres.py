@@ -42,6 +42,8 @@ from fuzzer.guard import Guard, Scope
 from fuzzer.guard.postgres import RULES
 
 CONNECT_TIMEOUT = 5
+#: how long a single-connection server may take to accept the next connection (seconds)
+SINGLE_CONNECTION_WAIT = 3.0
 
 #: Products that speak the PostgreSQL protocol, by a word of their `version()` string.
 FLAVOURS = (
@@ -94,6 +96,7 @@ class PostgresEngine(Engine):
             self._version = admin.execute("SHOW server_version").fetchone()[0]
             if self.name == "pglite":
                 self.single_connection = True  # and every session lands in its one database
+                admin.execute("DISCARD ALL")  # what the last client's session left set
             else:
                 self._owns_database = self._create_database(admin)
             self._place(admin)
@@ -166,10 +169,25 @@ class PostgresEngine(Engine):
 
     def _connect(self, dbname: str) -> psycopg.Connection:
         params = self._params(dbname)
-        try:
-            return psycopg.connect(autocommit=True, prepare_threshold=None, **params)
-        except psycopg.Error as exc:
-            raise EngineError(f"cannot connect to {self.url}: {self._one_line(exc)}") from exc
+        # A single-connection server (PGlite) turns a new connection away for a moment after
+        # the last one closed: it is asked again, briefly.
+        deadline = time.monotonic() + (SINGLE_CONNECTION_WAIT if self.single_connection else 0)
+        while True:
+            try:
+                conn = psycopg.connect(autocommit=True, prepare_threshold=None, **params)
+                if self.single_connection:
+                    # One backend serves every connection in turn (PGlite), and a session's
+                    # role and settings outlive its connection: start from none of them.
+                    conn.execute("DISCARD ALL")
+                return conn
+            except psycopg.OperationalError as exc:
+                if time.monotonic() >= deadline or "closed the connection" not in str(exc):
+                    raise EngineError(
+                        f"cannot connect to {self.url}: {self._one_line(exc)}"
+                    ) from exc
+                time.sleep(0.02)
+            except psycopg.Error as exc:
+                raise EngineError(f"cannot connect to {self.url}: {self._one_line(exc)}") from exc
 
     @property
     def _home(self) -> str:
@@ -252,6 +270,15 @@ class PostgresEngine(Engine):
             if not self._owns_database:  # what it owns in the user's database (large objects)
                 admin.execute(pgsql.SQL("DROP OWNED BY {}").format(pgsql.Identifier(role)))
             admin.execute(pgsql.SQL("DROP ROLE IF EXISTS {}").format(pgsql.Identifier(role)))
+
+    def _disconnect(self) -> None:
+        conn = self._conn
+        if self.single_connection and conn is not None and not conn.closed:
+            # Leave nothing of the scratch session (its role, its search_path) to whoever
+            # connects next to a server whose sessions outlive their connections.
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("DISCARD ALL")
+        super()._disconnect()
 
     def _move_to_schema(self) -> None:
         """Schema mode after all: the server ignored the scratch database's name (PGlite)."""
