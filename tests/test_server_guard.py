@@ -392,3 +392,11 @@ def test_engines_check_says_where_it_connected_and_as_whom(tmp_path: Path):
         assert report["version"] and report["scratch"].startswith("sqlparity_")
     text = fuzz("engines", "check", POSTGRES_URL, cwd=tmp_path).stdout
     assert f"at {reports[0]['endpoint'].rsplit(':', 1)[0]}" in text and " as sqlparity_" in text
+
+
+def test_fuzz_reduce_refuses_a_script_that_leaves_the_scratch(tmp_path: Path, mysql_precious: str):
+    script = tmp_path / "case.sql"
+    script.write_text(f"CREATE TABLE t (i INT);\nDROP TABLE {MY.database}.{mysql_precious};\n")
+    result = fuzz("reduce", "--target", MYSQL_URL, "--error", "42S02", str(script), cwd=tmp_path)
+    one_line_refusal(result)
+    assert not (tmp_path / "case.reduced.sql").exists()

@@ -134,6 +134,7 @@ class MySQLEngine(Engine):
         self._conn: pymysql.connections.Connection | None = None
         self._login: tuple[str, str, str] | None = None  # the scratch user, host, password
         self._endpoint = "?"
+        self._current_user: str | None = None  # as the server names the session's account
         admin = self._connect(database=url.database)
         try:
             self._version_string = self._scalar(admin, "SELECT VERSION()")
@@ -193,7 +194,7 @@ class MySQLEngine(Engine):
 
     @property
     def runs_as(self) -> str | None:
-        return self._login[0] if self._login else self._options().get("user", "root")
+        return self._current_user
 
     # -- connections ------------------------------------------------------------------------
 
@@ -325,6 +326,7 @@ class MySQLEngine(Engine):
                 f"not in {self._scratch!r}: refusing to go on"
             )
         self._conn = conn
+        self._current_user = user.rpartition("@")[0]
         self._endpoint = _endpoint(conn)
         if self.guarded:
             self.statement_guard = Guard(RULES, self._scope)

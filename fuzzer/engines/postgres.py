@@ -89,6 +89,7 @@ class PostgresEngine(Engine):
         self._watchdog: Watchdog | None = None
         self._endpoint = "?"
         self._database = self._home  # where the scratch session really is, once it is open
+        self._current_user: str | None = None  # and as whom
         # One connection at a time, always: the maintenance one is closed before the scratch
         # session opens (PGlite serves a single connection).
         with self._maintenance() as admin:
@@ -133,7 +134,7 @@ class PostgresEngine(Engine):
 
     @property
     def runs_as(self) -> str | None:
-        return self._role or self._user
+        return self._current_user
 
     @property
     def _schema(self) -> str:
@@ -192,10 +193,6 @@ class PostgresEngine(Engine):
     @property
     def _home(self) -> str:
         return self.url.database or "postgres"
-
-    @property
-    def _user(self) -> str | None:
-        return self.url.user or self.url.options.get("user") or os.environ.get("PGUSER")
 
     def _maintenance(self) -> psycopg.Connection:
         return self._connect(self._home)
@@ -320,7 +317,7 @@ class PostgresEngine(Engine):
             conn.close()
             raise
         self._conn = conn
-        self._database = database
+        self._database, self._current_user = database, user
         self._endpoint = _endpoint(conn)
         self._watchdog = Watchdog(conn.cancel_safe)
         if self.guarded:

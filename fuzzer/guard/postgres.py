@@ -171,8 +171,9 @@ EXTENSIONS = frozenset(
     tablefunc unaccent btree_gin btree_gist uuid-ossp tcn tsm_system_rows tsm_system_time
     earthdistance lo bloom""".split()
 )
-#: search_path entries that expose nothing of the user's
-PATH_SAFE = frozenset({"pg_catalog", "pg_temp", "$user", "information_schema"})
+#: search_path entries that expose nothing of the user's (not "$user": without a scratch role
+#: of its own, the session's user is the URL's, and its schema the user's)
+PATH_SAFE = frozenset({"pg_catalog", "pg_temp", "information_schema"})
 #: settings after SET or RESET that change who the session is or how it reads text
 PROTECTED = {
     "ROLE": IDENTITY,
