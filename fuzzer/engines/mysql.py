@@ -388,6 +388,14 @@ class MySQLEngine(Engine):
             cur.execute(f"DROP DATABASE IF EXISTS `{self._scratch}`")
         self._create_scratch(self._conn)
         self._conn.select_db(self._scratch)
+        if self.guarded and self._login is None:
+            # As the URL's own user the session may reach databases made since it began: the
+            # guard learns their names (a scratch user of its own could not reach them at all).
+            with self._conn.cursor() as cur:
+                cur.execute("SHOW DATABASES")
+                seen = {r[0] for r in cur.fetchall()}
+            self._scope = Scope.of({self._scratch}, seen, {"information_schema"})
+            self.statement_guard = Guard(RULES, self._scope)
 
     def close(self) -> None:
         self._disconnect()

@@ -75,6 +75,8 @@ HEADS: dict[tuple[str, ...], str] = {
         for kind in ("TABLESPACE", "LOGFILE", "RESOURCE")
     },
     ("SET", "RESOURCE"): SERVER,
+    ("CREATE", "SPATIAL"): SERVER,
+    ("DROP", "SPATIAL"): SERVER,
     **{(verb, "EVENT"): "events run later, unguarded" for verb in ("CREATE", "ALTER", "DROP")},
     ("CHANGE",): REPLICATION,
     **{

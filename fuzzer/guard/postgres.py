@@ -184,7 +184,9 @@ PROTECTED = {
 
 
 def copy_target(stmt: Statement) -> str | None:
-    """COPY only to the client (STDOUT) or from it (STDIN): a file or program is the server's."""
+    """COPY to or from a file or program acts on the server's files; to or from the client
+    (STDIN, STDOUT) it needs a client that feeds or reads it, and leaves a statement-only
+    session stuck in COPY. So no COPY at all, with the reason that matters."""
     if not stmt.opens("COPY"):
         return None
     for n, (k, depth) in enumerate(zip(stmt.keys, stmt.depths(), strict=True)):
@@ -192,6 +194,7 @@ def copy_target(stmt: Statement) -> str | None:
             target = stmt.keys[n + 1] if n + 1 < len(stmt.keys) else ""
             if target not in ("STDIN", "STDOUT"):
                 return f"COPY {k} a file or a program: {FILES}"
+            return f"COPY {k} {target}: it needs a client to feed or read it"
     return None
 
 
