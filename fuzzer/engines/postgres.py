@@ -321,7 +321,13 @@ class PostgresEngine(Engine):
         self._endpoint = _endpoint(conn)
         self._watchdog = Watchdog(conn.cancel_safe)
         if self.guarded:
-            self.statement_guard = self._guard()
+            try:
+                self.statement_guard = self._guard()
+            except psycopg.Error as exc:
+                self._disconnect()
+                raise EngineError(
+                    f"cannot read the catalog of {self.url}: {self._one_line(exc)}"
+                ) from exc
 
     def _verify(self, database: str, schema: str | None, user: str) -> None:
         """Refuse to go on anywhere but in the scratch space, as its role."""
