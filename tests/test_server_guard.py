@@ -400,3 +400,36 @@ def test_fuzz_reduce_refuses_a_script_that_leaves_the_scratch(tmp_path: Path, my
     result = fuzz("reduce", "--target", MYSQL_URL, "--error", "42S02", str(script), cwd=tmp_path)
     one_line_refusal(result)
     assert not (tmp_path / "case.reduced.sql").exists()
+
+
+def test_mysql_a_database_made_after_connecting_is_still_out_of_reach():
+    """The guard knows the databases of its start; the scratch user's grants know no other."""
+    late = unique("sptest_late")
+    e = open_engine("mysql")
+    conn = my_admin()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE DATABASE {late}")
+            cur.execute(f"CREATE TABLE {late}.precious (v INT)")
+        failure = e.execute(f"SELECT * FROM {late}.precious")  # admitted: a name it never saw
+        assert isinstance(failure, Failure)
+        assert failure.sqlstate == SQLState.INSUFFICIENT_PRIVILEGE, failure
+    finally:
+        e.close()
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE {late}")
+        conn.close()
+
+
+def test_postgres_a_schema_made_after_connecting_is_still_out_of_reach(pg_home: tuple[str, str]):
+    name, url = pg_home
+    e = connect(url)
+    try:
+        with pg_admin(name, name) as conn:
+            conn.execute("CREATE SCHEMA late")
+            conn.execute("CREATE TABLE late.precious (v int)")
+        failure = e.execute("SELECT * FROM late.precious")  # admitted: a name it never saw
+        assert isinstance(failure, Failure)
+        assert failure.sqlstate == SQLState.INSUFFICIENT_PRIVILEGE, failure
+    finally:
+        e.close()
