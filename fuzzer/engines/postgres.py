@@ -92,23 +92,24 @@ class PostgresEngine(Engine):
         self._current_user: str | None = None  # and as whom
         # One connection at a time, always: the maintenance one is closed before the scratch
         # session opens (PGlite serves a single connection).
-        with self._maintenance() as admin:
-            self._version_string = admin.execute("SELECT version()").fetchone()[0]
-            self._version = admin.execute("SHOW server_version").fetchone()[0]
-            if self.name == "pglite":
-                self.single_connection = True  # and every session lands in its one database
-                admin.execute("DISCARD ALL")  # what the last client's session left set
-            else:
-                self._owns_database = self._create_database(admin)
-            self._place(admin)
+        admin = self._maintenance()
         try:
+            with admin:
+                self._version_string = admin.execute("SELECT version()").fetchone()[0]
+                self._version = admin.execute("SHOW server_version").fetchone()[0]
+                if self.name == "pglite":
+                    self.single_connection = True  # and every session lands in one database
+                    admin.execute("DISCARD ALL")  # what the last client's session left set
+                else:
+                    self._owns_database = self._create_database(admin)
+                self._place(admin)
             try:
                 self._open()
             except _Elsewhere:
                 self._move_to_schema()
                 self._open()
         except BaseException:
-            self.close()
+            self.close()  # whatever was made of the scratch space and its role
             raise
 
     # -- identity ---------------------------------------------------------------------------
