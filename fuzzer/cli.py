@@ -7,6 +7,7 @@ import sys
 from typing import Any, NoReturn
 
 import click
+from rich.markup import escape
 
 from fuzzer.console import EXIT_USAGE, err, fail, out
 from fuzzer.engines import EngineError, connect, schemes
@@ -89,8 +90,11 @@ def engines_check(urls: tuple[str, ...], timeout: float, as_json: bool) -> None:
                         "engine": engine.name,
                         "version": engine.version,
                         "dialect": engine.dialect,
+                        "endpoint": engine.endpoint,
                         "scratch": engine.scratch,
                         "scratch_created": True,
+                        "runs_as": engine.runs_as,
+                        "runs_as_note": engine.runs_as_note,
                         "query_ok": probe.ok,
                     }
                 )
@@ -103,10 +107,15 @@ def engines_check(urls: tuple[str, ...], timeout: float, as_json: bool) -> None:
             click.echo(json.dumps(report))
     else:
         for r in reports:
+            role = f"  as {r['runs_as']}" if r["runs_as"] else ""
             out.print(
-                f"[green]ok[/]  [bold]{r['engine']}[/] {r['version']}  "
-                f"dialect={r['dialect']}  scratch={r['scratch']} (created, dropped)  {r['url']}"
+                f"[green]ok[/]  [bold]{escape(r['engine'])}[/] {escape(r['version'])}  "
+                f"dialect={r['dialect']}  at {escape(r['endpoint'])}  "
+                f"scratch={escape(r['scratch'])} (created, dropped){escape(role)}  "
+                f"{escape(r['url'])}"
             )
+            if r["runs_as_note"]:
+                out.print(f"    note: {r['runs_as_note']}", markup=False)
     sys.exit(EXIT_USAGE if failed else 0)
 
 

@@ -45,16 +45,127 @@ class Token:
         return self.text.upper()
 
 
-def tokens(sql: str) -> list[Token]:
+def tokens(sql: str, lexicon: Lexicon | None = None, *, comments: bool = False) -> list[Token]:
+    """The tokens of `sql`, read as any dialect might (the default) or exactly as `lexicon` says.
+
+    Comments are dropped unless `comments`: a guard must see MySQL's executable ones.
+    """
+    if lexicon is not None:
+        return lexicon.tokens(sql, comments)
     found = []
     for m in _TOKEN.finditer(sql):
         kind = m.lastgroup
-        if kind in ("space", "comment"):
+        if kind == "space" or (kind == "comment" and not comments):
             continue
         if kind == "other" and m.group() in "'\"`":
             raise ScriptError(f"unterminated quote at offset {m.start()}")
         found.append(Token(kind or "other", m.group(), m.start(), m.end()))
     return found
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """How one family of servers reads SQL text, to the character.
+
+    Splitting a script may be approximate; a statement guard may not: wherever its reading and
+    the server's disagree about where a string or a comment ends, a statement hides in the gap
+    (`'\\'; DROP ...` is one string to a lexer with backslash escapes and two statements to
+    PostgreSQL). The differences are few, and each is a field here.
+    """
+
+    #: `'...'` strings take backslash escapes (MySQL; PostgreSQL only when
+    #: standard_conforming_strings is off), besides the `E'...'` strings that always do
+    backslash_strings: bool
+    #: `"..."` is a string (MySQL without ANSI_QUOTES) rather than a quoted identifier
+    double_quoted_strings: bool = False
+    #: `# ...` is a comment (MySQL), not an operator (PostgreSQL)
+    hash_comments: bool = False
+    #: `--` opens a comment only before a space or control character (MySQL: `1--1` is 2)
+    dash_comment_needs_space: bool = False
+    #: `/* /* */ */` is one comment (PostgreSQL)
+    nested_comments: bool = False
+    #: `$tag$ ... $tag$` strings (PostgreSQL)
+    dollar_quotes: bool = False
+    #: prefixes of strings that always take backslash escapes
+    escape_prefixes: str = "Ee"
+    #: an unquoted name may start with a digit (MySQL: `1x` is a name)
+    digit_names: bool = False
+
+    def tokens(self, sql: str, comments: bool = False) -> list[Token]:
+        pattern = _pattern(self)
+        found: list[Token] = []
+        pos, end = 0, len(sql)
+        while pos < end:
+            m = pattern.match(sql, pos)
+            assert m is not None  # `other` matches any character
+            kind, stop = m.lastgroup or "other", m.end()
+            if kind == "other" and m.group() in "'\"`":
+                raise ScriptError(f"unterminated quote at offset {m.start()}")
+            if self.nested_comments and sql.startswith("/*", pos):
+                stop = _nested_comment_end(sql, pos)
+                kind = "comment"
+            if kind != "space" and (kind != "comment" or comments):
+                found.append(Token(kind, sql[pos:stop], pos, stop))
+            pos = stop
+        return found
+
+
+def _nested_comment_end(sql: str, start: int) -> int:
+    depth, pos = 0, start
+    while pos < len(sql):
+        if sql.startswith("/*", pos):
+            depth, pos = depth + 1, pos + 2
+        elif sql.startswith("*/", pos):
+            depth, pos = depth - 1, pos + 2
+            if depth == 0:
+                return pos
+        else:
+            pos += 1
+    raise ScriptError(f"unterminated comment at offset {start}")
+
+
+_PATTERNS: dict[Lexicon, re.Pattern[str]] = {}
+
+
+def _pattern(lex: Lexicon) -> re.Pattern[str]:
+    if lex in _PATTERNS:
+        return _PATTERNS[lex]
+    # Comments end at either line break: where a server ends them at \n only, the guard reads
+    # more as code than the server does, which can refuse too much but never hide anything.
+    dash = r"--(?=[\x00-\x20])[^\n\r]*" if lex.dash_comment_needs_space else r"--[^\n\r]*"
+    comment = dash + (r"|\#[^\n\r]*" if lex.hash_comments else "") + r"|/\*.*?\*/"
+    escaped = r"(?:[^'\\]|''|\\.)*'"
+    plain = escaped if lex.backslash_strings else r"(?:[^']|'')*'"
+    strings = [f"[XxBbNn]?'{plain}"]
+    if lex.escape_prefixes:
+        strings.insert(0, f"[{lex.escape_prefixes}]'{escaped}")
+    double = r'"(?:[^"\\]|""|\\.)*"' if lex.backslash_strings else r'"(?:[^"]|"")*"'
+    quoted = ["`(?:[^`]|``)*`"]
+    (strings if lex.double_quoted_strings else quoted).append(double)
+    name_char = r"[\w$]|[^\x00-\x7f]"
+    name_start = r"[A-Za-z_]|[^\x00-\x7f]"
+    number = r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?"
+    if lex.digit_names:
+        number = f"(?:{number})(?!{name_char})"
+        word = f"(?:{name_char})+"
+    else:
+        word = f"(?:{name_start})(?:{name_char})*"
+    dollar = rf"\$(?P<tag>(?:{name_start})(?:\w|[^\x00-\x7f])*|)\$.*?\$(?P=tag)\$"
+    parts = [
+        r"(?P<space>\s+)",
+        f"(?P<comment>{comment})",
+        *([f"(?P<dollar>{dollar})"] if lex.dollar_quotes else []),
+        f"(?P<string>{'|'.join(strings)})",
+        f"(?P<quoted>{'|'.join(quoted)})",
+        f"(?P<number>{number})",
+        f"(?P<word>{word})",
+        r"(?P<open>\()",
+        r"(?P<close>\))",
+        r"(?P<semicolon>;)",
+        r"(?P<other>.)",
+    ]
+    _PATTERNS[lex] = re.compile("|".join(parts), re.DOTALL)
+    return _PATTERNS[lex]
 
 
 def split(script: str) -> list[str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from fuzzer.console import EXIT_FOUND, err, fail, out
-from fuzzer.engines import Engine, Failure, Outcome, connect
+from fuzzer.engines import Engine, EngineError, Failure, Outcome, Refused, connect
 from fuzzer.errors import ErrorCategory
 from fuzzer.options import TIMEOUT
 from fuzzer.script import ScriptError, features, is_query, split
@@ -188,6 +188,22 @@ class Checker:
         )  # fmt: skip
 
 
+def screen(engine: Engine, scripts: list[Script]) -> None:
+    """Refuse before anything runs: a script with one statement the guard refuses runs not at all.
+
+    The engine refuses each statement again as it runs it; this makes the refusal come first,
+    with the script's name, before any other statement of any script touched the engine.
+    """
+    if not engine.guarded:
+        return
+    for script in scripts:
+        for statement in script.setup + script.queries:
+            try:
+                engine.admit(statement)
+            except Refused as exc:
+                raise EngineError(f"{script.path}: {exc}") from exc
+
+
 def scripts_in(paths: tuple[Path, ...]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
@@ -266,6 +282,8 @@ def check(
     with connect(target, timeout=timeout) as target_engine:
         ref_engine = connect(reference, timeout=timeout) if reference else None
         try:
+            for engine in filter(None, (target_engine, ref_engine)):
+                screen(engine, scripts)
             checker = Checker(
                 target_engine, chosen, ref_engine,
                 Profile.load(profile) if profile else Profile(),

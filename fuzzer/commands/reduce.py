@@ -239,6 +239,9 @@ def reduce(
             engines.append(connect(url, timeout=timeout))
             if reference:
                 engines.append(connect(reference, timeout=timeout))
+            for engine in engines:  # a statement the guard refuses stops it all, up front
+                for statement in the_case.statements:
+                    engine.admit(statement)
             dialect = dialect or engines[0].dialect
         elif dialect is None:
             dialect = engine_class(EngineURL.parse(url).scheme).dialect

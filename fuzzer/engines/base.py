@@ -14,10 +14,13 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from fuzzer.errors import ErrorCategory, SQLState, category
+
+if TYPE_CHECKING:
+    from fuzzer.guard import Guard
 
 SCRATCH_PREFIX = "sqlparity_"
 DEFAULT_TIMEOUT = 5.0
@@ -53,7 +56,7 @@ class EngineURL:
     host: str | None = None
     port: int | None = None
     database: str | None = None  # a server database name, or a file path for embedded engines
-    query: str = ""
+    query: str = field(default="", repr=False)  # may hold a password=
 
     @classmethod
     def parse(cls, url: str) -> EngineURL:
@@ -69,11 +72,15 @@ class EngineURL:
         # As in SQLAlchemy: `sqlite:///rel.db` is relative, `sqlite:////abs.db` absolute.
         path = unquote(parts.path)
         database = path[1:] if path.startswith("/") else path
+        # Not `parts.hostname`: it lower-cases, and a socket path (`%2Fvar%2Frun`) keeps its case.
+        hostinfo = parts.netloc.rpartition("@")[2]
+        if not hostinfo.startswith("["):
+            hostinfo = hostinfo.rsplit(":", 1)[0] if port is not None else hostinfo.rstrip(":")
         return cls(
             scheme=parts.scheme.lower(),
             user=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password is not None else None,
-            host=parts.hostname,
+            host=(parts.hostname if hostinfo.startswith("[") else unquote(hostinfo)) or None,
             port=port,
             database=database or None,
             query=parts.query,
@@ -83,16 +90,34 @@ class EngineURL:
         auth = ""
         if self.user:
             auth = self.user + (":***" if self.password else "") + "@"
-        hostport = (self.host or "") + (f":{self.port}" if self.port else "")
+        host = self.host or ""
+        if "/" in host:
+            host = quote(host, safe="")
+        elif ":" in host:
+            host = f"[{host}]"
+        hostport = host + (f":{self.port}" if self.port else "")
+        query = "&".join(
+            f"{k}={'***' if k in SECRET_OPTIONS else v}" for k, v in self.options.items()
+        )
         if not hostport and not auth:
             return f"{self.scheme}:{'///' + self.database if self.database else ''}"
-        return f"{self.scheme}://{auth}{hostport}/{self.database or ''}"
+        return f"{self.scheme}://{auth}{hostport}/{self.database or ''}{'?' * bool(query)}{query}"
+
+    @property
+    def options(self) -> dict[str, str]:
+        """The query parameters, for the driver: none is dropped."""
+        return dict(parse_qsl(self.query, keep_blank_values=True))
 
     def scrub(self, text: str) -> str:
         """Remove the password from a message that an engine or a driver produced."""
-        if self.password:
-            text = text.replace(self.password, "***")
+        secrets_ = [self.password] + [v for k, v in self.options.items() if k in SECRET_OPTIONS]
+        for secret in filter(None, secrets_):
+            text = text.replace(secret, "***")
         return text
+
+
+#: query parameters that hold a secret (libpq, PyMySQL)
+SECRET_OPTIONS = frozenset({"password", "sslpassword", "passwd"})
 
 
 def redact(url: str) -> str:
@@ -164,6 +189,8 @@ class Engine(ABC):
 
     #: True for a server that serves one connection at a time: nothing may run beside it
     single_connection: bool = False
+    #: the statement classifier of a server engine (see fuzzer.guard), once it knows the catalog
+    statement_guard: Guard | None = None
 
     def __init__(
         self,
@@ -196,6 +223,19 @@ class Engine(ABC):
     def scratch(self) -> str:
         """Where this engine's work lives: a database, schema or file name."""
 
+    @property
+    def endpoint(self) -> str:
+        """Where the engine really is: the host and port or the socket connected to."""
+        return "in-process"
+
+    @property
+    def runs_as(self) -> str | None:
+        """The role or user scratch sessions run as (None for engines without users)."""
+        return None
+
+    #: why scratch sessions run as the URL's own user rather than a role of their own
+    runs_as_note: str | None = None
+
     # -- work -------------------------------------------------------------------------------
 
     def execute(self, sql: str) -> Outcome:
@@ -221,12 +261,14 @@ class Engine(ABC):
                 time.perf_counter() - start,
             )
 
-    def admit(self, sql: str) -> None:  # noqa: B027 (the statement guard replaces this)
+    def admit(self, sql: str) -> None:
         """Raise `Refused` when `sql` would act outside the scratch space.
 
         Engines whose driver has a mechanism of its own (SQLite's authorizer) enforce it there
         as well; this is the check that runs before anything is sent.
         """
+        if self.statement_guard is not None:
+            self.statement_guard.admit(sql)
 
     @abstractmethod
     def _execute(self, sql: str) -> Outcome:

@@ -3,16 +3,25 @@
 The flavour comes from the server's version string, never from the URL scheme, so one code path
 serves all three. The scratch space is a database created with `utf8mb4_bin`: a case-insensitive
 default collation would make GROUP BY and DISTINCT pick an arbitrary spelling of equal strings,
-which is implementation-defined and must not become a finding. URL query parameters
-`unix_socket`, `ssl_ca` and the like are passed to PyMySQL.
+which is implementation-defined and must not become a finding.
+
+Scratch sessions connect as a user named like the scratch database, with a random password
+and every privilege on that database only: the statement guard is the first line, the
+server's grants the second. Where the URL's user may not create users, sessions run as that
+user, and `runs_as_note` says so.
+
+URL query parameters (`unix_socket`, `ssl_ca`, `read_timeout`, ...) go to PyMySQL; the URL's
+own host, port and user win over them, and an option PyMySQL rejects is one line.
 """
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import os
+import secrets
 import time
 from typing import Any
-from urllib.parse import parse_qsl
 
 import pymysql
 from pymysql.constants import FIELD_TYPE
@@ -29,6 +38,8 @@ from fuzzer.engines.base import (
     too_many_rows,
 )
 from fuzzer.errors import SQLState
+from fuzzer.guard import Guard, Scope
+from fuzzer.guard.mysql import RULES
 
 CONNECT_TIMEOUT = 5
 
@@ -105,6 +116,13 @@ _TYPE_NAMES = {
 }
 
 
+#: PyMySQL options that take numbers (a URL's query gives text)
+_NUMERIC = {"port", "connect_timeout", "read_timeout", "write_timeout", "client_flag",
+            "max_allowed_packet", "local_infile"}  # fmt: skip
+#: options sqlparity sets itself: the scratch session's database is not the URL's to choose
+_OURS = {"database", "db"}
+
+
 class MySQLEngine(Engine):
     dialect = "mysql"
     schemes = ("mysql", "mariadb", "tidb")
@@ -114,6 +132,9 @@ class MySQLEngine(Engine):
         self._scratch = scratch_name()
         self._closed = False
         self._conn: pymysql.connections.Connection | None = None
+        self._login: tuple[str, str, str] | None = None  # the scratch user, host, password
+        self._endpoint = "?"
+        self._current_user: str | None = None  # as the server names the session's account
         admin = self._connect(database=url.database)
         try:
             self._version_string = self._scalar(admin, "SELECT VERSION()")
@@ -123,9 +144,28 @@ class MySQLEngine(Engine):
                 raise EngineError(
                     f"cannot create a scratch database on {self.url}: {self._one_line(exc)}"
                 ) from exc
-        finally:
+            self._login = self._create_user(admin)
+            with admin.cursor() as cur:
+                cur.execute("SHOW DATABASES")
+                seen = {r[0] for r in cur.fetchall()}
+            self._scope = Scope.of({self._scratch}, seen, {"information_schema"})
+        except BaseException:
             admin.close()
-        self._open()
+            self.close()
+            raise
+        admin.close()
+        try:
+            try:
+                self._open()
+            except EngineError as exc:
+                if self._login is None:
+                    raise
+                self._drop_user()  # the server would not take its own new user: do without
+                self.runs_as_note = f"cannot log in as the scratch user: {exc}"
+                self._open()
+        except BaseException:
+            self.close()
+            raise
 
     # -- identity ---------------------------------------------------------------------------
 
@@ -148,37 +188,113 @@ class MySQLEngine(Engine):
     def scratch(self) -> str:
         return self._scratch
 
+    @property
+    def endpoint(self) -> str:
+        return self._endpoint
+
+    @property
+    def runs_as(self) -> str | None:
+        return self._current_user
+
     # -- connections ------------------------------------------------------------------------
 
-    def _connect(self, database: str | None) -> pymysql.connections.Connection:
-        params: dict[str, Any] = dict(parse_qsl(self.url.query))
+    def _options(self) -> dict[str, Any]:
+        params: dict[str, Any] = self.url.options
+        chosen = _OURS & set(params)
+        if chosen:
+            raise EngineError(
+                f"{self.url}: put the database in the URL's path, not in {chosen.pop()}= "
+                "(sqlparity chooses the database it connects to)"
+            )
+        for key in _NUMERIC & set(params):
+            try:
+                params[key] = int(params[key])
+            except ValueError as exc:
+                raise EngineError(f"{self.url}: {key}= takes a number") from exc
+        if self.url.host:
+            params["host"] = self.url.host
+        if self.url.port:
+            params["port"] = self.url.port
+        if self.url.user:
+            params["user"] = self.url.user
+        if self.url.password is not None:
+            params["password"] = self.url.password
+        params.setdefault("host", "localhost")
+        params.setdefault("port", 3306)
+        params.setdefault("user", "root")
         # As the mysql client does: the URL's password, else an option file's
         # (`?read_default_file=~/.my.cnf`, read by PyMySQL), else $MYSQL_PWD.
-        password = self.url.password or (
-            "" if "read_default_file" in params else os.environ.get("MYSQL_PWD", "")
+        params.setdefault(
+            "password", "" if "read_default_file" in params else os.environ.get("MYSQL_PWD", "")
         )
+        params.setdefault("connect_timeout", CONNECT_TIMEOUT)
+        # The server-side timeout comes first; this one catches a server that ignores it.
+        params.setdefault("read_timeout", int(2 * self.timeout + 5))
+        params.setdefault("write_timeout", int(2 * self.timeout + 5))
+        unknown = set(params) - set(inspect.signature(pymysql.connections.Connection).parameters)
+        if unknown:
+            raise EngineError(f"{self.url}: PyMySQL takes no option {sorted(unknown)[0]!r}")
+        socket = params.get("unix_socket")
+        if socket and not os.path.exists(socket):
+            raise EngineError(f"cannot connect to {self.url}: no socket {socket}")
+        return params
+
+    def _connect(
+        self, database: str | None, login: tuple[str, str, str] | None = None
+    ) -> pymysql.connections.Connection:
+        params = self._options()
+        if login is not None:
+            params["user"], _, params["password"] = login
         try:
-            return pymysql.connect(
-                host=self.url.host or "localhost",
-                port=self.url.port or 3306,
-                user=self.url.user or "root",
-                password=password,
-                database=database,
-                charset="utf8mb4",
-                autocommit=True,
-                connect_timeout=CONNECT_TIMEOUT,
-                # The server-side timeout comes first; this one catches a server that ignores it.
-                read_timeout=int(2 * self.timeout + 5),
-                write_timeout=int(2 * self.timeout + 5),
-                **params,
-            )
+            return pymysql.connect(database=database, charset="utf8mb4", autocommit=True, **params)
         except pymysql.MySQLError as exc:
             raise EngineError(f"cannot connect to {self.url}: {self._one_line(exc)}") from exc
+        except (TypeError, ValueError) as exc:  # an option of the URL that PyMySQL refuses
+            raise EngineError(f"{self.url}: PyMySQL refuses an option: {exc}") from exc
 
     def _one_line(self, exc: BaseException) -> str:
         args = getattr(exc, "args", ())
         text = str(args[1]) if len(args) > 1 else str(exc) or type(exc).__name__
-        return self.url.scrub(text.splitlines()[0] if text else type(exc).__name__)
+        text = self.url.scrub(text.splitlines()[0] if text else type(exc).__name__)
+        if self._login is not None:
+            text = text.replace(self._login[2], "***")
+        return text
+
+    def _create_user(self, admin: pymysql.connections.Connection) -> tuple[str, str, str] | None:
+        """A user that may do anything in the scratch database and nothing elsewhere."""
+        # The host part as the server sees this client: a more specific account (an anonymous
+        # ''@'localhost') would otherwise win over 'name'@'%'.
+        host = self._scalar(admin, "SELECT USER()").rpartition("@")[2] or "%"
+        login = (self._scratch, host, secrets.token_urlsafe(24))
+        # In a database-level grant `_` matches any character: the name is escaped.
+        pattern = self._scratch.replace("_", "\\_")
+        try:
+            with admin.cursor() as cur:
+                cur.execute("CREATE USER %s@%s IDENTIFIED BY %s", login)
+                self._login = login
+                cur.execute(f"GRANT ALL PRIVILEGES ON `{pattern}`.* TO %s@%s", login[:2])
+        except pymysql.MySQLError as exc:
+            if self._login is not None:
+                with contextlib.suppress(pymysql.MySQLError), admin.cursor() as cur:
+                    cur.execute("DROP USER IF EXISTS %s@%s", login[:2])
+            self.runs_as_note = f"the URL's user cannot create a user: {self._one_line(exc)}"
+            self._login = None
+            return None
+        return login
+
+    def _drop_user(self) -> None:
+        if self._login is None:
+            return
+        login, self._login = self._login, None
+        try:
+            admin = self._connect(database=None)
+        except EngineError:
+            return
+        try:
+            with contextlib.suppress(pymysql.MySQLError), admin.cursor() as cur:
+                cur.execute("DROP USER IF EXISTS %s@%s", login[:2])
+        finally:
+            admin.close()
 
     @staticmethod
     def _scalar(conn: pymysql.connections.Connection, sql: str) -> Any:
@@ -187,17 +303,37 @@ class MySQLEngine(Engine):
             return cur.fetchone()[0]
 
     def _open(self) -> None:
-        conn = self._connect(database=self._scratch)
-        with conn.cursor() as cur:
-            cur.execute("SET NAMES utf8mb4 COLLATE utf8mb4_bin")
-            cur.execute(f"SET SESSION sql_mode = '{SQL_MODE}'")
-            cur.execute("SET SESSION time_zone = '+00:00'")
-            cur.execute("SET SESSION lc_messages = 'en_US'")
-            if self.name == "mariadb":
-                cur.execute(f"SET SESSION max_statement_time = {self.timeout}")
-            else:
-                cur.execute(f"SET SESSION max_execution_time = {int(self.timeout * 1000)}")
+        conn = self._connect(database=self._scratch, login=self._login)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SET NAMES utf8mb4 COLLATE utf8mb4_bin")
+                cur.execute(f"SET SESSION sql_mode = '{SQL_MODE}'")
+                cur.execute("SET SESSION time_zone = '+00:00'")
+                cur.execute("SET SESSION lc_messages = 'en_US'")
+                if self.name == "mariadb":
+                    cur.execute(f"SET SESSION max_statement_time = {self.timeout}")
+                else:
+                    cur.execute(f"SET SESSION max_execution_time = {int(self.timeout * 1000)}")
+                cur.execute("SELECT DATABASE(), CURRENT_USER()")
+                database, user = cur.fetchone()
+        except pymysql.MySQLError as exc:
+            conn.close()
+            raise EngineError(
+                f"cannot prepare the scratch session on {self.url}: {self._one_line(exc)}"
+            ) from exc
+        # Refuse to go on anywhere but in the scratch database, as its user.
+        expected_user = self._login[0] if self._login else None
+        if database != self._scratch or expected_user not in (None, user.rpartition("@")[0]):
+            conn.close()
+            raise EngineError(
+                f"{self.url} put the scratch session in database {database!r} as {user!r}, "
+                f"not in {self._scratch!r}: refusing to go on"
+            )
         self._conn = conn
+        self._current_user = user.rpartition("@")[0]
+        self._endpoint = _endpoint(conn)
+        if self.guarded:
+            self.statement_guard = Guard(RULES, self._scope)
 
     # -- work -------------------------------------------------------------------------------
 
@@ -256,6 +392,14 @@ class MySQLEngine(Engine):
             cur.execute(f"DROP DATABASE IF EXISTS `{self._scratch}`")
         self._create_scratch(self._conn)
         self._conn.select_db(self._scratch)
+        if self.guarded and self._login is None:
+            # As the URL's own user the session may reach databases made since it began: the
+            # guard learns their names (a scratch user of its own could not reach them at all).
+            with self._conn.cursor() as cur:
+                cur.execute("SHOW DATABASES")
+                seen = {r[0] for r in cur.fetchall()}
+            self._scope = Scope.of({self._scratch}, seen, {"information_schema"})
+            self.statement_guard = Guard(RULES, self._scope)
 
     def close(self) -> None:
         self._disconnect()
@@ -269,5 +413,17 @@ class MySQLEngine(Engine):
         try:
             with admin.cursor() as cur:
                 cur.execute(f"DROP DATABASE IF EXISTS `{self._scratch}`")
+                if self._login is not None:
+                    cur.execute("DROP USER IF EXISTS %s@%s", self._login[:2])
         finally:
             admin.close()
+
+
+def _endpoint(conn: pymysql.connections.Connection) -> str:
+    """Where PyMySQL really connected: the socket, or the peer's address and port."""
+    if conn.unix_socket:
+        return str(conn.unix_socket)
+    with contextlib.suppress(OSError, AttributeError):
+        host, port = conn._sock.getpeername()[:2]
+        return f"{host}:{port}"
+    return f"{conn.host}:{conn.port}"

@@ -2,16 +2,25 @@
 
 The database in the URL is only where sqlparity connects to create its scratch database
 (`TEMPLATE template0`, UTF8, C collation: no user object is copied in, text sorts bytewise as
-in the embedded engines). Where the role may not create databases, sqlparity creates a schema
-instead and puts only that schema on the search path. URL query parameters (e.g. `sslmode`)
-are passed to libpq.
+in the embedded engines). Where the URL's user may not create databases, or the server puts
+every session in one database whatever its name (PGlite), sqlparity creates a schema instead
+and puts only that schema on the search path.
+
+Scratch sessions run as a NOLOGIN role named like the scratch database, which owns it (or the
+scratch schema) and nothing else: the statement guard is the first line, the server's own
+privilege checks the second. Where the URL's user may not create roles, sessions run as that
+user, and `runs_as_note` says so.
+
+URL query parameters (`sslmode`, `host=/socket/dir`, ...) go to libpq; the URL's own host,
+port and user win over them, and libpq rejects what it does not know, in one line.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from typing import Any
-from urllib.parse import parse_qsl
 
 import psycopg
 from psycopg import sql as pgsql
@@ -29,8 +38,12 @@ from fuzzer.engines.base import (
     too_many_rows,
 )
 from fuzzer.errors import SQLState
+from fuzzer.guard import Guard, Scope
+from fuzzer.guard.postgres import RULES
 
 CONNECT_TIMEOUT = 5
+#: how long a single-connection server may take to accept the next connection (seconds)
+SINGLE_CONNECTION_WAIT = 3.0
 
 #: Products that speak the PostgreSQL protocol, by a word of their `version()` string.
 FLAVOURS = (
@@ -38,7 +51,11 @@ FLAVOURS = (
     ("YugabyteDB", "yugabytedb"),
     ("Greenplum", "greenplum"),
     ("Redshift", "redshift"),
+    ("PGlite", "pglite"),
 )
+
+#: Schemas a scratch session may read but not change.
+CATALOGS = {"pg_catalog", "information_schema"}
 
 #: Settings that make answers comparable between runs and engines.
 SESSION_SETTINGS = tuple(
@@ -53,6 +70,10 @@ SESSION_SETTINGS = tuple(
 )
 
 
+class _Elsewhere(EngineError):
+    """The server put the scratch session in another database than the one asked for."""
+
+
 class PostgresEngine(Engine):
     dialect = "postgres"
     schemes = ("postgresql", "postgres")
@@ -61,16 +82,35 @@ class PostgresEngine(Engine):
         super().__init__(url, **options)
         self._scratch = scratch_name()
         self._owns_database = False
+        self._role: str | None = None
+        self._public_owned = False
         self._closed = False
         self._conn: psycopg.Connection | None = None
         self._watchdog: Watchdog | None = None
-        with self._maintenance() as admin:
-            self._version_string = admin.execute("SELECT version()").fetchone()[0]
-            self._version = admin.execute("SHOW server_version").fetchone()[0]
-            self._owns_database = self._create_database(admin)
-            if not self._owns_database:
-                self._create_schema(admin)
-        self._open()
+        self._endpoint = "?"
+        self._database = self._home  # where the scratch session really is, once it is open
+        self._current_user: str | None = None  # and as whom
+        # One connection at a time, always: the maintenance one is closed before the scratch
+        # session opens (PGlite serves a single connection).
+        admin = self._maintenance()
+        try:
+            with admin:
+                self._version_string = admin.execute("SELECT version()").fetchone()[0]
+                self._version = admin.execute("SHOW server_version").fetchone()[0]
+                if self.name == "pglite":
+                    self.single_connection = True  # and every session lands in one database
+                    admin.execute("DISCARD ALL")  # what the last client's session left set
+                else:
+                    self._owns_database = self._create_database(admin)
+                self._place(admin)
+            try:
+                self._open()
+            except _Elsewhere:
+                self._move_to_schema()
+                self._open()
+        except BaseException:
+            self.close()  # whatever was made of the scratch space and its role
+            raise
 
     # -- identity ---------------------------------------------------------------------------
 
@@ -87,7 +127,15 @@ class PostgresEngine(Engine):
 
     @property
     def scratch(self) -> str:
-        return self._scratch if self._owns_database else f"{self._home}.{self._scratch}"
+        return self._scratch if self._owns_database else f"{self._database}.{self._scratch}"
+
+    @property
+    def endpoint(self) -> str:
+        return self._endpoint
+
+    @property
+    def runs_as(self) -> str | None:
+        return self._current_user
 
     @property
     def _schema(self) -> str:
@@ -95,23 +143,53 @@ class PostgresEngine(Engine):
 
     # -- connections ------------------------------------------------------------------------
 
-    def _connect(self, dbname: str) -> psycopg.Connection:
-        params: dict[str, Any] = dict(parse_qsl(self.url.query))
-        params.update(
-            host=self.url.host or "localhost",
-            port=self.url.port or 5432,
-            dbname=dbname,
-            connect_timeout=CONNECT_TIMEOUT,
-            application_name="sqlparity",
-        )
+    def _params(self, dbname: str) -> dict[str, Any]:
+        params: dict[str, Any] = self.url.options
+        if "dbname" in params:
+            raise EngineError(
+                f"{self.url}: put the database in the URL's path, not in dbname= (sqlparity "
+                "chooses the database it connects to)"
+            )
+        params["dbname"] = dbname
+        if self.url.host:
+            params["host"] = self.url.host
+        elif not {"host", "hostaddr", "service"} & set(params) and not {
+            "PGHOST", "PGHOSTADDR", "PGSERVICE"} & set(os.environ):  # fmt: skip
+            params["host"] = "localhost"
+        if self.url.port:
+            params["port"] = self.url.port
         if self.url.user:
             params["user"] = self.url.user
         if self.url.password is not None:
             params["password"] = self.url.password
-        try:
-            return psycopg.connect(autocommit=True, prepare_threshold=None, **params)
-        except psycopg.Error as exc:
-            raise EngineError(f"cannot connect to {self.url}: {self._one_line(exc)}") from exc
+        params.setdefault("connect_timeout", CONNECT_TIMEOUT)
+        params.setdefault("application_name", "sqlparity")
+        for host in str(params.get("host", "")).split(","):
+            if host.startswith("/") and not os.path.isdir(host):
+                raise EngineError(f"cannot connect to {self.url}: no socket directory {host}")
+        return params
+
+    def _connect(self, dbname: str) -> psycopg.Connection:
+        params = self._params(dbname)
+        # A single-connection server (PGlite) turns a new connection away for a moment after
+        # the last one closed: it is asked again, briefly.
+        deadline = time.monotonic() + (SINGLE_CONNECTION_WAIT if self.single_connection else 0)
+        while True:
+            try:
+                conn = psycopg.connect(autocommit=True, prepare_threshold=None, **params)
+                if self.single_connection:
+                    # One backend serves every connection in turn (PGlite), and a session's
+                    # role and settings outlive its connection: start from none of them.
+                    conn.execute("DISCARD ALL")
+                return conn
+            except psycopg.OperationalError as exc:
+                if time.monotonic() >= deadline or "closed the connection" not in str(exc):
+                    raise EngineError(
+                        f"cannot connect to {self.url}: {self._one_line(exc)}"
+                    ) from exc
+                time.sleep(0.02)
+            except psycopg.Error as exc:
+                raise EngineError(f"cannot connect to {self.url}: {self._one_line(exc)}") from exc
 
     @property
     def _home(self) -> str:
@@ -139,23 +217,139 @@ class PostgresEngine(Engine):
                 continue  # an engine that takes no such options: try plain
         return False
 
-    def _create_schema(self, admin: psycopg.Connection) -> None:
+    def _place(self, admin: psycopg.Connection) -> None:
+        """Create the scratch role, and give it the scratch database, or the scratch schema."""
+        self._role = self._create_role(admin)
+        name = pgsql.Identifier(self._scratch)
+        if self._owns_database:
+            if self._role is not None:
+                self._hand_over(
+                    admin, pgsql.SQL("ALTER DATABASE {} OWNER TO {}").format(name, name)
+                )
+            return
+        owner = pgsql.SQL(" AUTHORIZATION {}").format(name) if self._role else pgsql.SQL("")
         try:
-            admin.execute(pgsql.SQL("CREATE SCHEMA {}").format(pgsql.Identifier(self._scratch)))
+            admin.execute(pgsql.SQL("CREATE SCHEMA {}").format(name) + owner)
         except psycopg.Error as exc:
             raise EngineError(
                 f"cannot create a scratch database or schema on {self.url}: {self._one_line(exc)}"
             ) from exc
 
+    def _create_role(self, admin: psycopg.Connection) -> str | None:
+        name = pgsql.Identifier(self._scratch)
+        try:
+            admin.execute(
+                pgsql.SQL(
+                    "CREATE ROLE {} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION"
+                ).format(name)
+            )
+        except psycopg.Error as exc:
+            self.runs_as_note = f"the URL's user cannot create a role: {self._one_line(exc)}"
+            return None
+        try:
+            admin.execute(pgsql.SQL("GRANT {} TO CURRENT_USER").format(name))
+        except psycopg.Error as exc:
+            self._drop_role(admin, self._scratch)
+            self.runs_as_note = f"the URL's user cannot take the role: {self._one_line(exc)}"
+            return None
+        return self._scratch
+
+    def _hand_over(self, admin: psycopg.Connection, statement: pgsql.Composable) -> None:
+        try:
+            admin.execute(statement)
+        except psycopg.Error as exc:
+            assert self._role is not None
+            self._drop_role(admin, self._role)
+            self._role = None
+            self.runs_as_note = f"cannot give the scratch to its role: {self._one_line(exc)}"
+
+    def _drop_role(self, admin: psycopg.Connection, role: str) -> None:
+        with contextlib.suppress(psycopg.Error):
+            if not self._owns_database:  # what it owns in the user's database (large objects)
+                admin.execute(pgsql.SQL("DROP OWNED BY {}").format(pgsql.Identifier(role)))
+            admin.execute(pgsql.SQL("DROP ROLE IF EXISTS {}").format(pgsql.Identifier(role)))
+
+    def _disconnect(self) -> None:
+        conn = self._conn
+        if self.single_connection and conn is not None and not conn.closed:
+            # Leave nothing of the scratch session (its role, its search_path) to whoever
+            # connects next to a server whose sessions outlive their connections.
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("DISCARD ALL")
+        super()._disconnect()
+
+    def _move_to_schema(self) -> None:
+        """Schema mode after all: the server ignored the scratch database's name (PGlite)."""
+        self._disconnect()
+        self.single_connection = True
+        with self._maintenance() as admin:
+            self._drop_scratch(admin)
+            if self._role is not None:
+                self._drop_role(admin, self._role)
+            self._owns_database = False
+            self._place(admin)
+
     def _open(self) -> None:
         conn = self._connect(self._scratch if self._owns_database else self._home)
-        with conn.cursor() as cur:
-            for key, value in SESSION_SETTINGS:
-                cur.execute(pgsql.SQL("SET {} = {}").format(pgsql.Identifier(key), value))
-            cur.execute(f"SET statement_timeout = {int(self.timeout * 1000)}")
-            cur.execute(pgsql.SQL("SET search_path = {}").format(pgsql.Identifier(self._schema)))
+        try:
+            with conn.cursor() as cur:
+                for key, value in SESSION_SETTINGS:
+                    cur.execute(pgsql.SQL("SET {} = {}").format(pgsql.Identifier(key), value))
+                cur.execute(f"SET statement_timeout = {int(self.timeout * 1000)}")
+                if self._role is not None:
+                    role = pgsql.Identifier(self._role)
+                    if self._owns_database and not self._public_owned:
+                        # Before PostgreSQL 15 the bootstrap superuser owns `public`.
+                        cur.execute(pgsql.SQL("ALTER SCHEMA public OWNER TO {}").format(role))
+                        self._public_owned = True
+                    cur.execute(pgsql.SQL("SET ROLE {}").format(role))
+                schema = pgsql.Identifier(self._schema)
+                cur.execute(pgsql.SQL("SET search_path = {}").format(schema))
+                cur.execute("SELECT current_database(), current_schema(), current_user")
+                database, schema_name, user = cur.fetchone()
+        except psycopg.Error as exc:
+            conn.close()
+            raise EngineError(
+                f"cannot prepare the scratch session on {self.url}: {self._one_line(exc)}"
+            ) from exc
+        try:
+            self._verify(database, schema_name, user)
+        except EngineError:
+            conn.close()
+            raise
         self._conn = conn
+        self._database, self._current_user = database, user
+        self._endpoint = _endpoint(conn)
         self._watchdog = Watchdog(conn.cancel_safe)
+        if self.guarded:
+            try:
+                self.statement_guard = self._guard()
+            except psycopg.Error as exc:
+                self._disconnect()
+                raise EngineError(
+                    f"cannot read the catalog of {self.url}: {self._one_line(exc)}"
+                ) from exc
+
+    def _verify(self, database: str, schema: str | None, user: str) -> None:
+        """Refuse to go on anywhere but in the scratch space, as its role."""
+        if self._owns_database and database != self._scratch:
+            raise _Elsewhere(
+                f"{self.url} put the scratch session in database {database!r}, "
+                f"not in {self._scratch!r}: refusing to go on"
+            )
+        if schema != self._schema or (self._role is not None and user != self._role):
+            raise EngineError(
+                f"{self.url} put the scratch session in schema {schema!r} as {user!r}, not in "
+                f"{self._schema!r} as {self._role or user!r}: refusing to go on"
+            )
+
+    def _guard(self) -> Guard:
+        """The guard for what this session can see: the other schemas and databases by name."""
+        assert self._conn is not None
+        seen = {r[0] for r in self._conn.execute("SELECT nspname FROM pg_namespace")}
+        seen |= {r[0] for r in self._conn.execute("SELECT datname FROM pg_database")}
+        own = {self._schema, self._scratch if self._owns_database else self._database}
+        return Guard(RULES, Scope.of(own, seen, CATALOGS))
 
     # -- work -------------------------------------------------------------------------------
 
@@ -194,12 +388,30 @@ class PostgresEngine(Engine):
         return Failure(exc.sqlstate or SQLState.UNKNOWN, code, message, elapsed)
 
     def reset(self) -> None:
-        schema = pgsql.Identifier(self._schema)
         if self._conn is None or self._conn.closed:
             self.reconnect()
         assert self._conn is not None
-        self._conn.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
-        self._conn.execute(pgsql.SQL("CREATE SCHEMA {}").format(schema))
+        schema = pgsql.Identifier(self._schema)
+        owner = pgsql.SQL("")
+        with self._conn.cursor() as cur:
+            # In schema mode the role may not create schemas in the user's database: the URL's
+            # user makes the new one, for the role. The guard refuses RESET ROLE to scripts.
+            as_owner = self._role is not None and not self._owns_database
+            if as_owner:
+                cur.execute("RESET ROLE")
+                owner = pgsql.SQL(" AUTHORIZATION {}").format(pgsql.Identifier(self._role))
+            try:
+                cur.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
+                cur.execute(pgsql.SQL("CREATE SCHEMA {}").format(schema) + owner)
+            finally:
+                if as_owner:
+                    try:
+                        cur.execute(pgsql.SQL("SET ROLE {}").format(pgsql.Identifier(self._role)))
+                    except psycopg.Error:
+                        self._disconnect()  # never left as the URL's user: reconnect instead
+                        raise
+        if self.guarded:
+            self.statement_guard = self._guard()
 
     def close(self) -> None:
         self._disconnect()
@@ -208,13 +420,26 @@ class PostgresEngine(Engine):
         self._closed = True
         try:
             with self._maintenance() as admin:
-                name = pgsql.Identifier(self._scratch)
-                if not self._owns_database:
-                    admin.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(name))
-                    return
-                try:
-                    admin.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-                except psycopg.errors.SyntaxError:
-                    admin.execute(pgsql.SQL("DROP DATABASE IF EXISTS {}").format(name))
+                self._drop_scratch(admin)
+                if self._role is not None:
+                    self._drop_role(admin, self._role)
         except (psycopg.Error, EngineError):
             pass  # the server is gone; its scratch database keeps its recognisable name
+
+    def _drop_scratch(self, admin: psycopg.Connection) -> None:
+        name = pgsql.Identifier(self._scratch)
+        if not self._owns_database:
+            admin.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(name))
+            return
+        try:
+            admin.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        except psycopg.errors.SyntaxError:
+            admin.execute(pgsql.SQL("DROP DATABASE IF EXISTS {}").format(name))
+
+
+def _endpoint(conn: psycopg.Connection) -> str:
+    """Where libpq really connected: a socket file, or an address and port."""
+    info = conn.info
+    if info.host.startswith("/"):
+        return f"{info.host}/.s.PGSQL.{info.port}"
+    return f"{info.hostaddr or info.host}:{info.port}"

@@ -27,7 +27,8 @@ from typing import Protocol
 import click
 
 from fuzzer.commands.check import Checker, Script
-from fuzzer.engines import Engine, Failure
+from fuzzer.engines import Engine, Failure, Refused
+from fuzzer.errors import SQLState
 from fuzzer.script import is_query, tokens
 
 
@@ -60,7 +61,10 @@ def run(engine: Engine, statements: Sequence[str]) -> list[Failure | None]:
     fresh(engine)
     seen: list[Failure | None] = []
     for statement in statements:
-        outcome = engine.execute(statement)
+        try:
+            outcome = engine.execute(statement)
+        except Refused as exc:  # a candidate the guard will not run cannot show the problem
+            outcome = Failure(SQLState.INSUFFICIENT_PRIVILEGE, "sqlparity:refused", exc.reason)
         seen.append(outcome if isinstance(outcome, Failure) else None)
         if isinstance(outcome, Failure) and outcome.connection_lost:
             engine.reconnect()
