@@ -9,6 +9,8 @@ are passed to libpq.
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from typing import Any
 from urllib.parse import parse_qsl
@@ -25,6 +27,7 @@ from fuzzer.engines.base import (
     Outcome,
     Rows,
     Watchdog,
+    hung,
     scratch_name,
     too_many_rows,
 )
@@ -155,7 +158,7 @@ class PostgresEngine(Engine):
             cur.execute(f"SET statement_timeout = {int(self.timeout * 1000)}")
             cur.execute(pgsql.SQL("SET search_path = {}").format(pgsql.Identifier(self._schema)))
         self._conn = conn
-        self._watchdog = Watchdog(conn.cancel_safe)
+        self._watchdog = Watchdog(conn.cancel_safe, lambda: _sever(conn))
 
     # -- work -------------------------------------------------------------------------------
 
@@ -169,12 +172,16 @@ class PostgresEngine(Engine):
         watchdog = self._watchdog
         assert self._conn is not None and watchdog is not None
         # The server's statement_timeout is the timeout; the watchdog is for wire-compatible
-        # engines that ignore it.
-        watchdog.arm(2 * self.timeout + 1)
+        # engines that ignore it (PGlite): it cancels, and when even that is ignored, it gives
+        # the connection up, so that the statement returns as a hang and the next reconnects.
+        watchdog.arm(2 * self.timeout + 1, 4 * self.timeout + 5)
         try:
             cursor = self._conn.execute(sql)
             rows = cursor.fetchmany(self.max_rows + 1) if cursor.description else []
         except psycopg.Error as exc:
+            if watchdog.disarm() >= 2:
+                self._disconnect()
+                return hung(time.perf_counter() - start)
             return self._failure(exc, time.perf_counter() - start)
         finally:
             watchdog.disarm()
@@ -218,3 +225,17 @@ class PostgresEngine(Engine):
                     admin.execute(pgsql.SQL("DROP DATABASE IF EXISTS {}").format(name))
         except (psycopg.Error, EngineError):
             pass  # the server is gone; its scratch database keeps its recognisable name
+
+
+def _sever(conn: psycopg.Connection) -> None:
+    """Shut the connection's socket down under a blocked statement, from the watchdog thread.
+
+    Shutting down (not closing) the socket makes the blocked read return at once, and leaves
+    the descriptor to psycopg, which still owns it; closing it here could free it under libpq.
+    """
+    fd = conn.pgconn.socket
+    sock = socket.socket(fileno=os.dup(fd))
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    finally:
+        sock.close()
