@@ -132,8 +132,8 @@ class Job:
         self._procs: dict[int, BaseProcess] = {}
         self._restarts: dict[int, list[float]] = {}
         self._done: set[int] = set()
-        self._fatal: set[int] = set()
-        self._given_up: set[int] = set()
+        self._fatal: dict[int, str] = {}  # workers that cannot open their engines, and why
+        self._given_up: dict[int, str] = {}  # workers not restarted, and why
         self._last_error: dict[int, str] = {}
         self._unstarted: list[int] = []
         self._single: str | None = None  # the single-connection engines, as the worker said
@@ -219,6 +219,13 @@ class Job:
             return None
         return self._start_time + self.settings.duration + self._grace
 
+    def _end(self) -> float | None:
+        """The time reductions must be over by: the deadline, or soon after a stop signal."""
+        ends = [self._deadline()]
+        if self._signals and self._stop_time is not None:
+            ends.append(self._stop_time + self._grace)
+        return min((t for t in ends if t is not None), default=None)
+
     @property
     def _grace(self) -> float:
         """How long a stopped worker may take to finish its check: a few s, one statement."""
@@ -231,23 +238,22 @@ class Job:
             summary.elapsed = self._elapsed()
             self._start_rest(summary)
             self._watch(summary)
-            if self._reductions is not None:
-                self._reductions.poll(self._deadline())
-                summary.reduced = self._reductions.done
             if self._stop_time is None and self._should_stop(summary):
                 self._stop.set()
                 self._stop_time = time.monotonic()
             if self._stop_time is not None:
                 self._escalate(summary)
+            if self._reductions is not None:
+                self._reductions.poll(self._end())
+                summary.reduced = self._reductions.done
             self.display.update(summary)
         self._drain(summary, timeout=0)
-        if self._given_up and not self._stop.is_set():
-            summary.failed = "all workers gave up: " + "; ".join(
-                e for e in summary.errors if e.startswith("worker ")
-            )
+        if not self._stop.is_set():  # the workers ended by themselves: none can go on
+            reasons = "; ".join(dict.fromkeys([*self._given_up.values(), *self._fatal.values()]))
+            summary.failed = f"all workers gave up: {reasons}" if self._given_up else reasons
 
     def _live(self) -> set[int]:
-        return self._procs.keys() - self._done - self._fatal - self._given_up
+        return self._procs.keys() - self._done - self._fatal.keys() - self._given_up.keys()
 
     def _start_rest(self, summary: Summary) -> None:
         if not self._unstarted:
@@ -298,21 +304,25 @@ class Job:
     def _finish_reductions(self, summary: Summary) -> None:
         """The workers have stopped: a reduction in progress may finish, within the time left.
 
-        Reductions held back (a single-connection server) run now, while there is time.
+        Reductions held back (a single-connection server) run now, while there is time;
+        otherwise the pending ones are left for `fuzz reduce`.
         """
         reductions = self._reductions
-        if reductions is None or self._signals:
+        if reductions is None:
             return
-        reductions.held = False
-        deadline = self._deadline()
+        reductions.held = not self._single
         while reductions.running is not None or (self._single and reductions.pending):
-            reductions.poll(deadline)
-            if reductions.running is None and self._single and reductions.pending:
-                break  # poll started none: not enough time left
+            end = self._end()
+            reductions.poll(end)
             summary.reduced = reductions.done
+            if reductions.running is None:
+                break  # none could start in the time left
+            if end is not None and time.monotonic() > end:
+                reductions.stop()
+                break
             summary.elapsed = self._elapsed()
-            left = f" ({deadline - time.monotonic():.0f} s left)" if deadline is not None else ""
-            n = 1 + len(reductions.pending) if self._single else 1
+            left = f" ({end - time.monotonic():.0f} s left)" if end is not None else ""
+            n = 1 + (len(reductions.pending) if self._single else 0)
             summary.waiting = f"waiting for {n} reduction{'s' if n > 1 else ''}{left}"
             self.display.update(summary)
             time.sleep(0.2)
@@ -340,6 +350,9 @@ class Job:
             self._drain(summary, timeout=0)  # its last words: an error, a finding, its stats
             if worker not in self._live():
                 continue  # it ended as it should have, just now
+            if self._halt_time is not None:
+                self._done.add(worker)  # halted: it ended as it was told to
+                continue
             code = proc.exitcode
             summary.worker_deaths += 1
             engine = summary.engines.get(worker)
@@ -355,13 +368,13 @@ class Job:
                                     else "")  # fmt: skip
             if self._stop.is_set():
                 summary.errors.append(f"worker {worker} died ({why}); not restarted")
-                self._given_up.add(worker)
+                self._given_up[worker] = summary.errors[-1]
                 continue
             if len(recent) >= MAX_RESTARTS_PER_MINUTE:
                 summary.errors.append(
                     f"worker {worker} died {len(recent) + 1} times in a minute ({why}); given up"
                 )
-                self._given_up.add(worker)
+                self._given_up[worker] = summary.errors[-1]
                 continue
             self._restarts[worker] = [*recent, time.monotonic()]
             self._start(worker, summary.positions.get(worker, -1) + 1)
@@ -388,11 +401,12 @@ class Job:
                 if self._reductions is not None:
                     self._reductions.held = True
             elif kind == "error":
-                summary.errors.append(f"worker {worker}: {payload}")
+                if f"worker {worker}: {payload}" not in summary.errors:  # once, not per restart
+                    summary.errors.append(f"worker {worker}: {payload}")
                 self._last_error[worker] = payload
             elif kind == "fatal":
                 summary.errors.append(payload)
-                self._fatal.add(worker)
+                self._fatal[worker] = payload
             elif kind == "done":
                 self._done.add(worker)
 

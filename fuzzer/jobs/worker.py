@@ -25,6 +25,8 @@ from oracles.finding import EngineInfo
 
 #: How often a worker sends its counters.
 REPORT_SECONDS = 0.5
+#: sqlparity's own code: where a bug of ours is said to be.
+SOURCES = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,9 @@ def work(config: WorkerConfig, worker: int, first_state: int, events: Queue, sto
         _work(config, worker, first_state, events, stop, lifeline)
     except Exception as exc:
         # A bug of sqlparity's, not the engine's: say so, and let the coordinator restart us.
-        where = traceback.extract_tb(exc.__traceback__)[-1]
+        frames = traceback.extract_tb(exc.__traceback__)
+        ours = [f for f in frames if f.filename.startswith(str(SOURCES))]  # not the stdlib's
+        where = (ours or frames)[-1]
         events.put(
             ("error", worker, f"{type(exc).__name__}: {exc} ({where.filename}:{where.lineno})")
         )
@@ -90,9 +94,10 @@ def _work(
         return
     target, reference = engines[0], (engines[1] if config.reference else None)
     lifeline.hold(*engines)
-    single = [e for e in engines if e.single_connection]
+    roles = zip(("target", "reference"), engines, strict=False)
+    single = [f"the {role} ({e.url})" for role, e in roles if e.single_connection]
     if single:
-        events.put(("single-connection", worker, ", ".join(str(e.url) for e in single)))
+        events.put(("single-connection", worker, " and ".join(single)))
     events.put(("engine", worker, EngineInfo.of(target)))
     log = StatementLog(log_path(config.log_dir, worker))
     session = Session(
