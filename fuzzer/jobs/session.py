@@ -199,10 +199,12 @@ class Session:
         self.stats.ok += outcome.ok
         self.stats.engine_time += outcome.elapsed
         if isinstance(outcome, Failure):
-            if outcome.code == HANG or outcome.elapsed > HANG_FACTOR * engine.timeout + 1:
+            if outcome.code == HANG:  # the engine's watchdog gave the connection up
                 raise EngineLost(sql, outcome, "hang")
             if outcome.category is ErrorCategory.CONNECTION:
                 raise EngineLost(sql, outcome, "connection-lost")
+            if outcome.elapsed > HANG_FACTOR * engine.timeout + 1:
+                raise EngineLost(sql, outcome, "hang")
             if outcome.category is ErrorCategory.TIMEOUT:
                 self._timeouts += 1
                 if self._timeouts >= TIMEOUTS_PER_STATE:
