@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from conftest import ENGINE_URLS, open_engine
+from pgproxy import DeafProxy, deaf_postgres  # noqa: F401 (a fixture)
 
 from fuzzer.engines import connect
 from fuzzer.jobs.session import Session, StatementLog
@@ -414,6 +415,48 @@ def test_duration_is_a_hard_limit_for_the_workers_and_the_reductions(tmp_path: P
     assert summary["findings_new"] >= 1, summary  # else there was nothing to reduce
     assert summary["reduced"] + summary["unreduced"] == summary["findings_new"], summary
     assert took < 10 + 2 * 1 + 10, took  # the duration, a bounded grace, start-up
+
+
+
+def test_a_worker_stuck_on_a_hung_server_is_halted_and_the_run_ends_on_time(
+    tmp_path: Path,
+    deaf_postgres: tuple[str, DeafProxy],  # noqa: F811
+):
+    """The server stops answering mid-run: the worker cannot finish its check, nor reconnect,
+    nor drop its scratch database; the coordinator halts it, and the run still ends on time."""
+    url, proxy = deaf_postgres
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fuzzer", "run", "--target", url, "--workers", "1",
+         "--duration", "8s", "--timeout", "0.5", "--no-reduce", "--json",
+         "--store", str(tmp_path / "s.db")],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    workers: list[int] = []
+    try:
+        while not (workers := _workers(proc.pid)) or not _scratch_databases(workers):
+            assert time.monotonic() - start < 60 and proc.poll() is None, "no worker started"
+            time.sleep(0.2)
+        time.sleep(1)
+        proxy.freeze()
+        stdout, stderr = proc.communicate(timeout=120)
+        took = time.monotonic() - start
+        assert proc.returncode == 0, stderr
+        summary = final(stdout)
+        assert summary["errors"] == [], summary  # halted as it was told: not a death
+        assert took < 8 + 3 + 0.5 + 5 + 10, took  # duration, grace, halt, start-up
+        assert _gone_within(workers, 10) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proxy.close()
+        _drop_scratch_databases(workers)  # the worker could not: its server had hung
+
+
+def _drop_scratch_databases(pids: list[int]) -> None:
+    with psycopg.connect(ENGINE_URLS["postgres"], autocommit=True) as conn:
+        for name in _scratch_databases(pids):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 SINGLE_ENGINE = '''
