@@ -417,7 +417,6 @@ def test_duration_is_a_hard_limit_for_the_workers_and_the_reductions(tmp_path: P
     assert took < 10 + 2 * 1 + 10, took  # the duration, a bounded grace, start-up
 
 
-
 def test_a_worker_stuck_on_a_hung_server_is_halted_and_the_run_ends_on_time(
     tmp_path: Path,
     deaf_postgres: tuple[str, DeafProxy],  # noqa: F811
