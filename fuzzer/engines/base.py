@@ -256,11 +256,18 @@ class Engine(ABC):
     def interrupt(self) -> None:
         """Ask the statement in progress to stop, from another thread; best effort.
 
-        Engines without a watchdog rely on their own timeout, which ends the statement anyway.
+        The watchdog's first stage where there is one; else the driver's own `interrupt()`
+        (sqlite3 and apsw have one, safe from any thread); else the engine's timeout, which
+        ends the statement anyway.
         """
         watchdog = getattr(self, "_watchdog", None)
         if watchdog is not None:
             watchdog.fire()
+            return
+        interrupt = getattr(getattr(self, "_conn", None), "interrupt", None)
+        if callable(interrupt):
+            with contextlib.suppress(Exception):  # closed, or a driver that refuses
+                interrupt()
 
     def _disconnect(self) -> None:
         """Drop the connection (and its watchdog), whatever state the server left it in."""
