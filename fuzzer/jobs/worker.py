@@ -60,7 +60,7 @@ def work(config: WorkerConfig, worker: int, first_state: int, events: Queue, sto
     except Exception as exc:
         # A bug of sqlparity's, not the engine's: say so, and let the coordinator restart us.
         frames = traceback.extract_tb(exc.__traceback__)
-        ours = [f for f in frames if f.filename.startswith(str(SOURCES))]  # not the stdlib's
+        ours = [f for f in frames if _ours(f.filename)]  # not the stdlib's, nor a driver's
         where = (ours or frames)[-1]
         events.put(
             ("error", worker, f"{type(exc).__name__}: {exc} ({where.filename}:{where.lineno})")
@@ -72,6 +72,10 @@ def work(config: WorkerConfig, worker: int, first_state: int, events: Queue, sto
         lifeline.finished()
 
 
+def _ours(filename: str) -> bool:
+    return filename.startswith(str(SOURCES)) and "site-packages" not in filename
+
+
 def _work(
     config: WorkerConfig,
     worker: int,
@@ -80,6 +84,7 @@ def _work(
     stop: Event,
     lifeline: Lifeline,
 ) -> None:
+    """Open the engines, then fuzz state after state; "done" only when told to stop."""
     # The statements are the generator's own, so they skip the statement guard (which costs
     # a lexer pass per statement); the scratch role and the engines' own mechanisms still hold.
     engines: list[Engine] = []
