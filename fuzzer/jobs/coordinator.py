@@ -183,8 +183,10 @@ class Job:
             self._finish_reductions(summary)
         except KeyboardInterrupt:
             summary.interrupted = True
-            for proc in self._procs.values():
-                proc.kill()
+            for proc in self._procs.values():  # at once, but with their scratch space dropped
+                if proc.is_alive():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(proc.pid, HALT)
             if self._reductions is not None:
                 self._reductions.stop()
         finally:
