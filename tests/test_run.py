@@ -337,6 +337,27 @@ def test_workers_and_their_scratch_databases_go_soon_after_the_coordinator_is_ki
     assert _scratch_databases(workers) == []
 
 
+def test_a_second_ctrl_c_stops_at_once_and_the_workers_still_drop_their_scratch(tmp_path: Path):
+    open_engine("postgres").close()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fuzzer", "run", "--target", ENGINE_URLS["postgres"],
+         "--workers", "2", "--json", "--store", str(tmp_path / "s.db")],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(_workers(proc.pid)) < 2 or len(_scratch_databases(_workers(proc.pid))) < 2:
+        assert time.monotonic() < deadline and proc.poll() is None, "the workers did not start"
+        time.sleep(0.2)
+    workers = _workers(proc.pid)
+    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert final(stdout)["final"]
+    assert _gone_within(workers, 10) == []
+    assert _scratch_databases(workers) == []
+
+
 def test_a_reduction_in_progress_dies_with_its_coordinator(tmp_path: Path):
     """SQLite against the SQLite that apsw bundles: a newer release, so findings come early."""
     proc = subprocess.Popen(
