@@ -137,6 +137,8 @@ def run(
             f"resume with `fuzz run --resume {summary.run_id}`",
             markup=False,
         )
+    if summary.failed:
+        fail(summary.failed)
     if summary.errors and summary.stats.checks == 0:
         fail(summary.errors[0])
     sys.exit(EXIT_FOUND if fail_on_finding and summary.findings_new else 0)

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 SCRATCH_PREFIX = "sqlparity_"
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_ROWS = 100_000
+#: The code of a statement whose connection the watchdog closed (see `hung`).
+HANG = "sqlparity:hang"
 
 
 class EngineError(Exception):
@@ -174,6 +176,12 @@ def too_many_rows(limit: int, elapsed: float) -> Failure:
     return Failure(SQLState.PROGRAM_LIMIT_EXCEEDED, "sqlparity:max-rows", message, elapsed)
 
 
+def hung(elapsed: float) -> Failure:
+    """A statement the engine would not stop: sqlparity gave its connection up."""
+    message = f"ignored its timeout and cancel: connection closed after {elapsed:.0f} s"
+    return Failure(SQLState.QUERY_CANCELED, HANG, message, elapsed)
+
+
 def scratch_name() -> str:
     """A name that says who made it and cannot collide with a concurrent run."""
     return f"{SCRATCH_PREFIX}{os.getpid()}_{secrets.token_hex(4)}"
@@ -287,6 +295,22 @@ class Engine(ABC):
         self._disconnect()
         self._open()
 
+    def interrupt(self) -> None:
+        """Ask the statement in progress to stop, from another thread; best effort.
+
+        The watchdog's first stage where there is one; else the driver's own `interrupt()`
+        (sqlite3 and apsw have one, safe from any thread); else the engine's timeout, which
+        ends the statement anyway.
+        """
+        watchdog = getattr(self, "_watchdog", None)
+        if watchdog is not None:
+            watchdog.fire()
+            return
+        interrupt = getattr(getattr(self, "_conn", None), "interrupt", None)
+        if callable(interrupt):
+            with contextlib.suppress(Exception):  # closed, or a driver that refuses
+                interrupt()
+
     def _disconnect(self) -> None:
         """Drop the connection (and its watchdog), whatever state the server left it in."""
         watchdog = getattr(self, "_watchdog", None)
@@ -314,28 +338,41 @@ class Engine(ABC):
 
 
 class Watchdog:
-    """One thread per connection that interrupts a statement still running at its deadline.
+    """One thread per connection that acts on a statement still running at its deadlines.
 
-    For engines whose timeout is not a server setting (DuckDB) or as a backstop for servers that
-    ignore theirs. Arming costs a lock, not a thread.
+    Its stages escalate: the first interrupts the statement (for engines whose timeout is not
+    a server setting, such as DuckDB, or as a backstop for servers that ignore theirs); a later
+    one may give the connection up, for servers that ignore the interrupt as well. Arming costs
+    a lock, not a thread.
     """
 
-    def __init__(self, interrupt: Callable[[], object]) -> None:
-        self._interrupt = interrupt
+    def __init__(self, *stages: Callable[[], object]) -> None:
+        self._stages = stages
         self._cond = threading.Condition()
-        self._deadline: float | None = None
+        self._deadlines: list[float] = []
+        self._fired = 0
         self._closed = False
         self._thread = threading.Thread(target=self._watch, name="sqlparity-watchdog", daemon=True)
         self._thread.start()
 
-    def arm(self, seconds: float) -> None:
+    def arm(self, *seconds: float) -> None:
+        """Run stage i if the statement still runs `seconds[i]` from now (one per stage)."""
         with self._cond:
-            self._deadline = time.monotonic() + seconds
+            now = time.monotonic()
+            self._deadlines = [now + s for s in seconds[: len(self._stages)]]
+            self._fired = 0
             self._cond.notify()
 
-    def disarm(self) -> None:
+    def disarm(self) -> int:
+        """Stop watching; the number of stages that ran while the statement did."""
         with self._cond:
-            self._deadline = None
+            self._deadlines = []
+            return self._fired
+
+    def fire(self) -> None:
+        """Run the first stage now, on a thread of its own: interrupt whatever runs."""
+        if self._stages:
+            threading.Thread(target=_quietly, args=(self._stages[0],), daemon=True).start()
 
     def close(self) -> None:
         with self._cond:
@@ -345,13 +382,20 @@ class Watchdog:
     def _watch(self) -> None:
         with self._cond:
             while not self._closed:
-                if self._deadline is None:
+                if self._fired >= len(self._deadlines):
                     self._cond.wait()
                     continue
-                remaining = self._deadline - time.monotonic()
+                remaining = self._deadlines[self._fired] - time.monotonic()
                 if remaining > 0:
                     self._cond.wait(remaining)
                     continue
-                self._deadline = None
-                with contextlib.suppress(Exception):  # the connection may be gone already
-                    self._interrupt()
+                stage = self._stages[self._fired]
+                self._fired += 1
+                # A stage may block (a cancel request to a server that never answers): it runs
+                # on a thread of its own, so the next stage keeps its time and disarm its lock.
+                threading.Thread(target=_quietly, args=(stage,), daemon=True).start()
+
+
+def _quietly(action: Callable[[], object]) -> None:
+    with contextlib.suppress(Exception):  # the connection may be gone already
+        action()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import time
 from typing import Any
 
@@ -34,6 +35,7 @@ from fuzzer.engines.base import (
     Outcome,
     Rows,
     Watchdog,
+    hung,
     scratch_name,
     too_many_rows,
 )
@@ -320,7 +322,7 @@ class PostgresEngine(Engine):
         self._conn = conn
         self._database, self._current_user = database, user
         self._endpoint = _endpoint(conn)
-        self._watchdog = Watchdog(conn.cancel_safe)
+        self._watchdog = Watchdog(conn.cancel_safe, lambda: _sever(conn))
         if self.guarded:
             try:
                 self.statement_guard = self._guard()
@@ -363,12 +365,16 @@ class PostgresEngine(Engine):
         watchdog = self._watchdog
         assert self._conn is not None and watchdog is not None
         # The server's statement_timeout is the timeout; the watchdog is for wire-compatible
-        # engines that ignore it.
-        watchdog.arm(2 * self.timeout + 1)
+        # engines that ignore it (PGlite): it cancels, and when even that is ignored, it gives
+        # the connection up, so that the statement returns as a hang and the next reconnects.
+        watchdog.arm(2 * self.timeout + 1, 4 * self.timeout + 5)
         try:
             cursor = self._conn.execute(sql)
             rows = cursor.fetchmany(self.max_rows + 1) if cursor.description else []
         except psycopg.Error as exc:
+            if watchdog.disarm() >= 2:
+                self._disconnect()
+                return hung(time.perf_counter() - start)
             return self._failure(exc, time.perf_counter() - start)
         finally:
             watchdog.disarm()
@@ -443,3 +449,17 @@ def _endpoint(conn: psycopg.Connection) -> str:
     if info.host.startswith("/"):
         return f"{info.host}/.s.PGSQL.{info.port}"
     return f"{info.hostaddr or info.host}:{info.port}"
+
+
+def _sever(conn: psycopg.Connection) -> None:
+    """Shut the connection's socket down under a blocked statement, from the watchdog thread.
+
+    Shutting down (not closing) the socket makes the blocked read return at once, and leaves
+    the descriptor to psycopg, which still owns it; closing it here could free it under libpq.
+    """
+    fd = conn.pgconn.socket
+    sock = socket.socket(fileno=os.dup(fd))
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    finally:
+        sock.close()

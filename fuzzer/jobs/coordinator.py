@@ -2,14 +2,18 @@
 
 It never opens an engine itself. Workers send counters and confirmed findings over a queue;
 the coordinator is the only writer to the triage store for its job, restarts a worker that
-died (turning its statement log into a crash finding first), and stops the job cleanly on
-Ctrl-C or SIGTERM: the checks in progress finish, everything is written, the summary printed.
+died (turning its statement log into a crash finding first), gives up on one that keeps dying,
+and stops the job cleanly on Ctrl-C, SIGTERM or --duration: the checks in progress finish,
+everything is written, the summary printed. Stopping is bounded: a worker whose check runs past
+a short grace is halted, then killed, and --duration is a hard limit for reductions too.
 A second Ctrl-C stops at once; the store stays consistent, since every write is a transaction.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import queue
 import signal
 import time
@@ -19,8 +23,9 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from fuzzer.jobs.crash import crash_from_log, engine_fault
+from fuzzer.jobs.crash import crash_from_log, describe, engine_fault
 from fuzzer.jobs.display import Display
+from fuzzer.jobs.lifeline import HALT
 from fuzzer.jobs.reductions import Reductions
 from fuzzer.jobs.seeds import Shard
 from fuzzer.jobs.session import Stats
@@ -31,6 +36,10 @@ from triage.store import Store
 
 #: A worker that dies more often than this within a minute is given up on.
 MAX_RESTARTS_PER_MINUTE = 5
+#: A stopped worker finishes its check within this, plus one statement timeout, or is halted.
+STOP_GRACE_SECONDS = 3.0
+#: A halted worker ends within this (see lifeline), or is killed.
+HALT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -74,9 +83,13 @@ class Summary:
     engines: dict[int, EngineInfo] = field(default_factory=dict)
     positions: dict[int, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the job adapted to its engines
     reduced: int = 0
     unreduced: int = 0
+    worker_deaths: int = 0
     interrupted: bool = False
+    waiting: str | None = None  # what a stopping job waits for, for the display
+    failed: str | None = None  # why the job ended before it was told to: the workers gave up
 
     def counters(self) -> dict[str, Any]:
         s, t = self.stats, max(self.elapsed, 1e-9)
@@ -90,16 +103,21 @@ class Summary:
             "ok_share": round(s.ok / s.queries, 4) if s.queries else 0.0,
             "engine_time_share": round(s.engine_time / (t * self.workers), 3),
             "states": s.states,
+            "states_abandoned": s.states_abandoned,  # their statements kept timing out
             "skipped": s.skipped,
             "findings_new": self.findings_new,
             "findings_duplicate": self.findings_duplicate,
             "findings_by_oracle": dict(self.by_oracle),
             "crashes": s.crashes,
+            "worker_deaths": self.worker_deaths,
             "reduced": self.reduced,
             "unreduced": self.unreduced,  # new findings left for `fuzz reduce ID`
             "positions": {str(k): v for k, v in sorted(self.positions.items())},
             "engines": sorted({f"{e.name} {e.version}" for e in self.engines.values()}),
             "errors": self.errors,
+            "notes": self.notes,
+            "waiting": self.waiting,
+            "failed": self.failed,
         }
 
 
@@ -114,8 +132,15 @@ class Job:
         self._procs: dict[int, BaseProcess] = {}
         self._restarts: dict[int, list[float]] = {}
         self._done: set[int] = set()
-        self._fatal: set[int] = set()
+        self._fatal: dict[int, str] = {}  # workers that cannot open their engines, and why
+        self._given_up: dict[int, str] = {}  # workers not restarted, and why
+        self._last_error: dict[int, str] = {}
+        self._unstarted: list[int] = []
+        self._single: str | None = None  # the single-connection engines, as the worker said
         self._signals = 0
+        self._start_time = 0.0
+        self._stop_time: float | None = None  # when the workers were told to stop
+        self._halt_time: float | None = None  # when they were told to stop at once
 
     def run(
         self, first_states: dict[int, int] | None = None, resumed_from: int | None = None
@@ -139,50 +164,171 @@ class Job:
         log_dir.mkdir(parents=True, exist_ok=True)
         self._log_dir = log_dir
         self._reductions = (
-            Reductions(Path(self.store.path), s.reduce_seconds, log_dir)
+            Reductions(Path(self.store.path), s.reduce_seconds, log_dir, s.timeout)
             if s.reduce_seconds and self.store.path
             else None
         )
         summary = Summary(run_id, 0.0, workers=s.workers)
         summary.positions = dict(first_states or {})
-        start = time.monotonic()
+        self._start_time = time.monotonic()
         previous = {
             sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
         }
         try:
-            for worker in range(s.workers):
-                self._start(worker, summary.positions.get(worker, -1) + 1)
+            # The first worker alone, until it says whether its server takes more connections.
+            self._start(0, summary.positions.get(0, -1) + 1)
+            self._unstarted = list(range(1, s.workers))
             self.display.start(summary)
-            while self._procs.keys() - self._done - self._fatal:
-                self._drain(summary, timeout=0.2)
-                summary.elapsed = time.monotonic() - start
-                self._watch(summary)
-                if self._reductions is not None:
-                    self._reductions.poll()
-                    summary.reduced = self._reductions.done
-                if self._should_stop(summary):
-                    self._stop.set()
-                self.display.update(summary)
-            self._drain(summary, timeout=0)
+            self._work(summary)
+            self._finish_reductions(summary)
         except KeyboardInterrupt:
             summary.interrupted = True
-            for proc in self._procs.values():
-                proc.kill()
+            for proc in self._procs.values():  # at once, but with their scratch space dropped
+                if proc.is_alive():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(proc.pid, HALT)
+            if self._reductions is not None:
+                self._reductions.stop()
         finally:
             self._stop.set()
             for proc in self._procs.values():
-                proc.join(timeout=2 * s.timeout + 5)
+                proc.join(timeout=HALT_SECONDS)
                 if proc.is_alive():
                     proc.kill()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            if self._reductions is not None and not summary.interrupted:
-                summary.unreduced = self._reductions.finish()
+            if self._reductions is not None:
+                self._reductions.stop()  # only one that overran its time is still running
+                summary.unreduced = self._reductions.left
                 summary.reduced = self._reductions.done
-            summary.elapsed = time.monotonic() - start
+                if summary.unreduced and self._single:
+                    summary.notes.append(
+                        f"{summary.unreduced} findings left for `fuzz reduce ID`: {self._single}"
+                        " serves one connection, so reductions wait for the workers"
+                    )
+            summary.waiting = None
+            summary.elapsed = self._elapsed()
             self.store.finish_run(run_id, summary.counters())
             self.display.finish(summary)
         return summary
+
+    def _elapsed(self) -> float:
+        return time.monotonic() - self._start_time
+
+    def _deadline(self) -> float | None:
+        """The monotonic time by which everything must be over: --duration is a hard limit."""
+        if self.settings.duration is None:
+            return None
+        return self._start_time + self.settings.duration + self._grace
+
+    def _end(self) -> float | None:
+        """The time reductions must be over by: the deadline, or soon after a stop signal."""
+        ends = [self._deadline()]
+        if self._signals and self._stop_time is not None:
+            ends.append(self._stop_time + self._grace)
+        return min((t for t in ends if t is not None), default=None)
+
+    @property
+    def _grace(self) -> float:
+        """How long a stopped worker may take to finish its check: a few s, one statement."""
+        return STOP_GRACE_SECONDS + self.settings.timeout
+
+    def _work(self, summary: Summary) -> None:
+        """Until the workers have stopped: events, restarts, reductions, the stop."""
+        while self._live() or self._unstarted:
+            self._drain(summary, timeout=0.2)
+            summary.elapsed = self._elapsed()
+            self._start_rest(summary)
+            self._watch(summary)
+            if self._stop_time is None and self._should_stop(summary):
+                self._stop.set()
+                self._stop_time = time.monotonic()
+            if self._stop_time is not None:
+                self._escalate(summary)
+            if self._reductions is not None:
+                self._reductions.poll(self._end())
+                summary.reduced = self._reductions.done
+            self.display.update(summary)
+        self._drain(summary, timeout=0)
+        if not self._stop.is_set():  # the workers ended by themselves: none can go on
+            reasons = "; ".join(dict.fromkeys([*self._given_up.values(), *self._fatal.values()]))
+            summary.failed = f"all workers gave up: {reasons}" if self._given_up else reasons
+
+    def _live(self) -> set[int]:
+        return self._procs.keys() - self._done - self._fatal.keys() - self._given_up.keys()
+
+    def _start_rest(self, summary: Summary) -> None:
+        if not self._unstarted:
+            return
+        if 0 not in summary.engines and 0 in self._live() and not self._stop.is_set():
+            return  # the first worker has not said yet
+        if self._single is not None:
+            summary.notes.append(f"{self._single} serves one connection: one worker, not "
+                                 f"{self.settings.workers}")  # fmt: skip
+            summary.workers = 1
+        elif not self._stop.is_set():
+            for worker in self._unstarted:
+                self._start(worker, summary.positions.get(worker, -1) + 1)
+        self._unstarted = []
+
+    def _escalate(self, summary: Summary) -> None:
+        """A stopped worker finishes its check; one that takes too long is halted, then killed."""
+        now = time.monotonic()
+        live = sorted(self._live())
+        if not live:
+            return
+        assert self._stop_time is not None
+        if self._halt_time is None:
+            left = self._stop_time + self._grace - now
+            if left > 0:
+                names = ", ".join(str(w) for w in live)
+                what = "its check" if len(live) == 1 else "their checks"
+                summary.waiting = (
+                    f"waiting for worker{'s' if len(live) > 1 else ''} {names} to finish "
+                    f"{what} ({left:.0f} s left)"
+                )
+                return
+            self._halt_time = now
+            for worker in live:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self._procs[worker].pid, HALT)
+        left = self._halt_time + HALT_SECONDS - now
+        if left > 0:
+            summary.waiting = f"stopping worker {', '.join(map(str, live))} now ({left:.0f} s left)"
+            return
+        for worker in live:
+            summary.errors.append(f"worker {worker} did not stop when halted; killed")
+            self._procs[worker].kill()
+            self._procs[worker].join()
+            self._done.add(worker)
+        summary.worker_deaths += len(live)
+
+    def _finish_reductions(self, summary: Summary) -> None:
+        """The workers have stopped: a reduction in progress may finish, within the time left.
+
+        Reductions held back (a single-connection server) run now, while there is time;
+        otherwise the pending ones are left for `fuzz reduce`.
+        """
+        reductions = self._reductions
+        if reductions is None:
+            return
+        reductions.held = not self._single
+        while reductions.running is not None or (self._single and reductions.pending):
+            end = self._end()
+            reductions.poll(end)
+            summary.reduced = reductions.done
+            if reductions.running is None:
+                break  # none could start in the time left
+            if end is not None and time.monotonic() > end:
+                reductions.stop()
+                break
+            summary.elapsed = self._elapsed()
+            left = f" ({end - time.monotonic():.0f} s left)" if end is not None else ""
+            n = 1 + (len(reductions.pending) if self._single else 0)
+            summary.waiting = f"waiting for {n} reduction{'s' if n > 1 else ''}{left}"
+            self.display.update(summary)
+            time.sleep(0.2)
+        summary.reduced = reductions.done
 
     # -- workers -----------------------------------------------------------------------------
 
@@ -200,10 +346,17 @@ class Job:
     def _watch(self, summary: Summary) -> None:
         """Restart workers that died; a death under an in-process engine is a crash finding."""
         for worker, proc in list(self._procs.items()):
-            if proc.is_alive() or worker in self._done or worker in self._fatal:
+            if proc.is_alive() or worker not in self._live():
                 continue
             proc.join()
+            self._drain(summary, timeout=0)  # its last words: an error, a finding, its stats
+            if worker not in self._live():
+                continue  # it ended as it should have, just now
+            if self._halt_time is not None:
+                self._done.add(worker)  # halted: it ended as it was told to
+                continue
             code = proc.exitcode
+            summary.worker_deaths += 1
             engine = summary.engines.get(worker)
             if engine is not None and engine_fault(code):
                 finding = crash_from_log(
@@ -213,9 +366,17 @@ class Job:
                     summary.stats.crashes += 1
                     self._record(finding, summary, worker)
             recent = [t for t in self._restarts.get(worker, []) if time.monotonic() - t < 60]
-            if self._stop.is_set() or len(recent) >= MAX_RESTARTS_PER_MINUTE:
-                summary.errors.append(f"worker {worker} died (exit {code}); not restarted")
-                self._done.add(worker)
+            why = describe(code) + (f": {self._last_error[worker]}" if worker in self._last_error
+                                    else "")  # fmt: skip
+            if self._stop.is_set():
+                summary.errors.append(f"worker {worker} died ({why}); not restarted")
+                self._given_up[worker] = summary.errors[-1]
+                continue
+            if len(recent) >= MAX_RESTARTS_PER_MINUTE:
+                summary.errors.append(
+                    f"worker {worker} died {len(recent) + 1} times in a minute ({why}); given up"
+                )
+                self._given_up[worker] = summary.errors[-1]
                 continue
             self._restarts[worker] = [*recent, time.monotonic()]
             self._start(worker, summary.positions.get(worker, -1) + 1)
@@ -237,11 +398,17 @@ class Job:
                 summary.positions[worker] = payload
             elif kind == "engine":
                 summary.engines[worker] = payload
+            elif kind == "single-connection":
+                self._single = payload
+                if self._reductions is not None:
+                    self._reductions.held = True
             elif kind == "error":
-                summary.errors.append(f"worker {worker}: {payload}")
+                if f"worker {worker}: {payload}" not in summary.errors:  # once, not per restart
+                    summary.errors.append(f"worker {worker}: {payload}")
+                self._last_error[worker] = payload
             elif kind == "fatal":
                 summary.errors.append(payload)
-                self._fatal.add(worker)
+                self._fatal[worker] = payload
             elif kind == "done":
                 self._done.add(worker)
 

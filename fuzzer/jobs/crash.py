@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fuzzer.engines import connect
+from fuzzer.jobs.lifeline import die_with_parent
 from fuzzer.script import ScriptError, features, split
 from oracles.finding import EngineInfo, Finding
 
@@ -41,6 +42,7 @@ def describe(exitcode: int | None) -> str:
 
 
 def _replay(url: str, timeout: float, statements: list[str]) -> None:
+    die_with_parent(signal.SIGKILL)  # a replay never outlives the job that asked for it
     engine = connect(url, timeout=timeout)
     for statement in statements:
         engine.execute(statement)

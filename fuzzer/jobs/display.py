@@ -47,8 +47,16 @@ def table(summary: Summary, title: str) -> Table:
         + (f" ({by_oracle})" if by_oracle else ""),
     )
     t.add_row("engine crashes", str(c["crashes"]))
+    if c["worker_deaths"]:
+        t.add_row("worker deaths", f"[red]{c['worker_deaths']}[/]")
+    if c["states_abandoned"]:
+        t.add_row("states abandoned", f"{c['states_abandoned']} (their statements timed out)")
     for error in c["errors"]:
         t.add_row("[red]error[/]", error)
+    for note in c["notes"]:
+        t.add_row("note", note)
+    if c["waiting"]:
+        t.add_row("[yellow]stopping[/]", c["waiting"])
     return t
 
 

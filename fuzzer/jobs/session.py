@@ -19,6 +19,7 @@ from fuzzer import ast
 from fuzzer.dialects import get as get_dialect
 from fuzzer.dialects import render
 from fuzzer.engines import Engine, EngineError, Failure, Outcome
+from fuzzer.engines.base import HANG
 from fuzzer.errors import ErrorCategory
 from fuzzer.generator import features
 from fuzzer.jobs.seeds import Position, Shard, state_seed
@@ -38,6 +39,9 @@ from oracles.tlp import TLP
 HANG_FACTOR = 2.0
 #: How long a worker waits for a crashed server to come back.
 RECOVERY_SECONDS = 120.0
+#: A state whose statements time out this often is given up: its checks would spend the run
+#: waiting for timeouts.
+TIMEOUTS_PER_STATE = 3
 
 
 @dataclass
@@ -52,6 +56,7 @@ class Stats:
     engine_time: float = 0.0
     findings: int = 0
     crashes: int = 0
+    states_abandoned: int = 0
 
     def add(self, other: Stats) -> None:
         for f in fields(self):
@@ -79,6 +84,14 @@ class EngineLost(Exception):
     def __init__(self, statement: str, failure: Failure, variant: str) -> None:
         super().__init__(failure.message)
         self.statement, self.failure, self.variant = statement, failure, variant
+
+
+class Abandoned(Exception):
+    """The state's statements keep timing out: go on to the next state."""
+
+
+class Halted(Exception):
+    """The worker must stop now, in the middle of a check (see `Session.halted`)."""
 
 
 class StatementLog:
@@ -115,6 +128,8 @@ class Session:
     log: StatementLog | None = None
     report: Callable[[Finding], None] = lambda f: None
     stats: Stats = field(default_factory=Stats)
+    #: True when the worker must stop at once: `Halted` is raised before the next statement.
+    halted: Callable[[], bool] = lambda: False
 
     def __post_init__(self) -> None:
         single = [ORACLES[o] for o in self.oracles if o in ORACLES]
@@ -123,6 +138,7 @@ class Session:
         self._portable = self._diff and self.reference.dialect != self.target.dialect
         self._comparable = True
         self._stop: Callable[[], bool] = lambda: False
+        self._timeouts = 0
 
     def _render(self, node: object) -> str:
         return render(node, self.target.dialect)
@@ -140,6 +156,7 @@ class Session:
         )
         if self.log is not None:
             self.log.start(f"worker {self.worker} state {state} seed {seed}")
+        self._timeouts = 0
         try:
             self._comparable = self._build(setup)
             self.stats.states += 1
@@ -149,6 +166,8 @@ class Session:
                 self._check(source, setup, Position(self.worker, state, check))
         except EngineLost as lost:
             self._crash(lost, setup.target, Position(self.worker, state, -1))
+        except Abandoned:
+            self.stats.states_abandoned += 1
 
     def _build(self, setup: Setup) -> bool:
         """Build the state on every engine; False when the engines disagreed on a statement.
@@ -171,6 +190,8 @@ class Session:
             yield self.reference
 
     def _execute(self, engine: Engine, sql: str) -> Outcome:
+        if self.halted():
+            raise Halted
         if self.log is not None and engine is self.target:
             self.log.write(sql)
         outcome = engine.execute(sql)
@@ -178,10 +199,16 @@ class Session:
         self.stats.ok += outcome.ok
         self.stats.engine_time += outcome.elapsed
         if isinstance(outcome, Failure):
+            if outcome.code == HANG:  # the engine's watchdog gave the connection up
+                raise EngineLost(sql, outcome, "hang")
             if outcome.category is ErrorCategory.CONNECTION:
                 raise EngineLost(sql, outcome, "connection-lost")
             if outcome.elapsed > HANG_FACTOR * engine.timeout + 1:
                 raise EngineLost(sql, outcome, "hang")
+            if outcome.category is ErrorCategory.TIMEOUT:
+                self._timeouts += 1
+                if self._timeouts >= TIMEOUTS_PER_STATE:
+                    raise Abandoned
         return outcome
 
     # -- checks ------------------------------------------------------------------------------
@@ -299,9 +326,12 @@ class Session:
         before = setup[: setup.index(lost.statement)] if lost.statement in setup else setup
         if not self._recover():
             return
+        self._timeouts = 0
         try:
             self._build(Setup(before, []))
             self._execute(self.target, lost.statement)
+        except Abandoned:
+            return  # the replay only timed out: not the same thing
         except EngineLost as again:
             if again.variant == lost.variant and self._recover():
                 self._found(
@@ -323,6 +353,8 @@ class Session:
     def _recover(self) -> bool:
         deadline = time.monotonic() + RECOVERY_SECONDS
         while time.monotonic() < deadline:
+            if self.halted():
+                raise Halted
             try:
                 for engine in self._engines():
                     engine.reconnect()

@@ -2,7 +2,8 @@
 
 Engines, in-process ones above all, run only here, never in the coordinator: when SQLite or
 DuckDB aborts or segfaults, this process dies, the coordinator reads the statement log and
-turns it into a crash finding, and starts a new worker in its place.
+turns it into a crash finding, and starts a new worker in its place. A worker never outlives
+its coordinator (see lifeline).
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
 from pathlib import Path
 
-from fuzzer.engines import EngineError, connect
+from fuzzer.engines import Engine, EngineError, connect
+from fuzzer.jobs.lifeline import Lifeline
 from fuzzer.jobs.seeds import Shard
-from fuzzer.jobs.session import Session, StatementLog
+from fuzzer.jobs.session import Halted, Session, StatementLog
 from oracles.differential import Profile
 from oracles.finding import EngineInfo
 
 #: How often a worker sends its counters.
 REPORT_SECONDS = 0.5
+#: sqlparity's own code: where a bug of ours is said to be.
+SOURCES = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -45,23 +49,60 @@ def log_path(log_dir: Path, worker: int) -> Path:
 
 
 def work(config: WorkerConfig, worker: int, first_state: int, events: Queue, stop: Event) -> None:
-    """The body of a worker process: fuzz states until told to stop."""
+    """The body of a worker process: fuzz states until told to stop, halted, or orphaned."""
     # The coordinator decides when to stop: a Ctrl-C or a SIGTERM sent to the whole process
-    # group must not kill a worker in the middle of a check.
+    # group must not kill a worker in the middle of a check. HALT still ends it (see lifeline).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    lifeline = Lifeline()
+    try:
+        _work(config, worker, first_state, events, stop, lifeline)
+    except Exception as exc:
+        # A bug of sqlparity's, not the engine's: say so, and let the coordinator restart us.
+        frames = traceback.extract_tb(exc.__traceback__)
+        ours = [f for f in frames if _ours(f.filename)]  # not the stdlib's, nor a driver's
+        where = (ours or frames)[-1]
+        events.put(
+            ("error", worker, f"{type(exc).__name__}: {exc} ({where.filename}:{where.lineno})")
+        )
+        raise SystemExit(3) from exc
+    finally:
+        if lifeline.orphaned:
+            events.cancel_join_thread()  # nobody reads the queue any more: do not wait for it
+        lifeline.finished()
+
+
+def _ours(filename: str) -> bool:
+    return filename.startswith(str(SOURCES)) and "site-packages" not in filename
+
+
+def _work(
+    config: WorkerConfig,
+    worker: int,
+    first_state: int,
+    events: Queue,
+    stop: Event,
+    lifeline: Lifeline,
+) -> None:
+    """Open the engines, then fuzz state after state; "done" only when told to stop."""
     # The statements are the generator's own, so they skip the statement guard (which costs
     # a lexer pass per statement); the scratch role and the engines' own mechanisms still hold.
+    engines: list[Engine] = []
     try:
-        target = connect(config.target, timeout=config.timeout, guard=False)
-        reference = (
-            connect(config.reference, timeout=config.timeout, guard=False)
-            if config.reference
-            else None
-        )
+        engines.append(connect(config.target, timeout=config.timeout, guard=False))
+        if config.reference:
+            engines.append(connect(config.reference, timeout=config.timeout, guard=False))
     except EngineError as exc:
+        for engine in engines:
+            engine.close()
         events.put(("fatal", worker, str(exc)))
         return
+    target, reference = engines[0], (engines[1] if config.reference else None)
+    lifeline.hold(*engines)
+    roles = zip(("target", "reference"), engines, strict=False)
+    single = [f"the {role} ({e.url})" for role, e in roles if e.single_connection]
+    if single:
+        events.put(("single-connection", worker, " and ".join(single)))
     events.put(("engine", worker, EngineInfo.of(target)))
     log = StatementLog(log_path(config.log_dir, worker))
     session = Session(
@@ -75,6 +116,7 @@ def work(config: WorkerConfig, worker: int, first_state: int, events: Queue, sto
         checks_per_state=config.checks_per_state,
         log=log,
         report=lambda finding: events.put(("finding", worker, finding)),
+        halted=lifeline.halted.is_set,
     )
     last_report = time.monotonic()
 
@@ -83,25 +125,20 @@ def work(config: WorkerConfig, worker: int, first_state: int, events: Queue, sto
         if time.monotonic() - last_report >= REPORT_SECONDS:
             events.put(("stats", worker, session.stats.take()))
             last_report = time.monotonic()
-        return stop.is_set()
+        return stop.is_set() or lifeline.halted.is_set()
 
     state = first_state
     try:
-        while not stop.is_set():
+        while not stopping():
             events.put(("state", worker, state))
             session.run_state(state, stopping)
             state += 1
-    except Exception as exc:
-        # A bug of sqlparity's, not the engine's: say so, and let the coordinator restart us.
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        events.put(
-            ("error", worker, f"{type(exc).__name__}: {exc} ({where.filename}:{where.lineno})")
-        )
-        raise SystemExit(3) from exc
+    except Halted:
+        pass  # the check in progress is given up; what it found so far was reported
     finally:
-        events.put(("stats", worker, session.stats.take()))
-        events.put(("done", worker, state))
+        if not lifeline.orphaned:
+            events.put(("stats", worker, session.stats.take()))
         log.close()
-        target.close()
-        if reference is not None:
-            reference.close()
+        for engine in engines:
+            engine.close()
+    events.put(("done", worker, state))
