@@ -7,19 +7,20 @@ itself. Everything a fuzzing run creates lives there, and `close()` drops only t
 from __future__ import annotations
 
 import contextlib
-import os
-import secrets
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
+from fuzzer.engines.scratch import SCRATCH_PREFIX, scratch_name  # noqa: F401 (engines' import)
 from fuzzer.errors import ErrorCategory, SQLState, category
 
-SCRATCH_PREFIX = "sqlparity_"
+if TYPE_CHECKING:
+    from fuzzer.engines.leftovers import Leftovers
+
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_ROWS = 100_000
 
@@ -149,11 +150,6 @@ def too_many_rows(limit: int, elapsed: float) -> Failure:
     return Failure(SQLState.PROGRAM_LIMIT_EXCEEDED, "sqlparity:max-rows", message, elapsed)
 
 
-def scratch_name() -> str:
-    """A name that says who made it and cannot collide with a concurrent run."""
-    return f"{SCRATCH_PREFIX}{os.getpid()}_{secrets.token_hex(4)}"
-
-
 class Engine(ABC):
     """A connection to one engine, working inside its own scratch space."""
 
@@ -195,6 +191,15 @@ class Engine(ABC):
     @abstractmethod
     def scratch(self) -> str:
         """Where this engine's work lives: a database, schema or file name."""
+
+    @classmethod
+    def leftovers(cls, url: EngineURL) -> Leftovers | None:
+        """What killed runs left of their scratch spaces where `url` points, to be swept.
+
+        None for engines whose scratch space ends with its process (in memory) or is a file
+        the user named, which the next engine on that path takes over.
+        """
+        return None
 
     # -- work -------------------------------------------------------------------------------
 
