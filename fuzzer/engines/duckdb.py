@@ -240,6 +240,9 @@ class DuckDBEngine(Engine):
             description = result.description or []
         except duckdb.Error as exc:
             kind, message = type(exc).__name__, str(exc)
+            if kind == "PermissionException" and self.guarded:
+                # DuckDB's own guard (external access off) stopped it before it ran.
+                raise Refused(sql, f"external access is off: {message.splitlines()[0]}") from exc
             return Failure(sqlstate_for(kind, message), kind, message, time.perf_counter() - start)
         finally:
             if self._watchdog is not None:
