@@ -77,8 +77,8 @@ def clean(urls: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
             items = [item.as_dict() for item in found or ()]
             click.echo(json.dumps({"url": shown, "dry_run": dry_run, "leftovers": items}))
         elif found is None:
-            out.print(f"{shown}  nothing to clean (its scratch space ends with its process)",
-                      markup=False)  # fmt: skip
+            why = "an embedded scratch space is in memory, or the file the URL names"
+            out.print(f"{shown}  nothing to clean ({why})", markup=False)
         else:
             dropped = sum(item.dropped for item in found)
             out.print(f"{shown}  {len(found)} leftovers, {dropped} dropped", markup=False)
