@@ -84,6 +84,7 @@ def test_a_script_that_attaches_a_users_sqlite_file_leaves_it_untouched(
         ("PRAGMA application_id = 7", "application_id"),
         ("VACUUM INTO '{dir}/copy.db'", "VACUUM INTO"),
         ("vacuum main into '{dir}/copy.db'", "VACUUM INTO"),
+        ("SELECT 1; VACUUM INTO '{dir}/copy.db'", "VACUUM INTO"),
     ],
 )
 def test_sqlite_refuses_what_reaches_outside_its_database(
@@ -96,6 +97,15 @@ def test_sqlite_refuses_what_reaches_outside_its_database(
         assert reason in refused.value.reason and refused.value.statement == sql
         assert engine.execute("PRAGMA application_id").rows == [(APPLICATION_ID,)]
         assert [row[1] for row in engine.execute("PRAGMA database_list").rows] == ["main"]
+    assert not (tmp_path / "copy.db").exists()
+
+
+@pytest.mark.parametrize("url", SQLITES)
+def test_sqlites_authorizer_alone_stops_vacuum_into_past_the_lexical_check(
+    tmp_path: Path, url: str
+):
+    with connect(url) as engine, pytest.raises(Refused, match="ATTACH"):
+        engine._execute(f"VACUUM INTO '{tmp_path}/copy.db'")  # what admit() would refuse
     assert not (tmp_path / "copy.db").exists()
 
 

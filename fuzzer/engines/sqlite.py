@@ -158,11 +158,17 @@ class SQLiteFamily(Engine):
         # VACUUM INTO writes a copy of the database to any file. The authorizer denies the
         # ATTACH it does inside, but only when VACUUM runs: refuse it before anything is sent.
         try:
-            words = [t.upper for t in tokens(sql) if t.kind == "word"]
+            found = tokens(sql)
         except ScriptError:
             return  # SQLite reports the unterminated string itself
-        if words[:1] == ["VACUUM"] and "INTO" in words:
-            raise Refused(sql, "VACUUM INTO writes a file outside the scratch database")
+        words: list[str] = []
+        for tok in [*found, None]:  # apsw runs every statement of a string
+            if tok is not None and tok.kind != "semicolon":
+                words += [tok.upper] if tok.kind == "word" else []
+                continue
+            if words[:1] == ["VACUUM"] and "INTO" in words:
+                raise Refused(sql, "VACUUM INTO writes a file outside the scratch database")
+            words = []
 
     def _refusal(self, sql: str) -> Refused | None:
         """The authorizer's denial of the statement that just failed, if it was one."""
