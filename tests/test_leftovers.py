@@ -268,6 +268,13 @@ def test_a_killed_owners_scratch_database_is_dead_and_dropped_with_its_account(s
     server.create_account(name)  # as the scratch-role helper names it
     database, account = f"database:{name}", f"{server.account}:{name}"
 
+    text = subprocess.run(
+        [sys.executable, "-m", "fuzzer", "engines", "clean", "--dry-run", server.url],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert text.returncode == 0, text.stderr
+    (line,) = [ln for ln in text.stdout.splitlines() if f"database  {name}" in ln]
+    assert line.split()[0] == "dead" and "would drop" in line
     dry = clean(server.url, "--dry-run")
     assert dry[database]["verdict"] == "dead" and not dry[database]["dropped"]
     assert dry[account]["verdict"] == "dead" and not dry[account]["dropped"]

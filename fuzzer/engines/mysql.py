@@ -328,11 +328,12 @@ class MySQLLeftovers(Leftovers):
         return int(rows[0][0])
 
     def drop(self, kind: str, name: str) -> None:
+        # IF EXISTS: concurrent sweeps (the shards of a CI matrix starting together) race.
         if kind == "database":
-            self._rows(f"DROP DATABASE `{name}`")
+            self._rows(f"DROP DATABASE IF EXISTS `{name}`")
             return
         for (host,) in self._rows("SELECT Host FROM mysql.user WHERE User = %s", name):
-            self._rows("DROP USER %s@%s", name, host)
+            self._rows("DROP USER IF EXISTS %s@%s", name, host)
 
     def close(self) -> None:
         self._conn.close()

@@ -278,10 +278,11 @@ class PostgresLeftovers(Leftovers):
         return self._conn.execute(query, {"name": name}).fetchone()[0]
 
     def drop(self, kind: str, name: str) -> None:
+        # IF EXISTS: concurrent sweeps (the shards of a CI matrix starting together) race.
         statement = {
-            "database": "DROP DATABASE {}",
-            "schema": "DROP SCHEMA {} CASCADE",
-            "role": "DROP ROLE {}",
+            "database": "DROP DATABASE IF EXISTS {}",
+            "schema": "DROP SCHEMA IF EXISTS {} CASCADE",
+            "role": "DROP ROLE IF EXISTS {}",
         }[kind]
         self._conn.execute(pgsql.SQL(statement).format(pgsql.Identifier(name)))
 

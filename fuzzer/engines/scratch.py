@@ -138,7 +138,7 @@ def _process_verdict(pid: int) -> tuple[Verdict, str]:
     stat = _read(f"{proc}/stat")
     if not stat:
         return Verdict.DEAD, f"its owner, pid {pid}, is gone"
-    if stat.rpartition(")")[2].split()[:1] == ["Z"]:
+    if stat.rpartition(")")[2].split()[:1] in (["Z"], ["X"]):
         return Verdict.DEAD, f"its owner, pid {pid}, has exited (a zombie)"
     try:
         exe = os.path.basename(os.readlink(f"{proc}/exe"))
