@@ -130,11 +130,14 @@ def test_sqlite_allows_what_stays_in_its_database(url: str):
 
 
 @pytest.mark.parametrize("url", SQLITES)
-def test_the_authorizer_is_for_guarded_sqlite_engines_only(url: str):
+def test_the_authorizer_is_for_guarded_sqlite_engines_only_and_extensions_stay_off(url: str):
     # Unguarded engines run only generated SQL, for which the authorizer would cost 11-22% of
     # the time spent in SQLite; `fuzz check`, `fuzz reduce` and `triage recheck` are guarded.
     with connect(url, guard=False) as engine:
         assert engine.execute("PRAGMA soft_heap_limit").ok
+        # Extension loading stays off all the same: SQLite itself refuses the function.
+        loaded = engine.execute("SELECT load_extension('/nonexistent')")
+        assert not loaded.ok and "not authorized" in loaded.message
 
 
 def user_duckdb_file(path: Path) -> Path:
