@@ -102,7 +102,7 @@ def sweep(leftovers: Leftovers, *, drop: bool) -> list[Leftover]:
         elif space.dropped or (space.verdict is Verdict.DEAD and not drop):
             verdict, reason = Verdict.DEAD, f"its {space.kind} is dead: {space.reason}"
         else:
-            state = "could not be dropped" if space.error else space.verdict.value
+            state = "could not be dropped" if space.error else f"is {space.verdict.value}"
             found.append(Leftover(kind, name, space.verdict, f"its {space.kind} {state}"))
             continue
         found.append(_settle(leftovers, Leftover(kind, name, verdict, reason), drop))
