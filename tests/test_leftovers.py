@@ -46,13 +46,21 @@ def dead_owner_name() -> str:
     return made.stdout.strip()
 
 
-def test_a_scratch_name_records_this_host_boot_and_pid_in_31_characters():
-    names = {scratch_name() for _ in range(500)}
-    assert len(names) == 500
+def test_a_scratch_name_records_this_host_boot_pid_and_start_in_31_characters():
+    names = {scratch_name() for _ in range(2000)}
+    assert len(names) == 2000
+    owners = {ScratchOwner.parse(name) for name in names}
+    (owner,) = owners
+    assert (owner.host, owner.boot, owner.pid) == (host_tag(), boot_tag(), os.getpid())
     for name in names:
         assert name.startswith(SCRATCH_PREFIX) and len(name) <= MAX_LENGTH
         assert name == name.lower() and name.replace("_", "").isalnum()
-        assert ScratchOwner.parse(name) == ScratchOwner(host_tag(), boot_tag(), os.getpid())
+
+
+def with_field(name: str, offset: int, value: str) -> str:
+    """The name with one field (at `offset` after the prefix) replaced."""
+    at = len(SCRATCH_PREFIX) + offset
+    return name[:at] + value + name[at + len(value) :]
 
 
 def test_a_name_of_a_live_owner_is_alive():
@@ -66,10 +74,16 @@ def test_a_name_whose_owner_exited_is_dead():
 
 
 def test_a_name_from_an_earlier_boot_is_dead_even_if_its_pid_runs():
-    name = scratch_name()
-    other_boot = "0000" if boot_tag() != "0000" else "1111"
-    earlier = name[: len(SCRATCH_PREFIX) + 6] + other_boot + name[len(SCRATCH_PREFIX) + 10 :]
+    earlier = with_field(scratch_name(), 5, "000" if boot_tag() != "000" else "111")
     assert owner_verdict(earlier)[0] is Verdict.DEAD
+
+
+def test_a_name_whose_pid_now_belongs_to_a_later_process_is_dead():
+    name = scratch_name()
+    start = ScratchOwner.parse(name).start  # type: ignore[union-attr]
+    reused = with_field(name, 13, "00000" if start != "00000" else "00001")
+    verdict, reason = owner_verdict(reused)
+    assert verdict is Verdict.DEAD and "later process" in reason
 
 
 @pytest.mark.parametrize(
@@ -87,9 +101,7 @@ def test_a_name_that_records_no_owner_is_not_provable(name: str):
 
 
 def other_host(name: str) -> str:
-    start = len(SCRATCH_PREFIX)
-    tag = "ffffff" if host_tag() != "ffffff" else "eeeeee"
-    return name[:start] + tag + name[start + 6 :]
+    return with_field(name, 0, "zzzzz" if host_tag() != "zzzzz" else "yyyyy")
 
 
 def test_a_name_from_another_host_is_not_provable_even_if_its_owner_is_gone_here():

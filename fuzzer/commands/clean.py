@@ -54,10 +54,10 @@ def _line(item: Leftover, dry_run: bool) -> str:
 def clean(urls: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
     """Drop the scratch databases, schemas and roles whose owner is provably gone.
 
-    A scratch name records the host, boot and pid of the process that made it. It is dropped
-    only when that process is gone (an earlier boot of this host, or a pid that no longer
-    runs Python) and no server session uses it; anything else, and every name made on another
-    host or by an older sqlparity, is listed and kept.
+    A scratch name records the host, boot, pid and start time of the process that made it. It
+    is dropped only when that process is gone (an earlier boot of this host, or a pid that no
+    longer runs or now belongs to a later process) and no server session uses it; anything
+    else, and every name made on another host or by an older sqlparity, is listed and kept.
 
     \b
     Examples:
