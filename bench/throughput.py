@@ -7,6 +7,9 @@ the start and the end of the measurement.
 
     python bench/throughput.py --seconds 20
     python bench/throughput.py --engines sqlite,postgres --oracles tlp --json
+
+Engines run unguarded, as in `fuzz run`'s workers; `--guarded` measures the statement guard
+that `fuzz check` and `fuzz reduce` pay.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from fuzzer.jobs.session import Session
 
 URLS = {
     "sqlite": "sqlite:",
+    "apsw": "sqlite+apsw:",
     "duckdb": "duckdb:",
     "postgres": os.environ.get(
         "SQLPARITY_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -51,8 +55,10 @@ class WorkerResult:
     rss_end_mb: float
 
 
-def measure(url: str, oracle: str, worker: int, seconds: float, results: Queue) -> None:
-    engine = connect(url)
+def measure(
+    url: str, oracle: str, worker: int, seconds: float, guarded: bool, results: Queue
+) -> None:
+    engine = connect(url, guard=guarded)
     session = Session(engine, (oracle,), seed=1234, worker=worker)
     session.run_state(0)  # warm up: imports, first connection, caches
     session.stats.take()
@@ -82,11 +88,11 @@ class Run:
     rss_end_mb: float
 
 
-def run(name: str, oracle: str, workers: int, seconds: float) -> Run:
+def run(name: str, oracle: str, workers: int, seconds: float, guarded: bool) -> Run:
     ctx = multiprocessing.get_context("spawn")
     results = ctx.Queue()
     procs = [
-        ctx.Process(target=measure, args=(URLS[name], oracle, w, seconds, results))
+        ctx.Process(target=measure, args=(URLS[name], oracle, w, seconds, guarded, results))
         for w in range(workers)
     ]
     for p in procs:
@@ -112,8 +118,11 @@ def run(name: str, oracle: str, workers: int, seconds: float) -> Run:
 @click.option("--oracles", default="tlp,norec", show_default=True)
 @click.option("--workers", default="1,2", show_default=True)
 @click.option("--seconds", default=10.0, show_default=True, help="Per measurement.")
+@click.option("--guarded", is_flag=True, help="Run the statement guard, as fuzz check does.")
 @click.option("--json", "as_json", is_flag=True)
-def main(engines: str, oracles: str, workers: str, seconds: float, as_json: bool) -> None:
+def main(
+    engines: str, oracles: str, workers: str, seconds: float, guarded: bool, as_json: bool
+) -> None:
     runs = []
     for name in engines.split(","):
         try:
@@ -122,7 +131,7 @@ def main(engines: str, oracles: str, workers: str, seconds: float, as_json: bool
             raise click.ClickException(f"{name}: {exc}") from exc
         for oracle in oracles.split(","):
             for n in (int(w) for w in workers.split(",")):
-                runs.append(run(name, oracle, n, seconds))
+                runs.append(run(name, oracle, n, seconds, guarded))
                 if not as_json:
                     Console(stderr=True).print(f"{name} {oracle} x{n}: {runs[-1].checks_per_s}/s")
     if as_json:

@@ -120,6 +120,7 @@ def engines_check(urls: tuple[str, ...], timeout: float, as_json: bool) -> None:
 
 
 from fuzzer.commands.check import check  # noqa: E402
+from fuzzer.commands.clean import clean  # noqa: E402
 from fuzzer.commands.generate import generate  # noqa: E402
 from fuzzer.commands.reduce import reduce  # noqa: E402
 from fuzzer.commands.run import run  # noqa: E402
@@ -127,6 +128,7 @@ from triage.cli import triage  # noqa: E402
 
 for command in (run, check, reduce, generate, triage):
     cli.add_command(command)
+engines.add_command(clean)
 
 
 def main() -> None:

@@ -23,15 +23,17 @@ from oracles.base import Discrepancy
 from oracles.compare import canonical_rows, jsonable, lists_equal, multisets_equal
 from oracles.finding import EngineInfo, Finding
 
-#: Errors that are never compared. Timeouts, limits and lost connections say nothing about a
-#: statement's meaning; a data-dependent error (division by zero, overflow, a bad cast) depends
-#: on which row the plan reaches first and on which operand of AND it evaluates first, which
-#: SQL leaves to each engine.
+#: Errors that are never compared. Timeouts, limits, lost connections and a client library's
+#: own failure (a value it cannot convert) say nothing about a statement's meaning; a
+#: data-dependent error (division by zero, overflow, a bad cast) depends on which row the plan
+#: reaches first and on which operand of AND it evaluates first, which SQL leaves to each
+#: engine.
 UNCOMPARABLE = {
     ErrorCategory.TIMEOUT,
     ErrorCategory.RESOURCE,
     ErrorCategory.CONNECTION,
     ErrorCategory.RUNTIME,
+    ErrorCategory.DRIVER,
 }
 
 

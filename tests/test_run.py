@@ -21,6 +21,7 @@ from conftest import ENGINE_URLS, open_engine
 from pgproxy import DeafProxy, deaf_postgres  # noqa: F401 (a fixture)
 
 from fuzzer.engines import connect
+from fuzzer.engines.scratch import ScratchOwner
 from fuzzer.jobs.session import Session, StatementLog
 
 
@@ -336,7 +337,8 @@ def _scratch_databases(pids: list[int]) -> list[str]:
         rows = engine.execute("SELECT datname FROM pg_database").rows
     finally:
         engine.close()
-    return [name for (name,) in rows if any(name.startswith(f"sqlparity_{p}_") for p in pids)]
+    owners = {name: ScratchOwner.parse(name) for (name,) in rows}
+    return [name for name, owner in owners.items() if owner is not None and owner.pid in pids]
 
 
 def test_workers_and_their_scratch_databases_go_soon_after_the_coordinator_is_killed(

@@ -11,6 +11,7 @@ import click
 from sqlite_utils.db import NotFoundError
 
 from fuzzer.commands.check import parse_oracles
+from fuzzer.commands.clean import sweep_own_leftovers
 from fuzzer.console import EXIT_FOUND, err, fail, out
 from fuzzer.engines import connect
 from fuzzer.jobs.coordinator import Job, JobSettings
@@ -121,6 +122,7 @@ def run(
     if resume_id is not None:
         settings, first_states = resumed(store, resume_id, settings)
     preflight(settings)
+    sweep_own_leftovers((*settings.targets, *filter(None, [settings.reference])))
     if not as_json:
         err.print(
             f"sqlparity: seed {settings.seed}, shard {settings.shard}, {settings.workers} workers, "

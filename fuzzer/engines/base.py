@@ -7,8 +7,6 @@ itself. Everything a fuzzing run creates lives there, and `close()` drops only t
 from __future__ import annotations
 
 import contextlib
-import os
-import secrets
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -17,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from fuzzer.engines.scratch import SCRATCH_PREFIX, scratch_name  # noqa: F401 (engines' import)
 from fuzzer.errors import ErrorCategory, SQLState, category
 
 if TYPE_CHECKING:
+    from fuzzer.engines.leftovers import Leftovers
     from fuzzer.guard import Guard
 
-SCRATCH_PREFIX = "sqlparity_"
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_ROWS = 100_000
 #: The code of a statement whose connection the watchdog closed (see `hung`).
@@ -182,11 +181,6 @@ def hung(elapsed: float) -> Failure:
     return Failure(SQLState.QUERY_CANCELED, HANG, message, elapsed)
 
 
-def scratch_name() -> str:
-    """A name that says who made it and cannot collide with a concurrent run."""
-    return f"{SCRATCH_PREFIX}{os.getpid()}_{secrets.token_hex(4)}"
-
-
 class Engine(ABC):
     """A connection to one engine, working inside its own scratch space."""
 
@@ -243,6 +237,15 @@ class Engine(ABC):
 
     #: why scratch sessions run as the URL's own user rather than a role of their own
     runs_as_note: str | None = None
+
+    @classmethod
+    def leftovers(cls, url: EngineURL) -> Leftovers | None:
+        """What killed runs left of their scratch spaces where `url` points, to be swept.
+
+        None for engines whose scratch space ends with its process (in memory) or is a file
+        the user named, which the next engine on that path takes over.
+        """
+        return None
 
     # -- work -------------------------------------------------------------------------------
 

@@ -5,6 +5,14 @@ with an empty schema named `sqlparity_owned`. DuckDB resolves unqualified names 
 any schema, so a schema inside a user's file would not keep the user's tables out of reach: a
 file without the mark is refused. URL query parameters become settings: `duckdb:?threads=1`
 runs `SET threads = 1`.
+
+Once those settings are made, the engine turns off DuckDB's access to files and the network
+(`enable_external_access = false`: no ATTACH of a file, COPY TO, read_csv, INSTALL) and locks
+its configuration (`lock_configuration = true`), so that no statement can turn it back on. The
+database file that is already open stays usable. Releases before 0.7 have no lock, but refuse
+to turn external access back on while the database is open; the statement guard (`admit`)
+refuses the statements that act outside the scratch space before they are sent, on every
+release.
 """
 
 from __future__ import annotations
@@ -24,12 +32,13 @@ from fuzzer.engines.base import (
     EngineURL,
     Failure,
     Outcome,
+    Refused,
     Rows,
     Watchdog,
     too_many_rows,
 )
 from fuzzer.errors import SQLState
-from fuzzer.script import tokens
+from fuzzer.script import ScriptError, Token, tokens
 
 # Exception kind first, then message fragments that refine it; the first match wins.
 _BY_KIND: dict[str, tuple[tuple[str, str], ...]] = {
@@ -88,6 +97,41 @@ OWNER_MARK = "sqlparity_owned"
 #: Statements DuckDB answers with a row count, which other engines do not return as a result.
 _WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "CREATE"})
 
+#: Settings that close the scratch space, made after the URL's own, in this order.
+LOCKS = (("enable_external_access", "false"), ("lock_configuration", "true"))
+
+#: Statements that reach outside the scratch space by their first word, and why.
+_OUTSIDE = {
+    "ATTACH": "ATTACH opens another database",
+    "DETACH": "DETACH acts on another database",
+    "COPY": "COPY moves data to or from a file or another database",
+    "EXPORT": "EXPORT DATABASE writes files",
+    "IMPORT": "IMPORT DATABASE reads files",
+    "INSTALL": "INSTALL downloads and writes an extension",
+    "LOAD": "LOAD loads an extension's native code",
+}
+
+#: Settings no statement may change: the locks, and the exceptions and extension settings
+#: that would reopen what they close (where a release has them).
+_LOCKED_SETTINGS = frozenset(
+    {
+        "enable_external_access",
+        "lock_configuration",
+        "allowed_directories",
+        "allowed_paths",
+        "allow_unsigned_extensions",
+        "allow_community_extensions",
+        "autoinstall_known_extensions",
+        "autoload_known_extensions",
+        "extension_directory",
+        "custom_extension_repository",
+        "temp_directory",
+        "secret_directory",
+        "all",  # RESET ALL
+    }
+)
+_SCOPES = frozenset({"GLOBAL", "SESSION", "LOCAL"})
+
 
 def sqlstate_for(kind: str, message: str) -> str:
     lowered = message.lower()
@@ -95,6 +139,24 @@ def sqlstate_for(kind: str, message: str) -> str:
         if fragment in lowered:
             return state
     return SQLState.UNKNOWN
+
+
+def _outside(statement: list[Token]) -> str | None:
+    """Why one statement's tokens reach outside the scratch space, or None."""
+    words = [t.upper for t in statement if t.kind == "word"]
+    if not words or statement[0].kind != "word":
+        return None
+    first = words[1] if words[0] == "FORCE" and words[1:2] == ["INSTALL"] else words[0]
+    if first in _OUTSIDE:
+        return _OUTSIDE[first]
+    if first in ("SET", "RESET", "PRAGMA"):
+        named = [t for t in statement[1:] if t.kind in ("word", "quoted")]
+        if named and named[0].upper in _SCOPES:
+            named = named[1:]
+        name = named[0].text.strip('"').lower() if named else ""
+        if name in _LOCKED_SETTINGS:
+            return f"{first} {name}: a setting sqlparity locks"
+    return None
 
 
 class DuckDBEngine(Engine):
@@ -137,12 +199,35 @@ class DuckDBEngine(Engine):
                 conn.execute("SET enable_progress_bar = false")
             for key, value in self._settings:
                 conn.execute(f"SET {key} = '{value}'")
+            for key, value in LOCKS:
+                with contextlib.suppress(duckdb.CatalogException):  # no lock before 0.7
+                    conn.execute(f"SET {key} = {value}")
         except duckdb.Error as exc:
             raise EngineError(f"cannot open DuckDB database {self.url}: {exc}") from exc
         self._conn = conn
         # Releases before 0.8 cannot interrupt a query: they run without a timeout.
         interrupt = getattr(conn, "interrupt", None)
         self._watchdog = Watchdog(interrupt) if interrupt is not None else None
+
+    def admit(self, sql: str) -> None:
+        """Refuse, by its words, a statement that reaches files, extensions or the locks.
+
+        A lexer and not DuckDB's parser, which old releases do not expose; every statement of
+        a multi-statement string is checked, since DuckDB runs them all.
+        """
+        try:
+            found = tokens(sql)
+        except ScriptError:
+            return  # DuckDB reports the unterminated string itself
+        statement: list[Token] = []
+        for tok in [*found, None]:
+            if tok is None or tok.kind == "semicolon":
+                reason = _outside(statement)
+                if reason is not None:
+                    raise Refused(sql, reason)
+                statement = []
+            else:
+                statement.append(tok)
 
     def _execute(self, sql: str) -> Outcome:
         assert self._conn is not None, "engine is closed"
@@ -155,6 +240,9 @@ class DuckDBEngine(Engine):
             description = result.description or []
         except duckdb.Error as exc:
             kind, message = type(exc).__name__, str(exc)
+            if kind == "PermissionException" and self.guarded:
+                # DuckDB's own guard (external access off) stopped it before it ran.
+                raise Refused(sql, f"external access is off: {message.splitlines()[0]}") from exc
             return Failure(sqlstate_for(kind, message), kind, message, time.perf_counter() - start)
         finally:
             if self._watchdog is not None:

@@ -37,6 +37,8 @@ from fuzzer.engines.base import (
     scratch_name,
     too_many_rows,
 )
+from fuzzer.engines.leftovers import Leftovers
+from fuzzer.engines.scratch import SCRATCH_PREFIX
 from fuzzer.errors import SQLState
 from fuzzer.guard import Guard, Scope
 from fuzzer.guard.mysql import RULES
@@ -418,6 +420,15 @@ class MySQLEngine(Engine):
         finally:
             admin.close()
 
+    # -- leftovers --------------------------------------------------------------------------
+
+    @classmethod
+    def leftovers(cls, url: EngineURL) -> MySQLLeftovers:
+        # An engine that creates nothing: only its way of connecting is wanted.
+        probe = cls.__new__(cls)
+        Engine.__init__(probe, url)
+        return MySQLLeftovers(probe._connect(database=None))
+
 
 def _endpoint(conn: pymysql.connections.Connection) -> str:
     """Where PyMySQL really connected: the socket, or the peer's address and port."""
@@ -427,3 +438,64 @@ def _endpoint(conn: pymysql.connections.Connection) -> str:
         host, port = conn._sock.getpeername()[:2]
         return f"{host}:{port}"
     return f"{conn.host}:{conn.port}"
+
+
+_LIKE_SCRATCH = SCRATCH_PREFIX.replace("_", r"\_") + "%"
+
+
+class MySQLLeftovers(Leftovers):
+    """Scratch databases and scratch users of a MySQL-protocol server.
+
+    The server drops a database that sessions still use, so their absence is checked first;
+    without the PROCESS privilege the process list shows only our own session, and nothing is
+    provably unused.
+    """
+
+    def __init__(self, conn: pymysql.connections.Connection) -> None:
+        self._conn = conn
+        grants = " ".join(str(row[0]) for row in self._rows("SHOW GRANTS"))
+        self._sees_all = "ALL PRIVILEGES ON *.*" in grants or "PROCESS" in grants
+
+    def _rows(self, query: str, *args: object) -> list[tuple[Any, ...]]:
+        with self._conn.cursor() as cur:
+            cur.execute(query, args)
+            return list(cur.fetchall())
+
+    def spaces(self) -> list[tuple[str, str]]:
+        rows = self._rows(
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE %s"
+            " ORDER BY 1",
+            _LIKE_SCRATCH,
+        )
+        return [("database", row[0]) for row in rows]
+
+    def accounts(self) -> list[tuple[str, str]]:
+        try:
+            rows = self._rows(
+                "SELECT DISTINCT User FROM mysql.user WHERE User LIKE %s ORDER BY 1", _LIKE_SCRATCH
+            )
+        except pymysql.MySQLError:
+            return []  # no right to read the user table: no user can be proved ours to drop
+        return [("user", row[0]) for row in rows]
+
+    def sessions(self, kind: str, name: str) -> int | None:
+        if not self._sees_all:
+            return None
+        column = "DB" if kind == "database" else "USER"
+        rows = self._rows(
+            f"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE {column} = %s"
+            " AND ID <> CONNECTION_ID()",
+            name,
+        )
+        return int(rows[0][0])
+
+    def drop(self, kind: str, name: str) -> None:
+        # IF EXISTS: concurrent sweeps (the shards of a CI matrix starting together) race.
+        if kind == "database":
+            self._rows(f"DROP DATABASE IF EXISTS `{name}`")
+            return
+        for (host,) in self._rows("SELECT Host FROM mysql.user WHERE User = %s", name):
+            self._rows("DROP USER IF EXISTS %s@%s", name, host)
+
+    def close(self) -> None:
+        self._conn.close()

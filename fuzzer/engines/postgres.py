@@ -39,6 +39,8 @@ from fuzzer.engines.base import (
     scratch_name,
     too_many_rows,
 )
+from fuzzer.engines.leftovers import Leftovers
+from fuzzer.engines.scratch import SCRATCH_PREFIX
 from fuzzer.errors import SQLState
 from fuzzer.guard import Guard, Scope
 from fuzzer.guard.postgres import RULES
@@ -165,7 +167,9 @@ class PostgresEngine(Engine):
         if self.url.password is not None:
             params["password"] = self.url.password
         params.setdefault("connect_timeout", CONNECT_TIMEOUT)
-        params.setdefault("application_name", "sqlparity")
+        # The scratch name: `fuzz engines clean` sees which sessions still use a scratch
+        # schema, which pg_stat_activity.datname cannot tell.
+        params.setdefault("application_name", self._scratch)
         for host in str(params.get("host", "")).split(","):
             if host.startswith("/") and not os.path.isdir(host):
                 raise EngineError(f"cannot connect to {self.url}: no socket directory {host}")
@@ -442,6 +446,16 @@ class PostgresEngine(Engine):
         except psycopg.errors.SyntaxError:
             admin.execute(pgsql.SQL("DROP DATABASE IF EXISTS {}").format(name))
 
+    # -- leftovers --------------------------------------------------------------------------
+
+    @classmethod
+    def leftovers(cls, url: EngineURL) -> PostgresLeftovers:
+        # An engine that creates nothing: only its way of connecting is wanted.
+        probe = cls.__new__(cls)
+        Engine.__init__(probe, url)
+        probe._scratch = "sqlparity"
+        return PostgresLeftovers(probe._maintenance())
+
 
 def _endpoint(conn: psycopg.Connection) -> str:
     """Where libpq really connected: a socket file, or an address and port."""
@@ -463,3 +477,59 @@ def _sever(conn: psycopg.Connection) -> None:
         sock.shutdown(socket.SHUT_RDWR)
     finally:
         sock.close()
+
+
+_LIKE_SCRATCH = SCRATCH_PREFIX.replace("_", r"\_") + "%"
+
+#: pg_stat_activity sessions that use a scratch space or log in as a scratch role
+_SESSIONS = {
+    "database": "(datname = %(name)s OR application_name = %(name)s)",
+    "schema": "application_name = %(name)s",
+    "role": "usename = %(name)s",
+}
+
+
+class PostgresLeftovers(Leftovers):
+    """Scratch databases of the server, scratch schemas of the URL's database, scratch roles.
+
+    A database is dropped without FORCE, so the server itself refuses while a session is
+    connected to it.
+    """
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+
+    def _names(self, query: str) -> list[str]:
+        return [row[0] for row in self._conn.execute(query, {"like": _LIKE_SCRATCH})]
+
+    def spaces(self) -> list[tuple[str, str]]:
+        databases = self._names(
+            "SELECT datname FROM pg_database WHERE datname LIKE %(like)s ORDER BY 1"
+        )
+        schemas = self._names(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %(like)s ORDER BY 1"
+        )
+        return [("database", n) for n in databases] + [("schema", n) for n in schemas]
+
+    def accounts(self) -> list[tuple[str, str]]:
+        roles = self._names("SELECT rolname FROM pg_roles WHERE rolname LIKE %(like)s ORDER BY 1")
+        return [("role", n) for n in roles]
+
+    def sessions(self, kind: str, name: str) -> int:
+        query = (
+            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND "
+            + _SESSIONS[kind]
+        )
+        return self._conn.execute(query, {"name": name}).fetchone()[0]
+
+    def drop(self, kind: str, name: str) -> None:
+        # IF EXISTS: concurrent sweeps (the shards of a CI matrix starting together) race.
+        statement = {
+            "database": "DROP DATABASE IF EXISTS {}",
+            "schema": "DROP SCHEMA IF EXISTS {} CASCADE",
+            "role": "DROP ROLE IF EXISTS {}",
+        }[kind]
+        self._conn.execute(pgsql.SQL(statement).format(pgsql.Identifier(name)))
+
+    def close(self) -> None:
+        self._conn.close()

@@ -20,10 +20,13 @@ from fuzzer.engines.base import (
     EngineURL,
     Failure,
     Outcome,
+    Refused,
     Rows,
     too_many_rows,
 )
+from fuzzer.engines.sqlite_authorizer import Authorizer
 from fuzzer.errors import SQLState
+from fuzzer.script import ScriptError, tokens
 
 #: `PRAGMA application_id` of every file sqlparity creates ("SQLP")
 APPLICATION_ID = 0x53514C50
@@ -112,7 +115,8 @@ class SQLiteFamily(Engine):
     """What both SQLite drivers share: the scratch file, its rules, and the statement deadline.
 
     A file is marked with sqlparity's `application_id`; an existing file without that mark is
-    never opened for writing.
+    never opened for writing. A guarded engine runs with SQLite's authorizer (see
+    `fuzzer.engines.sqlite_authorizer`), installed once sqlparity's own setup is done.
     """
 
     dialect = "sqlite"
@@ -121,6 +125,7 @@ class SQLiteFamily(Engine):
         super().__init__(url, **options)
         self._path = Path(url.database) if url.database else None
         self._deadline = 0.0
+        self._authorizer = Authorizer()
         self._open()
 
     @property
@@ -148,6 +153,27 @@ class SQLiteFamily(Engine):
                 "refusing to touch it (name a new file)"
             )
         self._connect(self.scratch)
+
+    def admit(self, sql: str) -> None:
+        # VACUUM INTO writes a copy of the database to any file. The authorizer denies the
+        # ATTACH it does inside, but only when VACUUM runs: refuse it before anything is sent.
+        try:
+            found = tokens(sql)
+        except ScriptError:
+            return  # SQLite reports the unterminated string itself
+        words: list[str] = []
+        for tok in [*found, None]:  # apsw runs every statement of a string
+            if tok is not None and tok.kind != "semicolon":
+                words += [tok.upper] if tok.kind == "word" else []
+                continue
+            if words[:1] == ["VACUUM"] and "INTO" in words:
+                raise Refused(sql, "VACUUM INTO writes a file outside the scratch database")
+            words = []
+
+    def _refusal(self, sql: str) -> Refused | None:
+        """The authorizer's denial of the statement that just failed, if it was one."""
+        reason, self._authorizer.denied = self._authorizer.denied, None
+        return Refused(sql, reason) if reason is not None else None
 
     def _over_time(self) -> bool:
         return time.perf_counter() > self._deadline
@@ -187,6 +213,11 @@ class SQLiteEngine(SQLiteFamily):
         except sqlite3.Error as exc:
             raise EngineError(f"cannot open SQLite database {self.url}: {exc}") from exc
         conn.set_progress_handler(self._over_time, PROGRESS_STEPS)
+        # Off by default; a Python built without extension support has no such method.
+        if hasattr(conn, "enable_load_extension"):
+            conn.enable_load_extension(False)
+        if self.guarded:
+            conn.set_authorizer(self._authorizer)
         self._conn = conn
 
     def _application_id_of(self, path: Path) -> int:
@@ -203,6 +234,9 @@ class SQLiteEngine(SQLiteFamily):
             cursor = self._conn.execute(sql)
             rows = cursor.fetchmany(self.max_rows + 1)
         except (sqlite3.Error, sqlite3.Warning, OverflowError, ValueError) as exc:
+            refusal = self._refusal(sql)
+            if refusal is not None:
+                raise refusal from exc
             errorname = getattr(exc, "sqlite_errorname", None)
             return Failure(
                 sqlstate_for(errorname, str(exc)),

@@ -42,6 +42,13 @@ class ApswEngine(SQLiteFamily):
         # apsw spells its methods in PEP 8 style since 3.43; older releases only the old way.
         set_handler = getattr(conn, "set_progress_handler", None) or conn.setprogresshandler
         set_handler(self._over_time, PROGRESS_STEPS)
+        enable = getattr(conn, "enable_load_extension", None) or conn.enableloadextension
+        enable(False)
+        if self.guarded:
+            if hasattr(conn, "set_authorizer"):
+                conn.set_authorizer(self._authorizer)
+            else:
+                conn.setauthorizer(self._authorizer)
         self._conn = conn
 
     def _application_id_of(self, path: Path) -> int:
@@ -75,6 +82,9 @@ class ApswEngine(SQLiteFamily):
         try:
             rows = [tuple(r) for r in islice(cursor.execute(sql), self.max_rows + 1)]
         except apsw.Error as exc:
+            refusal = self._refusal(sql)
+            if refusal is not None:
+                raise refusal from exc
             name = apsw.mapping_extended_result_codes.get(
                 getattr(exc, "extendedresult", None)
             ) or apsw.mapping_result_codes.get(getattr(exc, "result", None))
