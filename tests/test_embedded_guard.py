@@ -44,11 +44,15 @@ def rows_of_sqlite(path: Path) -> list[tuple[int]]:
         conn.close()
 
 
-def assert_refused_in_one_line(result: subprocess.CompletedProcess[str], statement: str) -> None:
+def assert_refused_in_one_line(
+    result: subprocess.CompletedProcess[str], script: Path, statement: str
+) -> None:
+    """One line that names the script, the statement, and (checked by the caller) why."""
     assert result.returncode == 2, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("fuzz: error: refused to run `") and statement in lines[0]
+    assert lines[0].startswith(f"fuzz: error: {script}: refused to run `"), lines[0]
+    assert statement in lines[0]
     assert "Traceback" not in result.stderr
 
 
@@ -64,7 +68,7 @@ def test_a_script_that_attaches_a_users_sqlite_file_leaves_it_untouched(
         "SELECT a FROM t WHERE a > 0;\n"
     )
     result = fuzz("check", "--target", target, str(case), cwd=tmp_path)
-    assert_refused_in_one_line(result, "ATTACH 'user.db' AS u")
+    assert_refused_in_one_line(result, case, "ATTACH 'user.db' AS u")
     assert "ATTACH opens another database file" in result.stderr
     assert rows_of_sqlite(user) == [(1,), (2,)]
     assert user.read_bytes() == before
@@ -171,7 +175,7 @@ def test_a_script_that_reaches_a_users_files_from_duckdb_is_refused(
         "SELECT a FROM t WHERE a > 0;\n"
     )
     result = fuzz("check", "--target", "duckdb:", str(case), cwd=tmp_path)
-    assert_refused_in_one_line(result, sql[:50])
+    assert_refused_in_one_line(result, case, sql[:50])
     assert reason in result.stderr
     assert {p: p.read_bytes() for p in (duck, csv)} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["attack.sql", "user.csv", "user.duckdb"]

@@ -295,6 +295,8 @@ def check(
                     findings.extend(checker.check(script))
                 except click.ClickException as exc:
                     fail(exc.format_message())
+                except Refused as exc:  # refused as it ran (SQLite's authorizer): say where
+                    fail(f"{script.path}: {exc}")
                 if checker.tally.could_not_run:
                     broken.append((script, checker.tally))
         finally:
