@@ -17,6 +17,8 @@ import pymysql
 import pytest
 from conftest import MYSQL_URL, POSTGRES_URL, files_under, open_engine
 
+from triage.store import Store
+
 
 def fuzz(*args: str, cwd: Path | None = None, env: dict[str, str | None] | None = None
          ) -> subprocess.CompletedProcess[str]:  # fmt: skip
@@ -143,6 +145,11 @@ def test_an_unreachable_engine_in_fuzz_run_records_no_run(tmp_path, which):
     result = fuzz("run", *args, "--checks", "5", "--workers", "1", "--store", str(store),
                   cwd=tmp_path)  # fmt: skip
     assert "cannot connect to postgresql://nobody@127.0.0.1:1/x" in one_line_exit_2(result)
+    assert not store.exists()  # not even an empty store
+    Store.open(store).close()
+    again = fuzz("run", *args, "--checks", "5", "--workers", "1", "--store", str(store),
+                 cwd=tmp_path)  # fmt: skip
+    one_line_exit_2(again)
     with sqlite3.connect(store) as conn:
         assert conn.execute("SELECT count(*) FROM runs").fetchone() == (0,)
 

@@ -114,6 +114,8 @@ def run(
     if replay_position is not None:
         replay(settings, replay_position, as_json)
         return
+    if resume_id is None:
+        preflight(settings)  # before the store: an unreachable engine leaves no file behind
     try:
         store = Store.open(store_path)
     except StoreError as exc:
@@ -121,7 +123,7 @@ def run(
     first_states = None
     if resume_id is not None:
         settings, first_states = resumed(store, resume_id, settings)
-    preflight(settings)
+        preflight(settings)
     sweep_own_leftovers((*settings.targets, *filter(None, [settings.reference])))
     if not as_json:
         err.print(
