@@ -282,9 +282,10 @@ def test_a_background_reduction_gets_its_urls_from_the_environment_never_its_arg
 
     store = tmp_path / "store.db"
     Store.open(store).close()
-    reductions = Reductions(store, 5.0, tmp_path)
+    reductions = Reductions(store, 5.0, tmp_path, timeout=1.0)
     reductions.add(1, "postgresql://postgres:s3cret-t@127.0.0.1:1/x",
                    "mysql://root:s3cret-r@127.0.0.1:1/y")  # fmt: skip
+    reductions.poll(None)
     proc = reductions.running
     assert proc is not None
     cmdline = b""
@@ -293,7 +294,7 @@ def test_a_background_reduction_gets_its_urls_from_the_environment_never_its_arg
             break
         time.sleep(0.01)
     environ = Path(f"/proc/{proc.pid}/environ").read_bytes()
-    reductions.finish()
+    reductions.stop()
     assert b"reduce\x001\x00--store" in cmdline, cmdline  # the reducer's own, read while alive
     assert b"s3cret" not in cmdline
     assert b"SQLPARITY_TARGET=postgresql://postgres:s3cret-t@" in environ
