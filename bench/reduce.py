@@ -85,7 +85,7 @@ def _detect(kind: str, statements: list[str]) -> str | None:
         with connect("sqlite:") as engine:
             return "error:22003" if SameError(engine, "22003")(statements) else None
     with connect("sqlite:") as target, connect("duckdb:") as reference:
-        from fuzzer.commands.check import Checker
+        from oracles.checker import Checker
 
         found = first_finding(Checker(target, ("diff",), reference), statements, "diff")
     return None if found is None else f"diff:{found[1]}"
@@ -103,7 +103,7 @@ def predicate(spec: str, path: Path) -> bool:
     if kind == "error":
         with connect("sqlite:") as engine:
             return SameError(engine, detail)(statements)
-    from fuzzer.commands.check import Checker
+    from oracles.checker import Checker
 
     with connect("sqlite:") as target, connect("duckdb:") as reference:
         return SameFinding(Checker(target, ("diff",), reference, confirmations=0),

@@ -1,27 +1,67 @@
 """Oracles: each decides, without a human, that an engine's answer is wrong.
 
-One module per oracle. A single-engine oracle turns a query into probes (plain SQL) and judges
-their outcomes; `judge` finds the right judge for a stored probe by oracle and variant name.
+An oracle is one module defining one `Oracle` subclass (see `oracles.base`). Built-in oracles
+are listed here by module, so that sqlparity runs from its sources alone; other packages add
+oracles through the `sqlparity.oracles` entry-point group (name: the oracle's name, value:
+`module:Class`), as engines are added through `sqlparity.engines`.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
 from fuzzer.engines import Outcome
-from oracles.base import Discrepancy, Oracle, Probe, Skip
-from oracles.norec import NoREC
-from oracles.tlp import TLP
+from oracles.base import Context, Discrepancy, Oracle, Probe, Skip
 
-#: single-engine oracles by name
-ORACLES: dict[str, type[Oracle]] = {cls.name: cls for cls in (TLP, NoREC)}
+_BUILTIN = {
+    "tlp": "oracles.tlp:TLP",
+    "norec": "oracles.norec:NoREC",
+    "diff": "oracles.differential:Differential",
+    "crash": "oracles.crash:Crash",
+}
 
-#: every oracle name a user may ask for; "diff" needs a reference engine
-ALL = (*ORACLES, "diff")
+
+class UnknownOracle(KeyError):
+    """No oracle of that name is installed."""
+
+
+def names() -> dict[str, str]:
+    """Every oracle sqlparity knows, with the class that is it."""
+    found = dict(_BUILTIN)
+    for ep in entry_points(group="sqlparity.oracles"):
+        found.setdefault(ep.name, ep.value)
+    return found
+
+
+def oracle_class(name: str) -> type[Oracle]:
+    target = names().get(name)
+    if target is None:
+        raise UnknownOracle(name)
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def selectable() -> tuple[str, ...]:
+    """The oracles a user may ask for by name: all but those that watch every statement."""
+    return tuple(n for n in names() if not oracle_class(n).needs_restart)
 
 
 def judge(oracle: str, variant: str, outcomes: Sequence[Outcome]) -> Discrepancy | None:
-    return ORACLES[oracle].judge(variant, outcomes)
+    """The verdict of a single-engine oracle's variant on a probe's outcomes."""
+    return oracle_class(oracle).judges[variant](outcomes)
 
 
-__all__ = ["ALL", "ORACLES", "Discrepancy", "Oracle", "Probe", "Skip", "judge"]
+__all__ = [
+    "Context",
+    "Discrepancy",
+    "Oracle",
+    "Probe",
+    "Skip",
+    "UnknownOracle",
+    "judge",
+    "names",
+    "oracle_class",
+    "selectable",
+]

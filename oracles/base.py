@@ -1,19 +1,34 @@
-"""What every oracle is: it turns a query into a *probe* and judges the probe's outcomes.
+"""What every oracle is: it turns a query into *probes* and judges the probes' outcomes.
 
 A probe is plain SQL text: the queries to run, in order. Its verdict depends only on the
 outcomes of those queries, so the same probe can be re-run to confirm a candidate finding in a
 fresh database, replayed by the triage store against a newer engine version, or shrunk by the
 reducer, without the generator or the syntax tree that made it.
+
+An oracle is one module and one `Oracle` subclass, which owns everything about it: what it
+draws from the generator and the order in which it takes its variants (`draw`), how it reads
+a user's query (`from_text`), how it judges, what its findings say, and what it needs to run
+(a reference engine, a fresh process). The checking pipeline (`oracles.pipeline`) and the
+commands ask the oracle, never its name.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from fuzzer.dialects import render
 from fuzzer.engines import Failure, Outcome, Rows
+from fuzzer.generator import features as tree_features
+from fuzzer.script import features as text_features
+from oracles.finding import EngineInfo, Finding
+
+if TYPE_CHECKING:
+    from fuzzer.engines import Engine
+    from fuzzer.generator import Generator
+    from oracles.differential import Profile
+    from oracles.pipeline import Pipeline
 
 
 @dataclass(frozen=True)
@@ -23,6 +38,9 @@ class Discrepancy:
     expected: Any
     actual: Any
     detail: str = ""
+    #: the kind of discrepancy when only judging tells it (the differential's "rows",
+    #: "sqlstate"...); otherwise the probe's variant is the finding's
+    variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +51,17 @@ class Probe:
     features: tuple[str, ...] = ()
     #: the tree the probe was built from; its features are worked out only for a finding
     about: Any = field(default=None, compare=False, repr=False)
+    #: the same queries spelled for the reference engine, for an oracle that needs one
+    reference_queries: tuple[str, ...] = ()
+    #: the query's ORDER BY fixes the place of every row: results compare as lists
+    ordered: bool = False
+
+    @property
+    def shape(self) -> tuple[str, ...]:
+        """The probe's features: given (from text), or those of the tree it was built from."""
+        if self.features or self.about is None:
+            return self.features
+        return tuple(sorted(tree_features(self.about)))
 
 
 class Skip(Exception):
@@ -53,18 +82,102 @@ def rows_of(outcomes: Sequence[Outcome]) -> list[Rows]:
     return list(outcomes)  # type: ignore[arg-type]
 
 
-class Oracle(ABC):
-    """A single-engine metamorphic oracle (TLP, NoREC, ...)."""
+@dataclass(frozen=True)
+class Context:
+    """What an oracle checks: the target's dialect, and the reference's when there is one."""
+
+    dialect: str
+    reference: str | None = None  # the reference engine's dialect
+    profile: Profile | None = None  # the target's accepted divergences from its reference
+
+    def render(self, node: object) -> str:
+        return render(node, self.dialect)
+
+
+class Oracle:
+    """One oracle. Subclasses set the class attributes and override what applies to them."""
 
     name: ClassVar[str]
+    #: what the oracle checked, in words a maintainer who never heard of it understands
+    description: ClassVar[str]
     #: variant name -> the function that judges that variant's outcomes
-    judges: ClassVar[dict[str, Judge]]
+    judges: ClassVar[dict[str, Judge]] = {}
+    #: it compares the target with a reference engine: off without one; in `fuzz run` it
+    #: takes turns with the single-engine oracles (every other check)
+    needs_reference: ClassVar[bool] = False
+    #: its findings reproduce only in a fresh process or a restarted engine: they are not
+    #: reduced beside a running job, and it watches every statement instead of drawing checks
+    needs_restart: ClassVar[bool] = False
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+
+    def render(self, node: object) -> str:
+        return self.context.render(node)
+
+    @property
+    def portable(self) -> bool:
+        """The generator must draw SQL that the reference's dialect spells the same way."""
+        return False
+
+    def draw(self, generator: Generator, turn: int) -> list[Probe]:
+        """The probes of one check of `fuzz run`, drawn from the state's generator.
+
+        `turn` counts this oracle's own checks in the state's stream: an oracle with several
+        variants takes them in turn by it. The draws must depend only on the generator.
+        """
+        return []
+
+    def from_text(self, sql: str) -> list[Probe]:
+        """The probes for a query a person wrote (`fuzz check`, the reducer); [] when none."""
+        return []
+
+    def text_probe(self, variant: str, queries: Sequence[str], sql: str) -> Probe:
+        """A probe built from a user's query `sql`: its features are those of the text."""
+        return Probe(self.name, variant, tuple(queries), tuple(sorted(text_features(sql))))
+
+    def judge(
+        self, probe: Probe, outcomes: Sequence[Outcome], reference: Sequence[Outcome] = ()
+    ) -> Discrepancy | None:
+        """Decide; raises Skip when the outcomes cannot be judged."""
+        return self.judges[probe.variant](outcomes)
+
+    def finding(
+        self,
+        probe: Probe,
+        seen: Discrepancy,
+        target: Engine,
+        reference: Engine | None,
+        setup: Sequence[str],
+        reference_setup: Sequence[str] = (),
+        **more: Any,
+    ) -> Finding:
+        """The finding of a confirmed probe, built from `setup` on the target."""
+        variant = seen.variant or probe.variant
+        return Finding(
+            oracle=probe.oracle,
+            variant=variant,
+            engine=EngineInfo.of(target),
+            setup=tuple(setup),
+            queries=probe.queries,
+            expected=seen.expected,
+            actual=seen.actual,
+            features=probe.shape,
+            title=f"{probe.oracle} {variant}: {seen.detail or 'results differ'}",
+            **more,
+        )
+
+    def stored_probe(self, finding: Finding) -> Probe:
+        """The probe a stored finding ran, to replay it."""
+        return Probe(finding.oracle, finding.variant, finding.queries)
 
     @classmethod
-    def judge(cls, variant: str, outcomes: Sequence[Outcome]) -> Discrepancy | None:
-        """Decide; raises Skip when the outcomes cannot be judged."""
-        return cls.judges[variant](outcomes)
+    def case_query(cls, finding: Finding) -> str:
+        """The user-level query of a stored finding, which `from_text` turns into its probe."""
+        return finding.queries[0]
 
-    @abstractmethod
-    def probes(self, query: Any, predicate: Any = None) -> list[Probe]:
-        """The probes for a `fuzzer.ast.Select` and a predicate p (default: its WHERE)."""
+    def replay(self, finding: Finding, engine: Engine, pipeline: Pipeline) -> bool | None:
+        """Does a stored finding still reproduce on `engine`? None when that cannot be told."""
+        if self.needs_reference or finding.reference is not None:
+            return None
+        return pipeline.reproduces(self, self.stored_probe(finding), finding.setup)

@@ -6,6 +6,11 @@ portable error class (SQLSTATE) when both fail, the rows (as multisets, or as li
 query's ORDER BY fixes the order of every row), and, between engines of one dialect, the
 result column types. A target's documented, accepted divergences live in a profile (TOML) so
 that they are not reported again and again.
+
+The differential needs a reference engine. In `fuzz run` it takes every other check, on a
+query drawn in the generator's portable mode when the two dialects differ (with NULLs placed
+explicitly wherever ORDER BY leaves them to the engine); in `fuzz check` it runs the user's
+query as written on both engines.
 """
 
 from __future__ import annotations
@@ -17,11 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fuzzer.dialects import get as get_dialect
+from fuzzer.dialects import render
 from fuzzer.engines import Engine, Failure, Outcome, Rows
 from fuzzer.errors import ErrorCategory
-from oracles.base import Discrepancy
+from fuzzer.generator import Generator
+from oracles.base import Context, Discrepancy, Oracle, Probe, Skip
 from oracles.compare import canonical_rows, jsonable, lists_equal, multisets_equal
 from oracles.finding import EngineInfo, Finding
+from oracles.shape import explicit_nulls, order_items, total_order
 
 #: Errors that are never compared. Timeouts, limits, lost connections and a client library's
 #: own failure (a value it cannot convert) say nothing about a statement's meaning; a
@@ -98,31 +107,6 @@ def _side(outcome: Outcome) -> dict:
     return {"rows": len(outcome.rows)}
 
 
-def finding(
-    d: Divergence,
-    target: Engine,
-    reference: Engine,
-    setup: Sequence[str],
-    query: str,
-    features: tuple[str, ...],
-    **more: Any,
-) -> Finding:
-    """The finding of a confirmed divergence of `query` after `setup`."""
-    return Finding(
-        oracle="diff",
-        variant=d.variant,
-        engine=EngineInfo.of(target),
-        reference=EngineInfo.of(reference),
-        setup=tuple(setup),
-        queries=(query,),
-        expected=d.discrepancy.expected,
-        actual=d.discrepancy.actual,
-        features=features,
-        title=f"diff {d.variant}: {target.name} differs from {reference.name}",
-        **more,
-    )
-
-
 def compare(
     reference: Outcome, target: Outcome, *, ordered: bool, compare_types: bool
 ) -> Divergence | None:
@@ -148,3 +132,91 @@ def compare(
     if compare_types and ref_types != tgt_types:
         return Divergence("types", Discrepancy(ref_types, tgt_types))
     return None
+
+
+class Differential(Oracle):
+    name = "diff"
+    description = (
+        "Differential testing: another engine returns a different result for the same query."
+    )
+    needs_reference = True
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.profile = context.profile or Profile()
+        #: result column types compare only between engines of one dialect
+        self.compare_types = self.profile.compare_types and context.reference == context.dialect
+
+    @property
+    def portable(self) -> bool:
+        return self.context.reference is not None and self.context.reference != self.context.dialect
+
+    def draw(self, generator: Generator, turn: int) -> list[Probe]:
+        query = generator.query()
+        reference = self.context.reference
+        assert reference is not None
+        if self.portable:
+            spell_nulls = all(get_dialect(d).nulls_order for d in (self.context.dialect, reference))
+            if not spell_nulls and order_items(query):
+                return []  # no way to make both engines put NULLs in the same place
+            query = explicit_nulls(query)
+        return [
+            Probe(
+                self.name,
+                "",
+                (self.render(query),),
+                about=query,
+                reference_queries=(render(query, reference),),
+                ordered=total_order(query),
+            )
+        ]
+
+    def from_text(self, sql: str) -> list[Probe]:
+        # unordered: only a syntax tree can tell that ORDER BY fixes every row's place
+        probe = self.text_probe("", [sql], sql)
+        return [Probe(probe.oracle, "", probe.queries, probe.features, reference_queries=(sql,))]
+
+    def judge(
+        self, probe: Probe, outcomes: Sequence[Outcome], reference: Sequence[Outcome] = ()
+    ) -> Discrepancy | None:
+        """Judged when both engines answered or the answers differ (an error on one side only
+        is a divergence); skipped when both failed alike or an error was set aside on purpose."""
+        (ref,), (target,) = reference, outcomes
+        d = compare(ref, target, ordered=probe.ordered, compare_types=self.compare_types)
+        if d is None:
+            if ref.ok and target.ok:
+                return None
+            raise Skip("both engines failed alike, or an error that is never compared")
+        if self.profile.accepts(d, probe.shape, target):
+            return None
+        return Discrepancy(d.discrepancy.expected, d.discrepancy.actual, variant=d.variant)
+
+    def finding(
+        self,
+        probe: Probe,
+        seen: Discrepancy,
+        target: Engine,
+        reference: Engine | None,
+        setup: Sequence[str],
+        reference_setup: Sequence[str] = (),
+        **more: Any,
+    ) -> Finding:
+        assert reference is not None and seen.variant is not None
+        extra = dict(more.pop("extra", {}))
+        (query,), (reference_query,) = probe.queries, probe.reference_queries
+        if list(reference_setup) != list(setup) or reference_query != query:
+            extra.update(reference_setup=list(reference_setup), reference_query=reference_query)
+        return Finding(
+            oracle=self.name,
+            variant=seen.variant,
+            engine=EngineInfo.of(target),
+            reference=EngineInfo.of(reference),
+            setup=tuple(setup),
+            queries=probe.queries,
+            expected=seen.expected,
+            actual=seen.actual,
+            features=probe.shape,
+            title=f"diff {seen.variant}: {target.name} differs from {reference.name}",
+            extra=extra,
+            **more,
+        )

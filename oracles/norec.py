@@ -5,6 +5,7 @@ predicates, rewritten joins. `SELECT SUM(CASE WHEN p THEN 1 ELSE 0 END) FROM f` 
 same number while evaluating p on every row, which leaves an optimizer little to get wrong.
 Both queries are built afresh from the immutable FROM clause and predicate: the unoptimised
 side can never keep the WHERE clause of the other (the defect SQLancer's NoREC once had).
+For a user's query (`fuzz check`) its WHERE predicate is p, spliced in as the user wrote it.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from typing import ClassVar
 
 from fuzzer import ast
 from fuzzer.engines import Outcome
+from fuzzer.generator import Generator
+from fuzzer.script import clauses
 from oracles.base import Discrepancy, Judge, Oracle, Probe, Skip, rows_of
 from oracles.compare import canonical
+from oracles.inputs import draw_check
 from oracles.shape import aggregates_in, is_deterministic, windows_in
-from oracles.tlp import Render
 
 ONE = ast.Literal(1, ast.INTEGER)
 ZERO = ast.Literal(0, ast.INTEGER)
@@ -45,10 +48,26 @@ def judge_count(outcomes: Sequence[Outcome]) -> Discrepancy | None:
 
 class NoREC(Oracle):
     name = "norec"
+    description = (
+        "Non-optimising reference: the number of rows an optimised query returns must equal "
+        "the count from an equivalent query the optimiser cannot rewrite."
+    )
     judges: ClassVar[dict[str, Judge]] = {"count": judge_count}
 
-    def __init__(self, render: Render) -> None:
-        self.render = render
+    def draw(self, generator: Generator, turn: int) -> list[Probe]:
+        check = draw_check(generator)
+        return self.probes(check.select, check.predicate)
+
+    def from_text(self, sql: str) -> list[Probe]:
+        c = clauses(sql)
+        if c is None or c.set_operation or c.where is None or c.from_ is None:
+            return []
+        if c.group_by is not None or c.having is not None:
+            return []
+        prefix, source, p = c.sql[: c.prefix_end], c.text(c.from_), c.text(c.where)
+        optimised = f"{prefix}SELECT COUNT(*) FROM {source} WHERE {p}"
+        unoptimised = f"{prefix}SELECT SUM(CASE WHEN {p} THEN 1 ELSE 0 END) FROM {source}"
+        return [self.text_probe("count", [optimised, unoptimised], sql)]
 
     def probes(self, query: ast.Select, predicate: ast.Expr | None = None) -> list[Probe]:
         p = predicate if predicate is not None else query.where

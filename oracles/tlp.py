@@ -8,6 +8,12 @@ partitions' aggregates (MIN of MINs, SUM of SUMs and COUNTs, AVG as SUM over COU
 The three partition queries are built from one immutable query with `dataclasses.replace`, and
 recombined here in Python rather than in a UNION, which would add type unification rules of its
 own to what is being tested.
+
+In `fuzz run` TLP takes its five variants in turn (plain WHERE, DISTINCT, GROUP BY, HAVING,
+aggregates), each built around the same kind of draw. For a user's query (`fuzz check`) the
+query's top-level clauses are located by `fuzzer.script.clauses` and the partitions are
+spliced in around the user's own predicate, which is never re-spelled: the engine sees the
+user's SQL, parenthesised. The WHERE predicate is p (for HAVING queries, the HAVING predicate).
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from typing import Any, ClassVar
 
 from fuzzer import ast
 from fuzzer.engines import Outcome
+from fuzzer.generator import Generator
+from fuzzer.script import Clauses, clauses, features
 from oracles.base import Discrepancy, Judge, Oracle, Probe, Skip, rows_of
 from oracles.compare import (
     NAN,
@@ -29,9 +37,9 @@ from oracles.compare import (
     sets_equal,
     values_equal,
 )
+from oracles.finding import Finding
+from oracles.inputs import Check, draw_check
 from oracles.shape import aggregates_in, is_deterministic, windows_in
-
-Render = Callable[[Any], str]
 
 AGGREGATES = ("MIN", "MAX", "SUM", "COUNT", "AVG")
 
@@ -214,11 +222,62 @@ def judge_avg(outcomes: Sequence[Outcome]) -> Discrepancy | None:
     return None if ok else Discrepancy(jsonable([(str(expected),)]), jsonable([(whole,)]))
 
 
+# -- what it draws ---------------------------------------------------------------------------
+
+ONE = ast.Literal(1, ast.INTEGER)
+ZERO = ast.Literal(0, ast.INTEGER)
+
+
+def grouped(check: Check) -> ast.Select:
+    """The check's SELECT grouped by its own items (the GROUP BY variant)."""
+    return replace(check.select, group_by=tuple(i.expr for i in check.select.items))
+
+
+def having(generator: Generator, check: Check) -> tuple[ast.Select, ast.Expr]:
+    """A grouped SELECT with a count per group, and a HAVING predicate over aggregates.
+
+    The generated predicate goes inside an aggregate, where it may use every column.
+    """
+    rng = generator.rng
+    select = grouped(check)
+    counted = ast.SelectItem(ast.Aggregate("COUNT", ()), "n")
+    select = replace(select, items=(*select.items, counted))
+    hits = ast.Aggregate("SUM", (ast.Case(None, ((check.predicate, ONE),), ZERO),))
+    forms = (
+        ast.Binary(">", hits, ZERO),
+        ast.Binary(">", ast.Aggregate("COUNT", ()), ast.Literal(rng.randint(0, 2), ast.INTEGER)),
+        ast.Binary("=", hits, ast.Aggregate("COUNT", ())),
+    )
+    return select, forms[rng.randrange(len(forms))]
+
+
+# -- the text of a user's query ----------------------------------------------------------------
+
+
+def _partitions_text(p: str) -> tuple[str, str, str]:
+    return f"({p})", f"NOT ({p})", f"({p}) IS NULL"
+
+
+def _has_call(c: Clauses) -> bool:
+    """Aggregates or windows in the select list: conservatively, any known aggregate name."""
+    names = {f.removeprefix("func:") for f in features(c.text(c.select_list))}
+    aggregate_names = {"count", "sum", "min", "max", "avg", "total", "group_concat",
+                       "string_agg", "array_agg", "list", "bool_and", "bool_or", "every",
+                       "stddev", "variance", "median"}  # fmt: skip
+    return bool(names & aggregate_names) or "kw:OVER" in features(c.text(c.select_list))
+
+
 # -- the oracle ------------------------------------------------------------------------------
 
 
 class TLP(Oracle):
     name = "tlp"
+    description = (
+        "Ternary logic partitioning: a query's rows must equal the union of the rows where its "
+        "predicate is TRUE, FALSE and NULL."
+    )
+    #: the variants `fuzz run` takes in turn, one per check of this oracle
+    SCHEDULE = ("where", "distinct", "group-by", "having", "aggregate")
     judges: ClassVar[dict[str, Judge]] = {
         "where": judge_multiset,
         "distinct": judge_set,
@@ -231,8 +290,58 @@ class TLP(Oracle):
         "aggregate:avg": judge_avg,
     }
 
-    def __init__(self, render: Render) -> None:
-        self.render = render
+    def draw(self, generator: Generator, turn: int) -> list[Probe]:
+        check = draw_check(generator)
+        variant = self.SCHEDULE[turn % len(self.SCHEDULE)]
+        if variant == "distinct":
+            return self.probes(replace(check.select, distinct=True), check.predicate)
+        if variant == "group-by":
+            return self.probes(grouped(check), check.predicate)
+        if variant == "having":
+            return self.having_probes(*having(generator, check))
+        if variant == "aggregate":
+            expr = generator.expression("int", check.scope)  # numeric: MIN to AVG apply
+            return self.aggregate_probes(check.select.from_, expr, check.predicate)
+        return self.probes(check.select, check.predicate)
+
+    @classmethod
+    def case_query(cls, finding: Finding) -> str:
+        """The `... WHERE (p)` partition: the user-level query whose p TLP splits."""
+        return finding.queries[1] if len(finding.queries) > 1 else finding.queries[0]
+
+    def from_text(self, sql: str) -> list[Probe]:
+        c = clauses(sql)
+        if c is None or c.set_operation or c.limited:
+            return []
+        s = c.sql
+        if c.having is not None and c.having_keyword is not None and c.group_by is not None:
+            p = c.text(c.having)
+            base = s[: c.having_keyword] + " " + s[c.having[1] : c.tail]
+            parts = [s[: c.having_keyword] + f" HAVING {part} " + s[c.having[1] : c.tail]
+                     for part in _partitions_text(p)]  # fmt: skip
+            return [self.text_probe("having", [base, *parts], sql)]
+        if c.where is None or c.where_keyword is None:
+            return []
+        p = c.text(c.where)
+        head, rest = s[: c.where_keyword], s[c.where[1] : c.tail]
+        base = f"{head} {rest}"
+        parts = [f"{head} WHERE {part} {rest}" for part in _partitions_text(p)]
+        aggregate = c.single_aggregate
+        if c.group_by is not None:
+            if aggregate is not None or _has_call(c):
+                return []
+            return [self.text_probe("group-by", [base, *parts], sql)]
+        if aggregate is not None:
+            name, arg = aggregate
+            if name in ("SUM", "AVG"):  # the judge needs the count and the magnitude too
+                prefix, source = s[: c.prefix_end], c.text(c.from_)
+                items = ", ".join(f"{f}({arg})" for f in ("SUM", "COUNT", "MIN", "MAX"))
+                parts = [f"{prefix}SELECT {items} FROM {source} WHERE {part}"
+                         for part in _partitions_text(p)]  # fmt: skip
+            return [self.text_probe(f"aggregate:{name.lower()}", [base, *parts], sql)]
+        if _has_call(c):
+            return []  # an aggregate or window among other items: no variant recombines it
+        return [self.text_probe("distinct" if c.distinct else "where", [base, *parts], sql)]
 
     def probe(self, variant: str, queries: Sequence[ast.Query], about: ast.Query) -> Probe:
         return Probe(self.name, variant, tuple(self.render(q) for q in queries), about=about)

@@ -9,14 +9,13 @@ from decimal import Decimal
 import pytest
 
 from fuzzer import ast
-from fuzzer.dialects import render
 from fuzzer.engines import Column, Failure, Rows, connect
 from fuzzer.errors import SQLState
-from oracles import judge
+from oracles import Context, judge, oracle_class
 from oracles.base import Skip
 from oracles.differential import Accepted, Divergence, Profile, compare
 from oracles.norec import NoREC
-from oracles.replay import confirm, run
+from oracles.pipeline import Pipeline, Setup
 from oracles.shape import explicit_nulls, is_deterministic
 from oracles.tlp import TLP
 
@@ -30,8 +29,18 @@ FROM = (ast.TableRef("t0"),)
 P = ast.Binary(">", C0, ast.Literal(1, ast.INTEGER))
 
 
-def sqlite_render(node):
-    return render(node, "sqlite")
+SQLITE = Context("sqlite")
+
+
+def run(engine, probe):
+    """Run and judge a probe through the checking pipeline."""
+    return Pipeline(engine).run(oracle_class(probe.oracle)(SQLITE), probe)
+
+
+def confirm(engine, setup, probe, seen):
+    """Confirm once, from an empty scratch space, through the checking pipeline."""
+    oracle = oracle_class(probe.oracle)(SQLITE)
+    return Pipeline(engine, confirmations=1).confirm(oracle, probe, Setup(setup), seen)
 
 
 @pytest.fixture
@@ -52,7 +61,7 @@ def rows(*values, names=("x",)):
 
 def test_tlp_where_is_silent_on_a_correct_engine(sqlite):
     q = ast.Select((ast.SelectItem(C0), ast.SelectItem(C1)), FROM, where=P)
-    probes = TLP(sqlite_render).probes(q)
+    probes = TLP(SQLITE).probes(q)
     assert [p.variant for p in probes] == ["where"]
     assert len(probes[0].queries) == 4
     assert "WHERE" not in probes[0].queries[0]
@@ -60,7 +69,7 @@ def test_tlp_where_is_silent_on_a_correct_engine(sqlite):
 
 
 def test_tlp_every_variant_is_silent_on_a_correct_engine(sqlite):
-    tlp = TLP(sqlite_render)
+    tlp = TLP(SQLITE)
     distinct = ast.Select((ast.SelectItem(C1),), FROM, distinct=True)
     grouped = ast.Select((ast.SelectItem(C1),), FROM, group_by=(C1,))
     having = ast.Select(
@@ -178,7 +187,7 @@ def test_aggregates_recombine_through_their_partitions():
 
 
 def test_nondeterministic_queries_get_no_probes():
-    tlp = TLP(sqlite_render)
+    tlp = TLP(SQLITE)
     limited = ast.Select((ast.SelectItem(C0),), FROM, where=P, limit=1)
     assert tlp.probes(limited) == []
     random_pred = ast.Binary(">", ast.Func("random", ()), ast.Literal(0, ast.INTEGER))
@@ -199,7 +208,7 @@ def test_aggregates_over_extreme_integers_are_not_a_finding_on_sqlite(sqlite):
         assert sqlite.execute(sql).ok
     v, w = ast.ColumnRef("big", "v"), ast.ColumnRef("big", "w")
     p = ast.Binary("=", w, ast.Literal("a", ast.TEXT))
-    for probe in TLP(sqlite_render).aggregate_probes((ast.TableRef("big"),), v, p):
+    for probe in TLP(SQLITE).aggregate_probes((ast.TableRef("big"),), v, p):
         with contextlib.suppress(Skip):  # SUM overflows: an error, not a finding
             assert run(sqlite, probe) is None, probe
 
@@ -208,7 +217,7 @@ def test_aggregates_over_extreme_integers_are_not_a_finding_on_sqlite(sqlite):
 
 
 def test_norec_is_silent_on_a_correct_engine(sqlite):
-    probes = NoREC(sqlite_render).probes(ast.Select((ast.SelectItem(C0),), FROM), P)
+    probes = NoREC(SQLITE).probes(ast.Select((ast.SelectItem(C0),), FROM), P)
     assert len(probes) == 1
     optimised, unoptimised = probes[0].queries
     assert "WHERE" in optimised and "WHERE" not in unoptimised
@@ -225,7 +234,7 @@ def test_norec_reports_a_wrong_count():
 
 def test_a_discrepancy_is_reported_only_when_it_reproduces(sqlite):
     q = ast.Select((ast.SelectItem(C0),), FROM, where=P)
-    probe = TLP(sqlite_render).probes(q)[0]
+    probe = TLP(SQLITE).probes(q)[0]
     # A broken probe (one partition twice) stands in for an engine bug: it reproduces.
     wrong = replace(probe, queries=(*probe.queries[:3], probe.queries[1]))
     seen = run(sqlite, wrong)
@@ -303,7 +312,7 @@ def test_nocase_extremes_on_sqlite_are_not_a_finding(sqlite):
         assert sqlite.execute(sql).ok
     c, k = ast.ColumnRef("nc", "c"), ast.ColumnRef("nc", "k")
     p = ast.Binary("=", k, ast.Literal(1, ast.INTEGER))
-    probes = TLP(sqlite_render).aggregate_probes((ast.TableRef("nc"),), c, p)
+    probes = TLP(SQLITE).aggregate_probes((ast.TableRef("nc"),), c, p)
     for probe in probes:
         if probe.variant in ("aggregate:min", "aggregate:max"):
             assert run(sqlite, probe) is None, probe
@@ -318,7 +327,7 @@ def test_nocase_groups_on_sqlite_are_not_a_finding(sqlite):
         assert sqlite.execute(sql).ok
     c, k = ast.ColumnRef("nc", "c"), ast.ColumnRef("nc", "k")
     p = ast.Binary("=", k, ast.Literal(1, ast.INTEGER))
-    tlp = TLP(sqlite_render)
+    tlp = TLP(SQLITE)
     distinct = ast.Select((ast.SelectItem(c),), (ast.TableRef("nc"),), distinct=True)
     grouped = ast.Select((ast.SelectItem(c),), (ast.TableRef("nc"),), group_by=(c,))
     probes = [*tlp.probes(distinct, p), *tlp.probes(grouped, p)]

@@ -7,10 +7,9 @@ to a hook with this protocol:
 
 True: it still reproduces; False: the engine now answers correctly; None: the replay cannot
 be judged (a setup statement fails, a timeout, an oracle that needs a second engine). The
-default hook is `oracles.replay.replay` for the single-engine oracles (`oracles.ORACLES`),
-and for `crash` findings the replay itself: the engine must lose the connection, admit an
-internal error or hang again. Differential findings need their reference engine and are not
-judged here. Only a clear False marks a finding fixed: an unjudged replay never does.
+default hook is the checking pipeline's `replay`, which asks the finding's own oracle (a crash
+is judged by the replay itself; a differential finding needs its reference engine and is not
+judged here). Only a clear False marks a finding fixed: an unjudged replay never does.
 """
 
 from __future__ import annotations
@@ -19,18 +18,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from fuzzer.engines import Engine, Failure
-from fuzzer.errors import ErrorCategory
+from fuzzer.engines import Engine
 from oracles.finding import Finding
+from oracles.pipeline import replay as default_replay
 from triage.store import Status, Store, StoreError
 
 Replay = Callable[[Finding, Engine], bool | None]
 
 #: findings worth replaying: open ones, and reported ones (waiting for the engine's fix)
 RECHECKED = (Status.NEW, Status.CONFIRMED, Status.REPORTED)
-
-#: what a crash finding shows again when it reproduces
-_CRASHES = (ErrorCategory.CONNECTION, ErrorCategory.INTERNAL, ErrorCategory.TIMEOUT)
 
 
 class Verdict(StrEnum):
@@ -44,30 +40,6 @@ class Rechecked:
     finding_id: int
     title: str
     verdict: Verdict
-
-
-def default_replay(finding: Finding, engine: Engine) -> bool | None:
-    if finding.oracle == "crash":
-        return _crashes(finding, engine)
-    if finding.reference is not None:
-        return None
-    from oracles import ORACLES
-    from oracles.replay import replay
-
-    if finding.oracle not in ORACLES:
-        return None
-    return replay(finding, engine)
-
-
-def _crashes(finding: Finding, engine: Engine) -> bool:
-    engine.reset()
-    for statement in (*finding.setup, *finding.queries):
-        outcome = engine.execute(statement)
-        if isinstance(outcome, Failure) and outcome.category in _CRASHES:
-            if outcome.connection_lost:
-                engine.reconnect()
-            return True
-    return False
 
 
 def recheck(

@@ -11,21 +11,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from oracles import UnknownOracle, oracle_class
 from triage.store import Case, Store, StoredFinding, split_statements
-
-#: what each oracle checked, in words a maintainer who never heard of it understands
-ORACLE_CHECKS = {
-    "tlp": (
-        "Ternary logic partitioning: a query's rows must equal the union of the rows where its "
-        "predicate is TRUE, FALSE and NULL."
-    ),
-    "norec": (
-        "Non-optimising reference: the number of rows an optimised query returns must equal "
-        "the count from an equivalent query the optimiser cannot rewrite."
-    ),
-    "diff": "Differential testing: another engine returns a different result for the same query.",
-    "crash": "The engine crashed, lost the connection, reported an internal error or hung.",
-}
 
 
 def tabulate(value: Any) -> tuple[list[str], list[list[str]]] | None:
@@ -70,7 +57,7 @@ def markdown(store: Store, finding_id: int) -> str:
     judged = best if best.queries is not None else store.replayable_case(finding_id)
     lines = [f"# {_inline(finding.title)}", ""]
     lines += _versions(store, finding)
-    check = ORACLE_CHECKS.get(finding.oracle)
+    check = _checked(finding.oracle)
     if check:
         lines += ["", f"**What was checked:** {check}"]
     lines += [""]
@@ -79,6 +66,14 @@ def markdown(store: Store, finding_id: int) -> str:
     lines += ["", "## Actual", "", *_result(judged.actual)]
     lines += ["", "---", "", _footer(finding, best)]
     return "\n".join(lines) + "\n"
+
+
+def _checked(oracle: str) -> str | None:
+    """What the oracle checked, in its own words; None when it is not installed here."""
+    try:
+        return oracle_class(oracle).description
+    except UnknownOracle:
+        return None
 
 
 def _versions(store: Store, finding: StoredFinding) -> list[str]:

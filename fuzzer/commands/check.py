@@ -1,191 +1,44 @@
 """`fuzz check FILE.sql`: turn a suspicious query, or a corpus of them, into oracle checks.
 
-A script is setup statements and queries. The setup runs on the target (and the reference);
-each query then goes through the chosen oracles: TLP and NoREC take its WHERE predicate as p,
-the differential runs it on both engines. A discrepancy counts only once it reproduces from
-an empty scratch space. Exit status: 1 when something was found, 0 when not, 2 on bad input,
-which includes a script none of whose checks could run because its statements failed: a
-regression case that no longer runs must fail CI, not pass it with "0 checks".
+A script is setup statements and queries; `oracles.checker` runs them through the chosen
+oracles: TLP and NoREC take a query's WHERE predicate as p, the differential runs it on both
+engines. A discrepancy counts only once it reproduces from an empty scratch space. Exit
+status: 1 when something was found, 0 when not, 2 on bad input, which includes a script none
+of whose checks could run because its statements failed: a regression case that no longer
+runs must fail CI, not pass it with "0 checks".
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from fuzzer.console import EXIT_FOUND, err, fail, out
-from fuzzer.engines import Engine, EngineError, Failure, Outcome, Refused, connect
-from fuzzer.errors import ErrorCategory
+from fuzzer.engines import Engine, EngineError, Refused, connect
 from fuzzer.options import TIMEOUT
-from fuzzer.script import ScriptError, features, is_query, split
-from oracles import ALL, judge
-from oracles.base import Skip
-from oracles.differential import Profile, compare
-from oracles.differential import finding as divergence_finding
+from fuzzer.script import ScriptError, split
+from oracles import oracle_class, selectable
+from oracles.checker import Checker, Script, ScriptRejected, Tally
+from oracles.differential import Profile
 from oracles.finding import Finding
-from oracles.replay import confirm, rebuild
-from oracles.replay import finding as probe_finding
-from oracles.textual import BUILDERS
 from triage.store import Store, StoreError
 
 
-@dataclass
-class Script:
-    path: Path
-    setup: list[str]
-    queries: list[str]
-
-    @classmethod
-    def read(cls, path: Path) -> Script:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise click.ClickException(f"cannot read {path}: {exc}") from exc
-        try:
-            statements = split(text)
-        except ScriptError as exc:
-            raise click.ClickException(f"{path} is not a SQL script: {exc}") from exc
-        if not statements:
-            raise click.ClickException(f"{path} holds no SQL statements")
-        return cls(
-            path,
-            [s for s in statements if not is_query(s)],
-            [s for s in statements if is_query(s)],
-        )
-
-
-@dataclass(frozen=True)
-class Failed:
-    """A statement of the script that failed, and how, on which engine."""
-
-    statement: str
-    engine: str
-    message: str
-
-    def __str__(self) -> str:
-        text = " ".join(self.statement.split())
-        text = text if len(text) <= 60 else text[:57] + "..."
-        return f"`{text}` failed on {self.engine}: {self.message}"
-
-
-@dataclass
-class Tally:
-    """How one script's checks went: judged ones, and the statements that kept the others
-    from running (a check skipped because its query failed could not run)."""
-
-    judged: int = 0
-    failed: list[Failed] = field(default_factory=list)
-
-    @property
-    def could_not_run(self) -> bool:
-        return self.judged == 0 and bool(self.failed)
-
-    def note(self, statement: str, engine: Engine, outcome: Outcome) -> None:
-        if isinstance(outcome, Failure):
-            failed = Failed(statement, engine.name, outcome.message.splitlines()[0])
-            if failed not in self.failed:  # one query is checked by several oracles
-                self.failed.append(failed)
-
-
-@dataclass
-class Checker:
-    """Runs scripts through oracles on one target (and, for the differential, a reference)."""
-
-    target: Engine
-    oracles: tuple[str, ...]
-    reference: Engine | None = None
-    profile: Profile = field(default_factory=Profile)
-    confirmations: int = 2
-    checks: int = 0
-    #: the last script's tally, filled as `check` goes
-    tally: Tally = field(default_factory=Tally)
-
-    def check(self, script: Script) -> Iterator[Finding]:
-        self.tally = Tally()
-        self._setup(script, tally=self.tally)
-        for query in script.queries:
-            for name in self.oracles:
-                if name == "diff":
-                    found = self._differential(script, query)
-                    if found is not None:
-                        yield found
-                    continue
-                yield from self._single(script, query, name)
-
-    def _single(self, script: Script, query: str, oracle: str) -> Iterator[Finding]:
-        for probe in BUILDERS[oracle](query):
-            self.checks += 1
-            outcomes = [self.target.execute(q) for q in probe.queries]
-            try:
-                seen = judge(probe.oracle, probe.variant, outcomes)
-            except Skip:
-                # A skip for a reason of the oracle's (NaN, one row expected) is not a failed
-                # statement; the first failed query of the probe is the one to name.
-                failed = next((o for o in outcomes if not o.ok), None)
-                if failed is not None:
-                    self.tally.note(query, self.target, failed)
-                continue
-            self.tally.judged += 1
-            if seen is None or not confirm(
-                self.target, script.setup, probe, seen, self.confirmations
-            ):
-                continue
-            yield probe_finding(
-                probe, seen, self.target, script.setup, probe.features,
-                extra={"source": str(script.path), "query": query},
-            )  # fmt: skip
-
-    def _setup(self, script: Script, tally: Tally | None = None) -> None:
-        rejected = 0
-        for engine in filter(None, (self.target, self.reference)):
-            rebuild(engine, [])
-            for statement in script.setup:
-                outcome = engine.execute(statement)
-                rejected += not outcome.ok and outcome.category is ErrorCategory.COMPILE
-                if tally is not None:
-                    tally.note(statement, engine, outcome)
-        if script.setup and rejected == len(script.setup) * (2 if self.reference else 1):
-            raise click.ClickException(
-                f"{script.path}: no setup statement was accepted by the engine (not SQL?)"
-            )
-
-    def _differential(self, script: Script, query: str) -> Finding | None:
-        if self.reference is None:
-            return None
-        self.checks += 1
-        ordered = False  # only a syntax tree can tell that ORDER BY fixes every row's place
-        compare_types = self.profile.compare_types and self.reference.dialect == self.target.dialect
-        first = compare(
-            reference := self.reference.execute(query), target := self.target.execute(query),
-            ordered=ordered, compare_types=compare_types,
-        )  # fmt: skip
-        # Judged when both engines answered or the answers differ (an error on one side only
-        # is a divergence); not when both failed alike or an error was set aside on purpose.
-        if first is not None or (reference.ok and target.ok):
-            self.tally.judged += 1
-        else:
-            self.tally.note(query, self.target, target)
-            self.tally.note(query, self.reference, reference)
-        shape = tuple(sorted(features(query)))
-        if first is None or self.profile.accepts(first, shape, target):
-            return None
-        for _ in range(self.confirmations):
-            self._setup(script)
-            again = compare(
-                self.reference.execute(query), self.target.execute(query),
-                ordered=ordered, compare_types=compare_types,
-            )  # fmt: skip
-            if again != first:
-                return None
-        return divergence_finding(
-            first, self.target, self.reference, script.setup, query, shape,
-            extra={"source": str(script.path)},
-        )  # fmt: skip
+def read_script(path: Path) -> Script:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"cannot read {path}: {exc}") from exc
+    try:
+        statements = split(text)
+    except ScriptError as exc:
+        raise click.ClickException(f"{path} is not a SQL script: {exc}") from exc
+    if not statements:
+        raise click.ClickException(f"{path} holds no SQL statements")
+    return Script.of(path, statements)
 
 
 def screen(engine: Engine, scripts: list[Script]) -> None:
@@ -219,14 +72,17 @@ def scripts_in(paths: tuple[Path, ...]) -> list[Path]:
 
 
 def parse_oracles(text: str | None, with_reference: bool) -> tuple[str, ...]:
+    """The oracles named in `--oracle`; by default, every one that applies."""
+    known = selectable()
     if text is None:
-        return tuple(o for o in ALL if o != "diff" or with_reference)
+        return tuple(o for o in known if with_reference or not oracle_class(o).needs_reference)
     chosen = tuple(o.strip() for o in text.split(",") if o.strip())
-    unknown = [o for o in chosen if o not in ALL]
+    unknown = [o for o in chosen if o not in known]
     if unknown:
-        raise click.BadParameter(f"unknown oracle {unknown[0]!r} (known: {', '.join(ALL)})")
-    if "diff" in chosen and not with_reference:
-        raise click.BadParameter("the diff oracle needs --reference URL")
+        raise click.BadParameter(f"unknown oracle {unknown[0]!r} (known: {', '.join(known)})")
+    for name in chosen:
+        if oracle_class(name).needs_reference and not with_reference:
+            raise click.BadParameter(f"the {name} oracle needs --reference URL")
     return chosen
 
 
@@ -240,7 +96,7 @@ def parse_oracles(text: str | None, with_reference: bool) -> tuple[str, ...]:
     envvar="SQLPARITY_REFERENCE",
     help="Reference engine URL: turns on the diff oracle (env SQLPARITY_REFERENCE).",
 )
-@click.option("--oracle", "oracle_list", help=f"Comma-separated: {','.join(ALL)}.")
+@click.option("--oracle", "oracle_list", help=f"Comma-separated: {','.join(selectable())}.")
 @click.option("--profile", type=click.Path(exists=True, path_type=Path),
               help="TOML file of the target's accepted divergences.")  # fmt: skip
 @click.option("--timeout", type=TIMEOUT, default=5.0, show_default=True,
@@ -274,7 +130,7 @@ def check(
     """
     try:
         chosen = parse_oracles(oracle_list, reference is not None)
-        scripts = [Script.read(p) for p in scripts_in(paths)]
+        scripts = [read_script(p) for p in scripts_in(paths)]
     except click.ClickException as exc:
         fail(exc.format_message())
     if store_path is not None:
@@ -293,8 +149,8 @@ def check(
             for script in scripts:
                 try:
                     findings.extend(checker.check(script))
-                except click.ClickException as exc:
-                    fail(exc.format_message())
+                except ScriptRejected as exc:
+                    fail(str(exc))
                 except Refused as exc:  # refused as it ran (SQLite's authorizer): say where
                     fail(f"{script.path}: {exc}")
                 if checker.tally.could_not_run:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from fuzzer.commands.check import Checker, Script, parse_oracles
+from fuzzer.commands.check import parse_oracles
 from fuzzer.console import err, fail, out, write_output
 from fuzzer.engines import Engine, EngineError, EngineURL, connect, engine_class
 from fuzzer.errors import SQLState
@@ -36,8 +36,10 @@ from fuzzer.reduce.interesting import (
     last_failure,
     run,
 )
-from fuzzer.script import ScriptError, is_query, split
-from oracles.differential import Profile
+from fuzzer.script import ScriptError, split
+from oracles import UnknownOracle, oracle_class
+from oracles.checker import Checker
+from oracles.differential import Differential, Profile
 from oracles.finding import Finding
 
 
@@ -88,11 +90,13 @@ def _stored(finding_id: int, output: Path | None, store_path: Path | None) -> Ca
 
 
 def case_query(finding: Finding) -> str:
-    """The user-level query of a stored probe: TLP's `... WHERE (p)` partition, NoREC's
-    `SELECT COUNT(*) FROM f WHERE p`, or the differential's only query."""
-    if finding.oracle == "tlp" and len(finding.queries) > 1:
-        return finding.queries[1]
-    return finding.queries[0]
+    """The user-level query of a stored probe, as its oracle reads it back (TLP's
+    `... WHERE (p)` partition, NoREC's `SELECT COUNT(*) FROM f WHERE p`, the differential's
+    only query)."""
+    try:
+        return oracle_class(finding.oracle).case_query(finding)
+    except UnknownOracle:
+        return finding.queries[0]
 
 
 def default_url(finding: Finding | None) -> str:
@@ -141,7 +145,7 @@ def build_test(
         if failed is None:
             fail(f"{case.name}: no statement fails on {target.name} {target.version}")
         return SameError.like(target, *failed)
-    oracle = "diff" if mode.differs else mode.oracle
+    oracle = Differential.name if mode.differs else mode.oracle
     if case.finding is not None and oracle is None:
         oracle = case.finding.oracle
     try:
@@ -298,13 +302,6 @@ def _save(case: Case, result: Reduction, store_path: Path | None, test: Interest
 
     reduced: Finding | str = result.script
     if isinstance(test, SameFinding):
-        reduced = _finding(test, result.statements) or reduced
+        reduced = test.found(result.statements, "reduced.sql") or reduced
     with Store.open(store_path, create=False) as store:
         return store.save_reduced(case.finding_id, reduced, result.stats.to_dict())
-
-
-def _finding(test: SameFinding, statements: list[str]) -> Finding | None:
-    setup = [s for s in statements if not is_query(s)]
-    script = Script(Path("reduced.sql"), setup, [s for s in statements if is_query(s)])
-    return next((f for f in test.checker.check(script)
-                 if (f.oracle, f.variant) == (test.oracle, test.variant)), None)  # fmt: skip

@@ -30,6 +30,7 @@ from fuzzer.jobs.reductions import Reductions
 from fuzzer.jobs.seeds import Shard
 from fuzzer.jobs.session import Stats
 from fuzzer.jobs.worker import WorkerConfig, log_path, work
+from oracles import oracle_class
 from oracles.differential import Profile
 from oracles.finding import EngineInfo, Finding
 from triage.store import Store
@@ -419,7 +420,7 @@ class Job:
             summary.findings_duplicate += 1
             return
         summary.findings_new += 1
-        if self._reductions is not None and finding.oracle != "crash":
+        if self._reductions is not None and not oracle_class(finding.oracle).needs_restart:
             target = self.settings.targets[worker % len(self.settings.targets)]
             self._reductions.add(recorded.finding_id, target, self.settings.reference)
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from fuzzer.engines import connect
 from fuzzer.jobs.lifeline import die_with_parent
-from fuzzer.script import ScriptError, features, split
+from fuzzer.script import ScriptError, split
+from oracles.crash import Crash
 from oracles.finding import EngineInfo, Finding
 
 if TYPE_CHECKING:
@@ -78,17 +79,6 @@ def crash_from_log(
     if not dies_again(url, settings.timeout, statements, exitcode):
         return None
     *setup, last = statements
-    how = describe(exitcode)
-    return Finding(
-        oracle="crash",
-        variant="process-died",
-        engine=engine,
-        setup=tuple(setup),
-        queries=(last,),
-        expected="the statement completes or fails with an error",
-        actual=f"the engine took its process down ({how})",
-        features=tuple(sorted(features(last) | {how})),
-        title=f"{engine.name} crashed the process ({how})",
-        seed=settings.seed,
-        position=header,
+    return Crash.process_died(
+        engine, setup, last, describe(exitcode), seed=settings.seed, position=header
     )

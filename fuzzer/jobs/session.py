@@ -1,9 +1,11 @@
 """One worker's fuzzing, without processes: states, checks, findings, crashes.
 
-A session owns a target engine (and, for the differential, a reference). For each database
-state it regenerates the state from its seed, builds it in the scratch space, then runs checks
-on it: a query and a predicate from the generator, turned into probes by the oracles, run,
-judged and, when they disagree, confirmed from scratch before anything is reported. Every
+A session owns a target engine (and, for the oracles that need one, a reference). For each
+database state it regenerates the state from its seed, builds it in the scratch space, then
+runs checks on it: each check is one oracle's turn, whose probes the oracle draws from the
+state's generator; the checking pipeline runs and judges them and, when they disagree,
+confirms them from scratch before anything is reported. The single-engine oracles take
+turns; when oracles that need a reference are on, they take every other check. Every
 statement is written to the statement log before it runs, so that when the engine takes the
 worker process down with it, the coordinator can still say what killed it.
 """
@@ -12,28 +14,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from fuzzer import ast
-from fuzzer.dialects import get as get_dialect
 from fuzzer.dialects import render
 from fuzzer.engines import Engine, EngineError, Failure, Outcome
 from fuzzer.engines.base import HANG
 from fuzzer.errors import ErrorCategory
-from fuzzer.generator import features
+from fuzzer.generator import Generator, Options
 from fuzzer.jobs.seeds import Position, Shard, state_seed
-from fuzzer.jobs.source import Source
-from fuzzer.script import features as text_features
-from oracles import ORACLES
-from oracles.base import Oracle, Probe, Skip
-from oracles.differential import Profile, compare
-from oracles.differential import finding as divergence_finding
-from oracles.finding import EngineInfo, Finding
-from oracles.replay import confirm
-from oracles.replay import finding as probe_finding
-from oracles.shape import explicit_nulls, order_items, total_order
-from oracles.tlp import TLP
+from oracles import oracle_class
+from oracles.base import Context, Oracle, Probe
+from oracles.crash import Crash
+from oracles.differential import Profile
+from oracles.finding import Finding
+from oracles.pipeline import Pipeline, Setup
 
 #: A statement slower than this many timeouts was not stopped by the timeout: a hang.
 HANG_FACTOR = 2.0
@@ -68,14 +63,6 @@ class Stats:
         for f in fields(self):
             setattr(self, f.name, type(getattr(self, f.name))())
         return taken
-
-
-@dataclass(frozen=True)
-class Setup:
-    """A state's statements, spelled for the target and (for the differential) the reference."""
-
-    target: list[str]
-    reference: list[str]
 
 
 class EngineLost(Exception):
@@ -132,13 +119,22 @@ class Session:
     halted: Callable[[], bool] = lambda: False
 
     def __post_init__(self) -> None:
-        single = [ORACLES[o] for o in self.oracles if o in ORACLES]
-        self._oracles = [cls(self._render) for cls in single]
-        self._diff = "diff" in self.oracles and self.reference is not None
-        self._portable = self._diff and self.reference.dialect != self.target.dialect
+        context = Context(
+            self.target.dialect,
+            self.reference.dialect if self.reference is not None else None,
+            self.profile,
+        )
+        chosen = [oracle_class(name)(context) for name in self.oracles]
+        self._single = [o for o in chosen if not o.needs_reference and not o.needs_restart]
+        self._paired = [o for o in chosen if o.needs_reference and self.reference is not None]
+        self._portable = any(o.portable for o in (*self._single, *self._paired))
+        self._pipeline = Pipeline(
+            self.target, self.reference, execute=self._execute, rebuild=self._build
+        )
         self._comparable = True
         self._stop: Callable[[], bool] = lambda: False
         self._timeouts = 0
+        self._header = ""
 
     def _render(self, node: object) -> str:
         return render(node, self.target.dialect)
@@ -148,14 +144,15 @@ class Session:
     def run_state(self, state: int, stop: Callable[[], bool] = lambda: False) -> None:
         self._stop = stop
         seed = state_seed(self.seed, self.shard, self.worker, state)
-        source = Source(self.target.dialect, seed, portable=self._portable)
-        statements = source.database()
+        options = Options(deterministic=True, portable=self._portable)  # what oracles can bear
+        generator = Generator(self.target.dialect, seed, options)
+        statements = generator.database()
         setup = Setup(
             [self._render(s) for s in statements],
-            [render(s, self.reference.dialect) for s in statements] if self._diff else [],
-        )
-        if self.log is not None:
-            self.log.start(f"worker {self.worker} state {state} seed {seed}")
+            [render(s, self.reference.dialect) for s in statements] if self._uses_reference
+            else [],
+        )  # fmt: skip
+        self._header = f"worker {self.worker} state {state} seed {seed}"
         self._timeouts = 0
         try:
             self._comparable = self._build(setup)
@@ -163,30 +160,39 @@ class Session:
             for check in range(self.checks_per_state):
                 if stop():
                     return
-                self._check(source, setup, Position(self.worker, state, check))
+                self._check(generator, setup, Position(self.worker, state, check))
         except EngineLost as lost:
-            self._crash(lost, setup.target, Position(self.worker, state, -1))
+            self._crash(lost, list(setup.target), Position(self.worker, state, -1))
         except Abandoned:
             self.stats.states_abandoned += 1
 
-    def _build(self, setup: Setup) -> bool:
-        """Build the state on every engine; False when the engines disagreed on a statement.
+    @property
+    def _uses_reference(self) -> bool:
+        return bool(self._paired)
+
+    def _build(self, setup: Setup, with_reference: bool = True) -> bool:
+        """Build the state from an empty scratch space (on the reference too, unless told
+        not to); False when the engines disagreed on a statement.
 
         Two engines that built different states answer differently without being wrong:
-        the differential then leaves the state alone.
+        the oracles that compare them then leave the state alone. The statement log starts
+        again with the state: it holds what the engine ran since its scratch space was empty.
         """
-        for engine in self._engines():
+        if self.log is not None:
+            self.log.start(self._header)
+        both = with_reference and self._uses_reference
+        for engine in self._engines() if both else (self.target,):
             engine.reset()
         agree = True
         for n, statement in enumerate(setup.target):
             built = self._execute(self.target, statement)
-            if setup.reference and self.reference is not None:
+            if both and setup.reference and self.reference is not None:
                 agree &= built.ok == self._execute(self.reference, setup.reference[n]).ok
         return agree
 
     def _engines(self) -> Iterator[Engine]:
         yield self.target
-        if self._diff and self.reference is not None:
+        if self._uses_reference and self.reference is not None:
             yield self.reference
 
     def _execute(self, engine: Engine, sql: str) -> Outcome:
@@ -213,106 +219,35 @@ class Session:
 
     # -- checks ------------------------------------------------------------------------------
 
-    def _check(self, source: Source, setup: Setup, position: Position) -> None:
-        if self._diff and (not self._oracles or position.check % 2 == 1):
-            if self._comparable:
-                self._differential(source.query(), setup, position)
-            else:
-                self.stats.skipped += 1
+    def _turn(self, check: int) -> tuple[Oracle, int] | None:
+        """Whose check this is, and how many turns that oracle had before in this state."""
+        groups = [g for g in (self._single, self._paired) if g]
+        if not groups:
+            return None
+        # with both kinds on, the single-engine oracles take the even checks
+        group, turn = (groups[check % 2], check // 2) if len(groups) == 2 else (groups[0], check)
+        return group[turn % len(group)], turn // len(group)
+
+    def _check(self, generator: Generator, setup: Setup, position: Position) -> None:
+        turn = self._turn(position.check)
+        if turn is None:
             return
-        turn = position.check // 2 if self._diff else position.check  # the diff takes odd ones
-        oracle = self._oracles[turn % len(self._oracles)]
-        for probe in self._probes(oracle, source, turn // len(self._oracles)):
-            if self._stop():
-                return  # a stop finishes the probe in progress, not the whole check
-            self._probe(probe, setup, position)
-
-    @staticmethod
-    def _probes(oracle: Oracle, source: Source, turn: int) -> list[Probe]:
-        """The probes of one check; TLP takes its variants in turn."""
-        check = source.check()
-        if not isinstance(oracle, TLP):
-            return oracle.probes(check.select, check.predicate)
-        variant = turn % 5
-        if variant == 1:
-            return oracle.probes(replace(check.select, distinct=True), check.predicate)
-        if variant == 2:
-            return oracle.probes(source.grouped(check), check.predicate)
-        if variant == 3:
-            return oracle.having_probes(*source.having(check))
-        if variant == 4:
-            expr = source.aggregated(check)
-            return oracle.aggregate_probes(check.select.from_, expr, check.predicate)
-        return oracle.probes(check.select, check.predicate)
-
-    def _probe(self, probe: Probe, setup: Setup, position: Position) -> None:
-        self.stats.checks += 1  # one oracle check: one probe run and judged
-        outcomes = [self._execute(self.target, q) for q in probe.queries]
-        try:
-            seen = ORACLES[probe.oracle].judge(probe.variant, outcomes)
-        except Skip:
+        oracle, own_turn = turn
+        if oracle.needs_reference and not self._comparable:
             self.stats.skipped += 1
             return
-        if seen is None or not confirm(self.target, setup.target, probe, seen, times=2):
-            return
-        self._found(
-            probe_finding(
-                probe,
-                seen,
-                self.target,
-                setup.target,
-                probe.features or tuple(sorted(features(probe.about))),
-                seed=self.seed,
-                position=str(position),
-            )
-        )
+        for probe in oracle.draw(generator, own_turn):
+            if self._stop():
+                return  # a stop finishes the probe in progress, not the whole check
+            self._probe(oracle, probe, setup, position)
 
-    def _differential(self, query: ast.Query, setup: Setup, position: Position) -> None:
-        assert self.reference is not None
-        if self._portable:
-            spell_nulls = all(
-                get_dialect(e.dialect).nulls_order for e in (self.target, self.reference)
-            )
-            if not spell_nulls and order_items(query):
-                return  # no way to make both engines put NULLs in the same place
-            query = explicit_nulls(query)
-        self.stats.checks += 1
-        target_sql = self._render(query)
-        reference_sql = render(query, self.reference.dialect)
-        ordered = total_order(query)
-        same_dialect = self.reference.dialect == self.target.dialect
-        compare_types = self.profile.compare_types and same_dialect
-
-        def once() -> tuple[object, Outcome]:
-            ref = self._execute(self.reference, reference_sql)
-            tgt = self._execute(self.target, target_sql)
-            return compare(ref, tgt, ordered=ordered, compare_types=compare_types), tgt
-
-        first, target_outcome = once()
-        shape = tuple(sorted(features(query)))
-        if first is None or self.profile.accepts(first, shape, target_outcome):
-            return
-        for _ in range(2):
-            self._build(setup)
-            if once()[0] != first:
-                return
-        self._found(
-            divergence_finding(
-                first,
-                self.target,
-                self.reference,
-                setup.target,
-                target_sql,
-                shape,
-                seed=self.seed,
-                position=str(position),
-                extra=(
-                    {"reference_setup": setup.reference, "reference_query": reference_sql}
-                    if setup.reference != setup.target or reference_sql != target_sql
-                    else {}
-                ),
-            )
-        )
+    def _probe(self, oracle: Oracle, probe: Probe, setup: Setup, position: Position) -> None:
+        self.stats.checks += 1  # one oracle check: one probe run and judged
+        checked = self._pipeline.check(oracle, probe, setup, seed=self.seed, position=str(position))
+        if not checked.judged:
+            self.stats.skipped += 1
+        if checked.finding is not None:
+            self._found(checked.finding)
 
     def _found(self, finding: Finding) -> None:
         self.stats.findings += 1
@@ -328,27 +263,17 @@ class Session:
             return
         self._timeouts = 0
         try:
-            self._build(Setup(before, []))
+            self._build(Setup(before), with_reference=False)
             self._execute(self.target, lost.statement)
         except Abandoned:
             return  # the replay only timed out: not the same thing
         except EngineLost as again:
             if again.variant == lost.variant and self._recover():
-                self._found(
-                    Finding(
-                        oracle="crash",
-                        variant=lost.variant,
-                        engine=EngineInfo.of(self.target),
-                        setup=tuple(before),
-                        queries=(lost.statement,),
-                        expected="the statement completes or fails with an error",
-                        actual=f"{lost.variant}: {lost.failure.message}",
-                        features=tuple(sorted(text_features(lost.statement))),
-                        title=f"{lost.variant} on {self.target.name}",
-                        seed=self.seed,
-                        position=str(position),
-                    )
-                )
+                found = Crash.lost(
+                    self.target, before, lost.statement, lost.variant, lost.failure.message,
+                    seed=self.seed, position=str(position),
+                )  # fmt: skip
+                self._found(found)
 
     def _recover(self) -> bool:
         deadline = time.monotonic() + RECOVERY_SECONDS

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-import click
-
-from fuzzer.commands.check import Checker, Script
 from fuzzer.engines import Engine, Failure, Refused
 from fuzzer.errors import SQLState
-from fuzzer.script import is_query, tokens
+from fuzzer.script import tokens
+from oracles import oracle_class
+from oracles.checker import Checker, Script, ScriptRejected
+from oracles.finding import Finding
 
 
 class Interesting(Protocol):
@@ -120,20 +120,20 @@ class SameFinding:
     variant: str
 
     def __call__(self, statements: Sequence[str]) -> bool:
-        script = Script(
-            Path("candidate.sql"),
-            [s for s in statements if not is_query(s)],
-            [s for s in statements if is_query(s)],
-        )
+        return self.found(statements) is not None
+
+    def found(self, statements: Sequence[str], name: str = "candidate.sql") -> Finding | None:
+        """The finding the script shows, of the same oracle and variant."""
+        script = Script.of(Path(name), statements)
         try:
-            return any(f.oracle == self.oracle and f.variant == self.variant
-                       for f in self.checker.check(script))  # fmt: skip
-        except click.ClickException:  # no setup statement accepted
-            return False
+            same = (f for f in self.checker.check(script) if f.oracle == self.oracle)
+            return next((f for f in same if f.variant == self.variant), None)
+        except ScriptRejected:
+            return None
 
     def describe(self) -> str:
         engines = self.checker.target.name
-        if self.oracle == "diff" and self.checker.reference is not None:
+        if oracle_class(self.oracle).needs_reference and self.checker.reference is not None:
             engines += f" vs {self.checker.reference.name}"
         return f"{self.oracle}/{self.variant} on {engines}"
 
@@ -179,15 +179,10 @@ def last_failure(engine: Engine, statements: Sequence[str]) -> tuple[Failure, st
 def first_finding(checker: Checker, statements: Sequence[str], oracle: str | None = None
                   ) -> tuple[str, str] | None:  # fmt: skip
     """(oracle, variant) of the first confirmed finding `fuzz check` reports on the script."""
-    script = Script(
-        Path("case.sql"),
-        [s for s in statements if not is_query(s)],
-        [s for s in statements if is_query(s)],
-    )
     try:
-        for f in checker.check(script):
+        for f in checker.check(Script.of(Path("case.sql"), statements)):
             if oracle is None or f.oracle == oracle:
                 return f.oracle, f.variant
-    except click.ClickException:
+    except ScriptRejected:
         return None
     return None
