@@ -136,6 +136,17 @@ class Oracle:
         """A probe built from a user's query `sql`: its features are those of the text."""
         return Probe(self.name, variant, tuple(queries), tuple(sorted(text_features(sql))))
 
+    def follow_up(
+        self, probe: Probe, outcomes: Sequence[Outcome], reference: Sequence[Outcome] = ()
+    ) -> Probe | None:
+        """A probe built from this one's results, to run and judge instead; None: judge this.
+
+        For an oracle whose second query depends on the first one's answer (a subquery
+        evaluated alone, then replaced by its value). The last probe of the chain is the one
+        confirmed and kept in the finding: it replays alone. Raises Skip like `judge`.
+        """
+        return None
+
     def judge(
         self, probe: Probe, outcomes: Sequence[Outcome], reference: Sequence[Outcome] = ()
     ) -> Discrepancy | None:

@@ -88,6 +88,10 @@ class Pipeline:
         finding (seed, position, extra)."""
         target, reference = self.outcomes(oracle, probe)
         try:
+            # an oracle may build the probe to judge from this one's results
+            while (after := oracle.follow_up(probe, target, reference)) is not None:
+                probe = after
+                target, reference = self.outcomes(oracle, probe)
             seen = oracle.judge(probe, target, reference)
         except Skip:
             # A skip for a reason of the oracle's (NaN, one row expected) is not a failed

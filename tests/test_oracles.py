@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import replace
 from decimal import Decimal
+from typing import ClassVar
 
 import pytest
 
@@ -12,10 +13,10 @@ from fuzzer import ast
 from fuzzer.engines import Column, Failure, Rows, connect
 from fuzzer.errors import SQLState
 from oracles import Context, judge, oracle_class
-from oracles.base import Skip
+from oracles.base import Discrepancy, Oracle, Probe, Skip, rows_of
 from oracles.differential import Accepted, Divergence, Profile, compare
 from oracles.norec import NoREC
-from oracles.pipeline import Pipeline, Setup
+from oracles.pipeline import Checked, Pipeline, Setup
 from oracles.shape import explicit_nulls, is_deterministic
 from oracles.tlp import TLP
 
@@ -245,6 +246,45 @@ def test_a_discrepancy_is_reported_only_when_it_reproduces(sqlite):
     leftover = run(sqlite, wrong)
     assert leftover is not None and leftover != seen
     assert not confirm(sqlite, SETUP, wrong, leftover)
+
+
+class Substituted(Oracle):
+    """A constant-substitution oracle in miniature: a subquery, then the query with its value.
+
+    `shift` breaks the substitution on purpose, standing in for an engine bug.
+    """
+
+    name = "substituted"
+    judges: ClassVar = {"value": lambda outcomes: _same_rows(outcomes)}
+
+    def __init__(self, context: Context, shift: int = 0) -> None:
+        super().__init__(context)
+        self.shift = shift
+
+    def follow_up(self, probe, outcomes, reference=()):
+        if probe.variant == "value":
+            return None
+        (value,) = rows_of(outcomes)[0].rows[0]
+        where = "SELECT c1 FROM t0 WHERE c0 = {}"
+        queries = (where.format("(SELECT MAX(c0) FROM t0)"), where.format(value + self.shift))
+        return Probe(self.name, "value", queries)
+
+
+def _same_rows(outcomes):
+    whole, substituted = (sorted(r.rows, key=repr) for r in rows_of(outcomes))
+    return None if whole == substituted else Discrepancy(whole, substituted)
+
+
+def test_an_oracle_may_build_the_probe_it_judges_from_a_first_probes_results(sqlite):
+    first = Probe("substituted", "subquery", ("SELECT MAX(c0) FROM t0",))
+    setup = Setup(SETUP)
+    assert Pipeline(sqlite).check(Substituted(SQLITE), first, setup) == Checked(True)
+    found = Pipeline(sqlite).check(Substituted(SQLITE, shift=-1), first, setup).finding
+    assert found is not None and found.variant == "value"
+    # the probe judged, with the value in it, is the one kept: it replays alone
+    assert found.queries[1] == "SELECT c1 FROM t0 WHERE c0 = 1"
+    stored = Substituted(SQLITE).stored_probe(found)
+    assert Pipeline(sqlite).reproduces(Substituted(SQLITE), stored, SETUP) is True
 
 
 # -- differential ----------------------------------------------------------------------------
