@@ -37,7 +37,7 @@ from fuzzer.reduce.interesting import (
     run,
 )
 from fuzzer.script import ScriptError, split
-from oracles import UnknownOracle, oracle_class
+from oracles import UnknownOracle, oracle_class, selectable
 from oracles.checker import Checker
 from oracles.differential import Differential, Profile
 from oracles.finding import Finding
@@ -178,7 +178,7 @@ def build_test(
               help="Engine URL (default: sqlite:, or a stored finding's; env SQLPARITY_TARGET).")
 @click.option("--reference", "-r", envvar="SQLPARITY_REFERENCE",
               help="Reference engine URL, for --differs and the diff oracle.")
-@click.option("--oracle", help="Keep a finding of this oracle (tlp, norec, diff).")
+@click.option("--oracle", help=f"Keep a finding of this oracle ({', '.join(selectable())}).")
 @click.option("--error", is_flag=False, flag_value="", default=None, metavar="[CODE]",
               help="Keep a statement failing with this SQLSTATE or engine code; alone: "
               "with the same error as the script's last failing statement.")  # fmt: skip

@@ -35,7 +35,9 @@ from triage.store import Store, StoreError, default_path
     help="Reference engine URL: turns on the diff oracle (env SQLPARITY_REFERENCE).",
 )
 @click.option(
-    "--oracle", "oracle_list", help=f"Comma-separated: {','.join(selectable())} (default: all that apply)."
+    "--oracle",
+    "oracle_list",
+    help=f"Comma-separated: {','.join(selectable())} (default: all that apply).",
 )
 @click.option("--duration", type=DURATION, help="Stop after this long: 90s, 30m, 8h.")
 @click.option("--checks", "max_checks", type=COUNT, help="Stop after this many oracle checks.")
