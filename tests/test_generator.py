@@ -167,7 +167,7 @@ def test_nan_and_infinity_only_where_the_type_allows() -> None:
         g = Generator(dialect, 0, Options(edge_values=1.0))
         values = [g.values.value(A.DOUBLE) for _ in range(200)]
         has_special = any(math.isnan(v) or math.isinf(v) for v in values)
-        assert has_special == get(dialect).float_specials
+        assert has_special == get(dialect).capabilities.float_specials
 
 
 @pytest.mark.parametrize(

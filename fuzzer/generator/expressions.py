@@ -317,7 +317,7 @@ class Expressions:
         return A.Binary("||", self.expr("text", ctx, depth), self.expr("text", ctx, depth))
 
     def _func(self, fam: str, ctx: Ctx, depth: int) -> A.Expr | None:
-        sigs = self.caps.functions.get(fam)
+        sigs = self.g.functions.get(fam)
         if not sigs:
             return None
         sig = self.rng.choice(sigs)
