@@ -151,7 +151,7 @@ class Capabilities:
     #: CAST(x AS t); engines convert differently, so portable has none
     casts: bool = capability(True, portable=To(False))
     #: STRING_AGG in the dialect's spelling; deterministic only where it can be ordered
-    string_agg: bool = capability(
+    string_aggregate: bool = capability(
         True, portable=To(False), deterministic=Requires("string_agg_order")
     )
     #: STRING_AGG(x, sep ORDER BY ...): without it the result depends on the row order

@@ -387,7 +387,7 @@ class Expressions:
             options += ["COUNT", "COUNT", "COUNT*", "SUM"]
         elif fam in ("numeric", "float"):
             options += ["SUM", "AVG"]
-        elif fam == "text" and self.caps.string_agg:
+        elif fam == "text" and self.caps.string_aggregate:
             options.append("STRING_AGG")
         elif fam == "bool":
             options += list(self.caps.bool_aggregates)
