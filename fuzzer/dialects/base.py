@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from fuzzer import ast as A
 from fuzzer.dialects.capabilities import Capabilities
+from fuzzer.dialects.catalog import CATALOG_TYPES, parse
 
 #: A function template: a format string over the rendered arguments (`{0}`, `{1}`, or `{*}`
 #: for all of them, comma-separated) or a callable for spellings a format cannot express.
@@ -42,8 +43,6 @@ class Dialect:
     quote: ClassVar[str] = '"'
     #: lists (table, column, type, is_view) of the current scratch space, by table and position
     catalog_query: ClassVar[str] = ""
-    #: a column may have no declared type (SQLite views): its values say what it holds
-    dynamic_typing: ClassVar[bool] = False
     is_unknown: ClassVar[bool] = True  # x IS [NOT] UNKNOWN, else spelled as IS [NOT] NULL
     parenthesized_set_operands: ClassVar[bool] = True
     #: what the engine accepts, for the generator; a dialect declares only what differs
@@ -123,6 +122,10 @@ class Dialect:
                 quoted = q + name.replace(q, q + q) + q
             self._idents[name] = quoted
         return quoted
+
+    def parse_type(self, name: str) -> A.SQLType | None:
+        """The logical type of a catalog type name, or None for a type the generator skips."""
+        return parse(CATALOG_TYPES, name)
 
     def type_name(self, t: A.SQLType) -> str:
         names = {"double": "DOUBLE PRECISION", "text": "TEXT", "varchar": "VARCHAR", "char": "CHAR"}

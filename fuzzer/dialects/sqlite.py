@@ -7,6 +7,7 @@ from typing import ClassVar
 from fuzzer import ast as A
 from fuzzer.dialects.base import Dialect, Template
 from fuzzer.dialects.capabilities import STANDARD_TYPES, Capabilities
+from fuzzer.dialects.catalog import UNTYPED
 
 
 def _json_text(d: Dialect, args: list[str], node: A.Func) -> str:
@@ -21,7 +22,6 @@ class SQLite(Dialect):
         JOIN pragma_table_info(m.name) AS p WHERE m.type IN ('table', 'view')
         AND m.name NOT LIKE 'sqlite%' ORDER BY m.name, p.cid"""
     parenthesized_set_operands = False
-    dynamic_typing = True
     is_unknown = False
     capabilities = Capabilities(
         families=("int", "numeric", "float", "text", "bool", "date", "time", "timestamp", "blob"),
@@ -52,6 +52,11 @@ class SQLite(Dialect):
         "DATE_ADD": "DATE({0}, PRINTF('%+d days', {1}))",
         "JSON_TEXT": _json_text,
     }
+
+    def parse_type(self, name: str) -> A.SQLType | None:
+        if not name:  # a view's column may have no declared type: its values say what it holds
+            return UNTYPED
+        return super().parse_type(name)
 
     def type_name(self, t: A.SQLType) -> str:
         return "DOUBLE" if t.kind == "double" else super().type_name(t)
