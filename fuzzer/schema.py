@@ -8,13 +8,13 @@ it did not create. Known values let the generator pick constants that match rows
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from fuzzer import ast as A
 from fuzzer.dialects import Dialect, family, get
+from fuzzer.dialects.catalog import UNTYPED
 from fuzzer.engines import Engine
 
 #: How many values per column `read_schema` samples.
@@ -75,28 +75,6 @@ class Schema:
 
 # -- reading a schema back from an engine ----------------------------------------------------
 
-_TYPES = (  # first match wins: order matters (datetime before date, bigint before int)
-    (r"tinyint\(1\)|^bool", lambda m: A.BOOLEAN),
-    (r"smallint|int2\b", lambda m: A.SMALLINT),
-    (r"bigint|int8\b|hugeint", lambda m: A.BIGINT),
-    (r"int", lambda m: A.INTEGER),
-    (r"(?:numeric|decimal)\s*\((\d+)\s*,\s*(\d+)\)", lambda m: A.numeric(*map(int, m.groups()))),
-    (r"numeric|decimal", lambda m: A.numeric(18, 4)),
-    (r"double|float8", lambda m: A.DOUBLE),
-    (r"real|float", lambda m: A.REAL),
-    (r"(?:character varying|varchar)\s*\((\d+)\)", lambda m: A.varchar(int(m.group(1)))),
-    (r"(?:character|char|bpchar)\s*\((\d+)\)", lambda m: A.char(int(m.group(1)))),
-    (r"text|char|string|clob", lambda m: A.TEXT),
-    (r"timestamp|datetime", lambda m: A.TIMESTAMP),
-    (r"date", lambda m: A.DATE),
-    (r"time", lambda m: A.TIME),
-    (r"bytea|blob|binary", lambda m: A.BLOB),
-    (r"json", lambda m: A.JSON),
-    (r"interval", lambda m: A.INTERVAL),
-    (r"uuid", lambda m: A.UUID),
-)
-_COMPILED = tuple((re.compile(p), f) for p, f in _TYPES)
-
 #: Python types a sampled value may have, per family, for it to be rendered as a literal.
 _SAMPLE_TYPES: dict[str, tuple[type, ...]] = {
     "int": (int,),
@@ -109,16 +87,6 @@ _SAMPLE_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def parse_type(name: str) -> A.SQLType | None:
-    """The logical type of a catalog type name, or None for a type the generator skips."""
-    lowered = name.lower()
-    for pattern, make in _COMPILED:
-        m = pattern.search(lowered)
-        if m:
-            return make(m)
-    return None
-
-
 def read_schema(engine: Engine, sample: int = SAMPLE_ROWS) -> Schema:
     """The tables and views in the engine's scratch space, with sampled column values."""
     dialect = get(engine.dialect)
@@ -127,9 +95,7 @@ def read_schema(engine: Engine, sample: int = SAMPLE_ROWS) -> Schema:
         raise RuntimeError(f"cannot read the catalog: {listing.message}")  # type: ignore[union-attr]
     schema = Schema()
     for table_name, column_name, type_name, is_view in listing.rows:  # type: ignore[union-attr]
-        sql_type = parse_type(str(type_name))
-        if sql_type is None and dialect.dynamic_typing and not type_name:
-            sql_type = UNTYPED
+        sql_type = dialect.parse_type(str(type_name or ""))
         if sql_type is None:
             continue
         if not schema.tables or schema.tables[-1].name != table_name:
@@ -141,8 +107,6 @@ def read_schema(engine: Engine, sample: int = SAMPLE_ROWS) -> Schema:
     return schema
 
 
-#: The provisional type of a column declared without one; sampling replaces it.
-UNTYPED = A.SQLType("untyped")
 _BY_PYTHON_TYPE = ((bool, A.BOOLEAN), (int, A.BIGINT), (float, A.DOUBLE), (str, A.TEXT),
                    (bytes, A.BLOB))  # fmt: skip
 

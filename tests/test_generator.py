@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from fuzzer import ast as A
 from fuzzer.cli import cli
 from fuzzer.dialects import DIALECTS, get, render
+from fuzzer.dialects.catalog import UNTYPED
 from fuzzer.generator import Generator, Options, features
-from fuzzer.schema import parse_type
 
 
 def script(dialect: str, seed: int, n: int = 30, options: Options | None = None) -> list[str]:
@@ -167,7 +167,7 @@ def test_nan_and_infinity_only_where_the_type_allows() -> None:
         g = Generator(dialect, 0, Options(edge_values=1.0))
         values = [g.values.value(A.DOUBLE) for _ in range(200)]
         has_special = any(math.isnan(v) or math.isinf(v) for v in values)
-        assert has_special == get(dialect).float_specials
+        assert has_special == get(dialect).capabilities.float_specials
 
 
 @pytest.mark.parametrize(
@@ -214,4 +214,10 @@ def test_sqlite_set_operands_are_not_parenthesised() -> None:
     ],
 )
 def test_catalog_type_names_map_to_logical_types(name: str, expected) -> None:
-    assert parse_type(name) == expected
+    for dialect in DIALECTS:
+        assert get(dialect).parse_type(name) == expected, dialect
+
+
+def test_only_sqlite_reads_a_column_without_a_declared_type_as_untyped() -> None:
+    assert get("sqlite").parse_type("") == UNTYPED
+    assert [get(d).parse_type("") for d in DIALECTS if d != "sqlite"] == [None, None, None]

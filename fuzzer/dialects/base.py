@@ -1,8 +1,9 @@
-"""The renderer every dialect shares, and the capabilities a dialect declares.
+"""The renderer every dialect shares.
 
 A dialect is a subclass that overrides spelling (type names, literals, function templates)
-and declares what the engine supports (`full_join`, `lateral`, ...). The generator asks
-those capabilities instead of testing dialect names, so adding a dialect is adding a module.
+and declares what its engine accepts in one `Capabilities` object (`lateral`, `joins`, ...).
+The generator asks those capabilities instead of testing dialect names, so adding a dialect
+is adding a module.
 Rendering parenthesises every compound expression: the tree, not operator precedence, says
 what a statement means, and no engine can disagree about a fully parenthesised expression.
 """
@@ -15,16 +16,12 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from fuzzer import ast as A
+from fuzzer.dialects.capabilities import Capabilities
+from fuzzer.dialects.catalog import CATALOG_TYPES, parse
 
 #: A function template: a format string over the rendered arguments (`{0}`, `{1}`, or `{*}`
 #: for all of them, comma-separated) or a callable for spellings a format cannot express.
 Template = str | Callable[["Dialect", list[str], A.Func], str]
-
-#: Every family of types the generator reasons about; a dialect lists those it has.
-FAMILIES = (
-    "int", "numeric", "float", "text", "bool", "date", "time", "timestamp",
-    "blob", "json", "interval", "uuid",
-)  # fmt: skip
 
 
 def family(t: A.SQLType) -> str:
@@ -39,21 +36,6 @@ _FAMILY = {
 }  # fmt: skip
 
 
-#: The column types most dialects spell the standard way, by family: a dialect adds its own
-#: families and overrides what it spells or supports differently.
-STANDARD_TYPES: dict[str, tuple[A.SQLType, ...]] = {
-    "int": (A.SMALLINT, A.INTEGER, A.BIGINT),
-    "numeric": (A.numeric(10, 2), A.numeric(18, 4)),
-    "float": (A.REAL, A.DOUBLE),
-    "text": (A.TEXT, A.varchar(16), A.char(4)),
-    "bool": (A.BOOLEAN,),
-    "date": (A.DATE,),
-    "time": (A.TIME,),
-    "timestamp": (A.TIMESTAMP,),
-    "blob": (A.BLOB,),
-}
-
-
 class Dialect:
     """The standard spelling; subclasses change what their engine spells differently."""
 
@@ -61,36 +43,10 @@ class Dialect:
     quote: ClassVar[str] = '"'
     #: lists (table, column, type, is_view) of the current scratch space, by table and position
     catalog_query: ClassVar[str] = ""
-    #: a column may have no declared type (SQLite views): its values say what it holds
-    dynamic_typing: ClassVar[bool] = False
-
-    # -- capabilities the generator consults -------------------------------------------------
-    families: ClassVar[tuple[str, ...]] = ("int", "numeric", "float", "text", "bool", "date")
-    joins: ClassVar[tuple[str, ...]] = ("INNER", "LEFT", "RIGHT", "FULL", "CROSS")
-    natural_join: ClassVar[bool] = True
-    lateral: ClassVar[bool] = False
-    distinct_on: ClassVar[bool] = False
-    aggregate_filter: ClassVar[bool] = False
-    nulls_order: ClassVar[bool] = True  # ORDER BY ... NULLS FIRST|LAST
-    set_ops: ClassVar[tuple[tuple[str, bool], ...]] = (
-        ("UNION", False), ("UNION", True), ("INTERSECT", False), ("INTERSECT", True),
-        ("EXCEPT", False), ("EXCEPT", True),
-    )  # fmt: skip
+    is_unknown: ClassVar[bool] = True  # x IS [NOT] UNKNOWN, else spelled as IS [NOT] NULL
     parenthesized_set_operands: ClassVar[bool] = True
-    quantified_subquery: ClassVar[bool] = True  # x = ANY (SELECT ...)
-    like_ops: ClassVar[tuple[str, ...]] = ("LIKE",)
-    frame_units: ClassVar[tuple[str, ...]] = ("ROWS", "RANGE")
-    float_specials: ClassVar[bool] = False  # NaN and +-Infinity are values of float columns
-    partial_index: ClassVar[bool] = False
-    expression_index: ClassVar[bool] = False
-    is_unknown: ClassVar[bool] = True  # x IS [NOT] UNKNOWN
-    string_agg_order: ClassVar[bool] = True  # STRING_AGG(x, sep ORDER BY ...)
-    bool_aggregates: ClassVar[tuple[str, ...]] = ()
-    collations: ClassVar[tuple[str, ...]] = ()
-    #: maintenance statement -> whether it names a table
-    maintenance: ClassVar[dict[str, bool]] = {"ANALYZE": True}
-    #: concrete column types per family
-    column_types: ClassVar[dict[str, tuple[A.SQLType, ...]]] = {}
+    #: what the engine accepts, for the generator; a dialect declares only what differs
+    capabilities: ClassVar[Capabilities] = Capabilities()
 
     #: portable function name -> template; a name absent here is not generated
     functions: ClassVar[dict[str, Template]] = {
@@ -149,6 +105,11 @@ class Dialect:
     def script(self, statements: list[A.Statement]) -> str:
         return "".join(self.render(s) + ";\n" for s in statements)
 
+    @property
+    def nulls_order(self) -> bool:
+        """Can ORDER BY say where NULLs go? The differential asks it of both its engines."""
+        return self.capabilities.nulls_order
+
     # -- names and types -----------------------------------------------------------------------
 
     def ident(self, name: str) -> str:
@@ -162,9 +123,9 @@ class Dialect:
             self._idents[name] = quoted
         return quoted
 
-    def keyable_type(self, t: A.SQLType) -> bool:
-        """May a column of this type be a key or an index column?"""
-        return t.kind != "json"
+    def parse_type(self, name: str) -> A.SQLType | None:
+        """The logical type of a catalog type name, or None for a type the generator skips."""
+        return parse(CATALOG_TYPES, name)
 
     def type_name(self, t: A.SQLType) -> str:
         names = {"double": "DOUBLE PRECISION", "text": "TEXT", "varchar": "VARCHAR", "char": "CHAR"}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from fuzzer import ast as A
-from fuzzer.dialects.base import FAMILIES, STANDARD_TYPES, Dialect, Template
+from fuzzer.dialects.base import Dialect, Template
+from fuzzer.dialects.capabilities import FAMILIES, STANDARD_TYPES, Capabilities
 
 
 def _json_text(d: Dialect, args: list[str], node: A.Func) -> str:
@@ -22,24 +23,26 @@ class DuckDB(Dialect):
         AND t.table_name = c.table_name
         WHERE c.table_catalog = current_database() AND c.table_schema = current_schema()
         ORDER BY c.table_name, c.ordinal_position"""
-    families = FAMILIES
-    lateral = True
-    distinct_on = True
-    aggregate_filter = True
-    like_ops = ("LIKE", "ILIKE", "GLOB", "REGEXP")
-    frame_units = ("ROWS", "RANGE", "GROUPS")
-    float_specials = True
-    expression_index = True
-    maintenance: ClassVar[dict[str, bool]] = {"ANALYZE": True, "VACUUM": True, "CHECKPOINT": False}
-    bool_aggregates = ("BOOL_AND", "BOOL_OR")
-    string_agg_order = True
-    column_types: ClassVar[dict[str, tuple[A.SQLType, ...]]] = {
-        **STANDARD_TYPES,
-        "text": (A.TEXT, A.varchar(16)),  # DuckDB reads CHAR(n) as VARCHAR: no padding
-        "json": (A.JSON,),
-        "interval": (A.INTERVAL,),
-        "uuid": (A.UUID,),
-    }
+    capabilities = Capabilities(
+        families=FAMILIES,
+        column_types={
+            **STANDARD_TYPES,
+            "text": (A.TEXT, A.varchar(16)),  # DuckDB reads CHAR(n) as VARCHAR: no padding
+            "json": (A.JSON,),
+            "interval": (A.INTERVAL,),
+            "uuid": (A.UUID,),
+        },
+        unkeyed_kinds=("json", "interval"),  # ART indexes take neither
+        float_specials=True,
+        lateral=True,
+        distinct_on=True,
+        aggregate_filter=True,
+        like_ops=("LIKE", "ILIKE", "GLOB", "REGEXP"),
+        frame_units=("ROWS", "RANGE", "GROUPS"),
+        bool_aggregates=("BOOL_AND", "BOOL_OR"),
+        expression_index=True,
+        maintenance={"ANALYZE": True, "VACUUM": True, "CHECKPOINT": False},
+    )
     functions: ClassVar[dict[str, Template]] = {
         **Dialect.functions,
         "INSTR": "INSTR({0}, {1})",
@@ -53,9 +56,6 @@ class DuckDB(Dialect):
     aggregates: ClassVar[dict[str, str]] = {
         **Dialect.aggregates, "BOOL_AND": "BOOL_AND", "BOOL_OR": "BOOL_OR",
     }  # fmt: skip
-
-    def keyable_type(self, t: A.SQLType) -> bool:
-        return t.kind not in ("json", "interval")  # ART indexes take neither
 
     def type_name(self, t: A.SQLType) -> str:
         names = {"double": "DOUBLE", "text": "VARCHAR", "numeric": "DECIMAL"}

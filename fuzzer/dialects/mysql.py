@@ -6,7 +6,8 @@ import math
 from typing import ClassVar
 
 from fuzzer import ast as A
-from fuzzer.dialects.base import STANDARD_TYPES, Dialect, Template
+from fuzzer.dialects.base import Dialect, Template
+from fuzzer.dialects.capabilities import STANDARD_TYPES, Capabilities
 
 
 def _json_text(d: Dialect, args: list[str], node: A.Func) -> str:
@@ -30,18 +31,17 @@ class MySQL(Dialect):
         ON t.table_schema = c.table_schema AND t.table_name = c.table_name
         WHERE c.table_schema = DATABASE() ORDER BY c.table_name, c.ordinal_position"""
     quote = "`"
-    families = ("int", "numeric", "float", "text", "bool", "date", "time", "timestamp", "blob",
-                "json")  # fmt: skip
-    joins = ("INNER", "LEFT", "RIGHT", "CROSS")
-    nulls_order = False
-    like_ops = ("LIKE", "REGEXP")
-    collations = ("utf8mb4_bin",)
-    maintenance: ClassVar[dict[str, bool]] = {"ANALYZE TABLE": True, "OPTIMIZE TABLE": True}
-    bool_aggregates = ()
-    column_types: ClassVar[dict[str, tuple[A.SQLType, ...]]] = {
-        **STANDARD_TYPES,
-        "json": (A.JSON,),
-    }
+    capabilities = Capabilities(
+        families=("int", "numeric", "float", "text", "bool", "date", "time", "timestamp",
+                  "blob", "json"),
+        column_types={**STANDARD_TYPES, "json": (A.JSON,)},
+        unkeyed_kinds=("text", "blob", "json"),  # indexes on these need a prefix length
+        joins=("INNER", "LEFT", "RIGHT", "CROSS"),
+        nulls_order=False,
+        like_ops=("LIKE", "REGEXP"),
+        collations=("utf8mb4_bin",),
+        maintenance={"ANALYZE TABLE": True, "OPTIMIZE TABLE": True},
+    )  # fmt: skip
     functions: ClassVar[dict[str, Template]] = {
         **Dialect.functions,
         "LENGTH": "CHAR_LENGTH({0})",
@@ -57,10 +57,6 @@ class MySQL(Dialect):
         "DATE_ADD": "DATE_ADD({0}, INTERVAL {1} DAY)",
         "JSON_TEXT": _json_text,
     }
-    string_agg_order = True
-
-    def keyable_type(self, t: A.SQLType) -> bool:
-        return t.kind not in ("text", "blob", "json")  # indexes on these need a prefix length
 
     def type_name(self, t: A.SQLType) -> str:
         names = {"integer": "INT", "double": "DOUBLE", "numeric": "DECIMAL", "real": "FLOAT",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from fuzzer import ast as A
-from fuzzer.dialects.base import FAMILIES, STANDARD_TYPES, Dialect, Template
+from fuzzer.dialects.base import Dialect, Template
+from fuzzer.dialects.capabilities import FAMILIES, STANDARD_TYPES, Capabilities
 
 
 def _json_text(d: Dialect, args: list[str], node: A.Func) -> str:
@@ -21,24 +22,26 @@ class Postgres(Dialect):
         JOIN pg_namespace n ON c.relnamespace = n.oid
         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'v') AND a.attnum > 0
         AND NOT a.attisdropped ORDER BY c.relname, a.attnum"""
-    families = FAMILIES
-    lateral = True
-    distinct_on = True
-    aggregate_filter = True
-    like_ops = ("LIKE", "ILIKE", "REGEXP")
-    frame_units = ("ROWS", "RANGE", "GROUPS")
-    float_specials = True
-    partial_index = True
-    expression_index = True
-    collations = ('"C"',)
-    maintenance: ClassVar[dict[str, bool]] = {"ANALYZE": True, "VACUUM": True}
-    bool_aggregates = ("BOOL_AND", "BOOL_OR")
-    column_types: ClassVar[dict[str, tuple[A.SQLType, ...]]] = {
-        **STANDARD_TYPES,
-        "json": (A.JSON,),
-        "interval": (A.INTERVAL,),
-        "uuid": (A.UUID,),
-    }
+    capabilities = Capabilities(
+        families=FAMILIES,
+        column_types={
+            **STANDARD_TYPES,
+            "json": (A.JSON,),
+            "interval": (A.INTERVAL,),
+            "uuid": (A.UUID,),
+        },
+        float_specials=True,
+        lateral=True,
+        distinct_on=True,
+        aggregate_filter=True,
+        like_ops=("LIKE", "ILIKE", "REGEXP"),
+        frame_units=("ROWS", "RANGE", "GROUPS"),
+        bool_aggregates=("BOOL_AND", "BOOL_OR"),
+        collations=('"C"',),
+        partial_index=True,
+        expression_index=True,
+        maintenance={"ANALYZE": True, "VACUUM": True},
+    )
     functions: ClassVar[dict[str, Template]] = {
         **Dialect.functions,
         "INSTR": "STRPOS({0}, {1})",
@@ -52,7 +55,6 @@ class Postgres(Dialect):
     aggregates: ClassVar[dict[str, str]] = {
         **Dialect.aggregates, "BOOL_AND": "BOOL_AND", "BOOL_OR": "BOOL_OR",
     }  # fmt: skip
-    string_agg_order = True
 
     def type_name(self, t: A.SQLType) -> str:
         names = {"blob": "BYTEA", "json": "JSONB"}

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import ClassVar
 
 from fuzzer import ast as A
-from fuzzer.dialects.base import STANDARD_TYPES, Dialect, Template
+from fuzzer.dialects.base import Dialect, Template
+from fuzzer.dialects.capabilities import STANDARD_TYPES, Capabilities
+from fuzzer.dialects.catalog import UNTYPED
 
 
 def _json_text(d: Dialect, args: list[str], node: A.Func) -> str:
@@ -19,26 +21,26 @@ class SQLite(Dialect):
     catalog_query = """SELECT m.name, p.name, p.type, m.type = 'view' FROM sqlite_schema AS m
         JOIN pragma_table_info(m.name) AS p WHERE m.type IN ('table', 'view')
         AND m.name NOT LIKE 'sqlite%' ORDER BY m.name, p.cid"""
-    families = ("int", "numeric", "float", "text", "bool", "date", "time", "timestamp", "blob")
-    aggregate_filter = True
-    set_ops = (("UNION", False), ("UNION", True), ("INTERSECT", False), ("EXCEPT", False))
     parenthesized_set_operands = False
-    dynamic_typing = True
-    quantified_subquery = False
     is_unknown = False
-    like_ops = ("LIKE", "GLOB")
-    frame_units = ("ROWS", "RANGE", "GROUPS")
-    partial_index = True
-    expression_index = True
-    collations = ("BINARY", "NOCASE", "RTRIM")
-    maintenance: ClassVar[dict[str, bool]] = {"ANALYZE": True, "VACUUM": False, "REINDEX": True}
-    bool_aggregates = ()
-    string_agg_order = False  # group_concat(... ORDER BY) arrived in 3.44
-    column_types: ClassVar[dict[str, tuple[A.SQLType, ...]]] = {
-        **STANDARD_TYPES,
-        "int": (A.INTEGER, A.SMALLINT, A.BIGINT),
-        "numeric": (A.numeric(10, 2),),
-    }
+    capabilities = Capabilities(
+        families=("int", "numeric", "float", "text", "bool", "date", "time", "timestamp", "blob"),
+        column_types={
+            **STANDARD_TYPES,
+            "int": (A.INTEGER, A.SMALLINT, A.BIGINT),
+            "numeric": (A.numeric(10, 2),),
+        },
+        aggregate_filter=True,
+        set_ops=(("UNION", False), ("UNION", True), ("INTERSECT", False), ("EXCEPT", False)),
+        quantified_subquery=False,
+        like_ops=("LIKE", "GLOB"),
+        frame_units=("ROWS", "RANGE", "GROUPS"),
+        partial_index=True,
+        expression_index=True,
+        collations=("BINARY", "NOCASE", "RTRIM"),
+        maintenance={"ANALYZE": True, "VACUUM": False, "REINDEX": True},
+        string_agg_order=False,  # group_concat(... ORDER BY) arrived in 3.44
+    )
     functions: ClassVar[dict[str, Template]] = {
         **Dialect.functions,
         "GREATEST": "MAX({*})",
@@ -50,6 +52,11 @@ class SQLite(Dialect):
         "DATE_ADD": "DATE({0}, PRINTF('%+d days', {1}))",
         "JSON_TEXT": _json_text,
     }
+
+    def parse_type(self, name: str) -> A.SQLType | None:
+        if not name:  # a view's column may have no declared type: its values say what it holds
+            return UNTYPED
+        return super().parse_type(name)
 
     def type_name(self, t: A.SQLType) -> str:
         return "DOUBLE" if t.kind == "double" else super().type_name(t)

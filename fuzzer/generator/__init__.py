@@ -19,7 +19,8 @@ from typing import Any
 from fuzzer import ast as A
 from fuzzer.dialects import Dialect, get
 from fuzzer.generator.expressions import Col, Ctx, Expressions, Scope
-from fuzzer.generator.options import DEFAULT_WEIGHTS, Caps, Options
+from fuzzer.generator.functions import library
+from fuzzer.generator.options import DEFAULT_WEIGHTS, Options
 from fuzzer.generator.queries import Queries
 from fuzzer.generator.state import State
 from fuzzer.generator.values import Values
@@ -46,9 +47,14 @@ class Generator:
         self.dialect = get(dialect) if isinstance(dialect, str) else dialect
         self.options = options or Options()
         self.rng = random.Random(seed)
-        self.caps = Caps.of(self.dialect, self.options)
-        self.values = Values(self.rng, self.dialect, self.options.edge_values,
-                             self.options.portable)  # fmt: skip
+        o = self.options
+        #: what this generator may emit: the dialect's capabilities, narrowed by the options
+        self.caps = self.dialect.capabilities.narrowed(
+            portable=o.portable, deterministic=o.deterministic
+        )
+        #: the function signatures it may call, by return family
+        self.functions = library(self.dialect, self.caps.families, o.portable)
+        self.values = Values(self.rng, self.caps, o.edge_values, o.portable)
         self.schema = schema if schema is not None else Schema()
         self.expressions = Expressions(self)
         self.queries = Queries(self)

@@ -317,7 +317,7 @@ class Expressions:
         return A.Binary("||", self.expr("text", ctx, depth), self.expr("text", ctx, depth))
 
     def _func(self, fam: str, ctx: Ctx, depth: int) -> A.Expr | None:
-        sigs = self.caps.functions.get(fam)
+        sigs = self.g.functions.get(fam)
         if not sigs:
             return None
         sig = self.rng.choice(sigs)
@@ -387,7 +387,7 @@ class Expressions:
             options += ["COUNT", "COUNT", "COUNT*", "SUM"]
         elif fam in ("numeric", "float"):
             options += ["SUM", "AVG"]
-        elif fam == "text" and self.caps.string_agg:
+        elif fam == "text" and self.caps.string_aggregate:
             options.append("STRING_AGG")
         elif fam == "bool":
             options += list(self.caps.bool_aggregates)

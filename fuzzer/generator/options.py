@@ -1,13 +1,10 @@
-"""What a caller may ask of the generator, and what the target dialect lets it emit."""
+"""What a caller may ask of the generator; what the dialect lets it emit is the dialect's
+`capabilities`, narrowed by these options."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-from fuzzer import ast as A
-from fuzzer.dialects import Dialect
-from fuzzer.generator.functions import Signature, library
 
 #: The chance of each optional construct; `Options.weights` multiplies these by name.
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -39,66 +36,3 @@ class Options:
 
     def chance(self, feature: str) -> float:
         return min(1.0, DEFAULT_WEIGHTS[feature] * self.weights.get(feature, 1.0))
-
-
-PORTABLE_FAMILIES = ("int", "text")
-
-#: The one type per portable family whose values mean the same everywhere: no CHAR(n)
-#: padding (PostgreSQL pads, SQLite does not), no VARCHAR(n) limit (PostgreSQL enforces it,
-#: SQLite does not), no SMALLINT overflow (PostgreSQL raises it, SQLite has no such width).
-PORTABLE_TYPES: dict[str, tuple[A.SQLType, ...]] = {"int": (A.INTEGER,), "text": (A.TEXT,)}
-
-
-@dataclass(frozen=True)
-class Caps:
-    """The dialect's capabilities narrowed by the options: what the generator may emit."""
-
-    families: tuple[str, ...]
-    joins: tuple[str, ...]
-    natural: bool
-    lateral: bool
-    distinct_on: bool
-    aggregate_filter: bool
-    nulls_order: bool
-    set_ops: tuple[tuple[str, bool], ...]
-    quantified: bool
-    like_ops: tuple[str, ...]
-    frame_units: tuple[str, ...]
-    string_agg: bool
-    bool_aggregates: tuple[str, ...]
-    casts: bool
-    functions: dict[str, list[Signature]]
-    column_types: dict[str, tuple[A.SQLType, ...]]
-    collations: tuple[str, ...]  # collation names are each engine's own
-    partial_index: bool  # DuckDB and MySQL have none
-    expression_index: bool
-    maintenance: dict[str, bool]  # statement kind -> takes a table name
-
-    @classmethod
-    def of(cls, d: Dialect, o: Options) -> Caps:
-        p = o.portable
-        families = tuple(f for f in d.families if f in PORTABLE_FAMILIES) if p else d.families
-        return cls(
-            families=families,
-            joins=tuple(j for j in d.joins if j in ("INNER", "LEFT", "CROSS")) if p else d.joins,
-            natural=d.natural_join and not p,
-            lateral=d.lateral and not p,
-            distinct_on=d.distinct_on and not p,
-            aggregate_filter=d.aggregate_filter and not p,
-            nulls_order=d.nulls_order and not p,
-            set_ops=tuple(s for s in d.set_ops if not s[1] or s[0] == "UNION") if p else d.set_ops,
-            quantified=d.quantified_subquery and not p,
-            like_ops=() if p else d.like_ops,  # SQLite's LIKE ignores ASCII case
-            frame_units=tuple(u for u in d.frame_units if u != "GROUPS") if p else d.frame_units,
-            string_agg=not p and (d.string_agg_order or not o.deterministic),
-            bool_aggregates=() if p else d.bool_aggregates,
-            casts=not p,
-            functions=library(d, families, p),
-            column_types=PORTABLE_TYPES if p else d.column_types,
-            collations=() if p else d.collations,
-            partial_index=d.partial_index and not p,
-            expression_index=d.expression_index and not p,
-            maintenance=(
-                {k: v for k, v in d.maintenance.items() if k == "ANALYZE"} if p else d.maintenance
-            ),
-        )

@@ -262,7 +262,7 @@ class Queries:
         both = lcols + rcols
         if isinstance(right, A.DerivedTable) and right.lateral:
             return A.Join("CROSS", left, right), both
-        if self.caps.natural and kind != "CROSS" and self.chance("natural"):
+        if self.caps.natural_join and kind != "CROSS" and self.chance("natural"):
             natural = self.natural(left, right, kind, lcols, rcols)
             if natural is not None:
                 return natural, both
@@ -377,7 +377,7 @@ class Queries:
         col = rng.choice(shared)
         left = self.x.expr(col.family, ctx, max(depth - 1, 0))
         select = A.Select((A.SelectItem(col.ref),), (ref,), where)
-        if kind < 0.75 or not self.caps.quantified or col.family not in ORDERED:
+        if kind < 0.75 or not self.caps.quantified_subquery or col.family not in ORDERED:
             return A.InQuery(left, select, rng.random() < 0.2)
         op = rng.choice(("=", "<>", "<", "<=", ">", ">="))
         return A.Quantified(left, op, rng.choice(("ANY", "ALL")), select)

@@ -29,9 +29,12 @@ class State:
     def __init__(self, g: Generator) -> None:
         self.g = g
         self.rng: random.Random = g.rng
-        self.dialect = g.dialect
         self.caps = g.caps
         self.names = 0
+
+    def keyable(self, c: Column) -> bool:
+        """May this column be a key or an index column?"""
+        return c.type.kind not in self.caps.unkeyed_kinds
 
     def name(self, prefix: str) -> str:
         self.names += 1
@@ -76,7 +79,7 @@ class State:
         return [(f"c{i}", f) for i, f in enumerate(chosen)]
 
     def create_table(self, name: str, slots: list[tuple[str, str]]) -> tuple[A.CreateTable, Table]:
-        rng, d = self.rng, self.dialect
+        rng = self.rng
         picked = sorted(rng.sample(range(len(slots)), rng.randint(2, 5)))
         defs: list[A.ColumnDef] = []
         columns: list[Column] = []
@@ -84,7 +87,7 @@ class State:
             col_name, fam = slots[i]
             t = rng.choice(self.g.caps.column_types[fam])
             columns.append(Column(col_name, t))
-        keyable = [c for c in columns if c.family in KEY_FAMILIES and d.keyable_type(c.type)]
+        keyable = [c for c in columns if c.family in KEY_FAMILIES and self.keyable(c)]
         pk: tuple[str, ...] = ()
         unique_sets: list[tuple[str, ...]] = []
         r = rng.random()
@@ -165,8 +168,8 @@ class State:
         c.extreme = c.extreme or self.g.values.is_extreme(c.type, v)
 
     def create_index(self, table: Table) -> A.CreateIndex | None:
-        rng, d = self.rng, self.dialect
-        keyable = [c for c in table.columns if d.keyable_type(c.type) and c.family != "json"]
+        rng = self.rng
+        keyable = [c for c in table.columns if self.keyable(c) and c.family != "json"]
         if not keyable:
             return None
         cols = rng.sample(keyable, rng.randint(1, min(3, len(keyable))))

@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from fuzzer import ast as A
-from fuzzer.dialects import Dialect, family
+from fuzzer.dialects import family
+from fuzzer.dialects.capabilities import Capabilities
 
 INT_POOL = tuple(range(-3, 11))
 INT_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
@@ -38,9 +39,9 @@ BLOB_POOL = (b"", b"\x00", b"ab", b"\xff\xfe")
 class Values:
     """Chooses values of a type; `edges` is the chance of an edge value."""
 
-    def __init__(self, rng: random.Random, dialect: Dialect, edges: float, portable: bool):
+    def __init__(self, rng: random.Random, caps: Capabilities, edges: float, portable: bool):
         self.rng = rng
-        self.dialect = dialect
+        self.caps = caps
         self.edges = 0.0 if portable else edges
         self.portable = portable
 
@@ -68,7 +69,7 @@ class Values:
     def _float(self, t: A.SQLType, edge: bool) -> float:
         if edge:
             options = [-0.0, 1e-5]
-            if self.dialect.float_specials:
+            if self.caps.float_specials:
                 options += [float("nan"), float("inf"), float("-inf")]
             return self.rng.choice(options)
         return self.rng.choice(FLOAT_POOL)

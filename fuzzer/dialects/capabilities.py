@@ -1,0 +1,185 @@
+"""What a dialect lets the generator emit: one frozen object per dialect, narrowed by options.
+
+Like sqlglot's block of `SUPPORTS_*` flags per dialect, each capability is declared once, here,
+with its type, its standard value (what most engines accept) and how the generator's options
+narrow it: portable mode keeps only what every dialect means alike, deterministic mode only
+what has one right answer. A dialect module declares one `Capabilities(...)` that names only
+what its engine does differently, and `narrowed()` applies the rules generically. A new
+capability is therefore a field here, its value in the dialects that differ, and its use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from types import MappingProxyType
+from typing import Any
+
+from fuzzer import ast as A
+
+#: Every family of types the generator reasons about; a dialect lists those it has.
+FAMILIES = (
+    "int", "numeric", "float", "text", "bool", "date", "time", "timestamp",
+    "blob", "json", "interval", "uuid",
+)  # fmt: skip
+
+#: The column types most dialects spell the standard way, by family: a dialect adds its own
+#: families and overrides what it spells or supports differently.
+STANDARD_TYPES: Mapping[str, tuple[A.SQLType, ...]] = {
+    "int": (A.SMALLINT, A.INTEGER, A.BIGINT),
+    "numeric": (A.numeric(10, 2), A.numeric(18, 4)),
+    "float": (A.REAL, A.DOUBLE),
+    "text": (A.TEXT, A.varchar(16), A.char(4)),
+    "bool": (A.BOOLEAN,),
+    "date": (A.DATE,),
+    "time": (A.TIME,),
+    "timestamp": (A.TIMESTAMP,),
+    "blob": (A.BLOB,),
+}
+
+#: The one type per portable family whose values mean the same everywhere: no CHAR(n)
+#: padding (PostgreSQL pads, SQLite does not), no VARCHAR(n) limit (PostgreSQL enforces it,
+#: SQLite does not), no SMALLINT overflow (PostgreSQL raises it, SQLite has no such width).
+PORTABLE_TYPES: Mapping[str, tuple[A.SQLType, ...]] = {"int": (A.INTEGER,), "text": (A.TEXT,)}
+
+
+# -- how an option narrows a capability ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class To:
+    """The capability becomes this value: the mode forbids the construct outright."""
+
+    value: Any
+
+    def __call__(self, value: Any, caps: Capabilities) -> Any:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Keep:
+    """Only these items stay (of a tuple, or the keys of a mapping), in their declared order."""
+
+    items: tuple[Any, ...]
+
+    def __call__(self, value: Any, caps: Capabilities) -> Any:
+        if isinstance(value, Mapping):
+            return {k: v for k, v in value.items() if k in self.items}
+        return tuple(v for v in value if v in self.items)
+
+
+@dataclass(frozen=True)
+class Drop:
+    """These items go (of a tuple), the others stay in their declared order."""
+
+    items: tuple[Any, ...]
+
+    def __call__(self, value: Any, caps: Capabilities) -> Any:
+        return tuple(v for v in value if v not in self.items)
+
+
+@dataclass(frozen=True)
+class Requires:
+    """A flag that stays set only when another capability of the same dialect is set too."""
+
+    other: str
+
+    def __call__(self, value: Any, caps: Capabilities) -> Any:
+        return value and getattr(caps, self.other)
+
+
+Narrowing = To | Keep | Drop | Requires
+
+
+def capability(
+    default: Any, *, portable: Narrowing | None = None, deterministic: Narrowing | None = None
+) -> Any:
+    """A capability field: its standard value and what each mode makes of it."""
+    rules = {"portable": portable, "deterministic": deterministic}
+    metadata = {mode: rule for mode, rule in rules.items() if rule is not None}
+    if isinstance(default, Mapping):
+        return field(default_factory=lambda: default, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+# -- the capabilities --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a dialect's engine accepts, with the standard as defaults (see the module doc)."""
+
+    #: type families of columns and expressions
+    families: tuple[str, ...] = capability(
+        ("int", "numeric", "float", "text", "bool", "date"), portable=Keep(("int", "text"))
+    )
+    #: concrete column types per family
+    column_types: Mapping[str, tuple[A.SQLType, ...]] = capability(
+        STANDARD_TYPES, portable=To(PORTABLE_TYPES)
+    )
+    #: kinds of types no key or index may cover
+    unkeyed_kinds: tuple[str, ...] = capability(("json",))
+    #: NaN and +-Infinity are values of float columns (portable has no float columns)
+    float_specials: bool = capability(False)
+    #: join kinds; FULL and RIGHT pad NULLs differently in engines without them natively
+    joins: tuple[str, ...] = capability(
+        ("INNER", "LEFT", "RIGHT", "FULL", "CROSS"), portable=Keep(("INNER", "LEFT", "CROSS"))
+    )
+    #: NATURAL JOIN
+    natural_join: bool = capability(True, portable=To(False))
+    #: LATERAL derived tables
+    lateral: bool = capability(False, portable=To(False))
+    #: SELECT DISTINCT ON (...)
+    distinct_on: bool = capability(False, portable=To(False))
+    #: aggregate(...) FILTER (WHERE ...)
+    aggregate_filter: bool = capability(False, portable=To(False))
+    #: ORDER BY ... NULLS FIRST|LAST
+    nulls_order: bool = capability(True, portable=To(False))
+    #: set operations as (operator, ALL); portable keeps those whose duplicates all agree on
+    set_ops: tuple[tuple[str, bool], ...] = capability(
+        (("UNION", False), ("UNION", True), ("INTERSECT", False), ("INTERSECT", True),
+         ("EXCEPT", False), ("EXCEPT", True)),
+        portable=Keep((("UNION", False), ("UNION", True), ("INTERSECT", False),
+                       ("EXCEPT", False))),
+    )  # fmt: skip
+    #: x = ANY (SELECT ...) and ALL
+    quantified_subquery: bool = capability(True, portable=To(False))
+    #: pattern operators; portable has none, as SQLite's LIKE ignores ASCII case
+    like_ops: tuple[str, ...] = capability(("LIKE",), portable=To(()))
+    #: window frame units
+    frame_units: tuple[str, ...] = capability(("ROWS", "RANGE"), portable=Drop(("GROUPS",)))
+    #: CAST(x AS t); engines convert differently, so portable has none
+    casts: bool = capability(True, portable=To(False))
+    #: STRING_AGG in the dialect's spelling; deterministic only where it can be ordered
+    string_aggregate: bool = capability(
+        True, portable=To(False), deterministic=Requires("string_agg_order")
+    )
+    #: STRING_AGG(x, sep ORDER BY ...): without it the result depends on the row order
+    string_agg_order: bool = capability(True)
+    #: BOOL_AND and the like, by name
+    bool_aggregates: tuple[str, ...] = capability((), portable=To(()))
+    #: collation names for COLLATE, each engine's own
+    collations: tuple[str, ...] = capability((), portable=To(()))
+    #: CREATE INDEX ... WHERE
+    partial_index: bool = capability(False, portable=To(False))
+    #: CREATE INDEX on expressions, not only columns
+    expression_index: bool = capability(False, portable=To(False))
+    #: maintenance statement -> whether it names a table
+    maintenance: Mapping[str, bool] = capability({"ANALYZE": True}, portable=Keep(("ANALYZE",)))
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # frozen all the way down: no caller can edit a shared mapping
+            value = getattr(self, f.name)
+            if isinstance(value, Mapping) and not isinstance(value, MappingProxyType):
+                object.__setattr__(self, f.name, MappingProxyType(dict(value)))
+
+    def narrowed(self, *, portable: bool = False, deterministic: bool = False) -> Capabilities:
+        """What the generator may emit under these options: each mode's rules, in turn."""
+        caps = self
+        for mode, on in {"portable": portable, "deterministic": deterministic}.items():
+            if on:
+                caps = replace(caps, **{
+                    f.name: f.metadata[mode](getattr(caps, f.name), caps)
+                    for f in fields(caps) if mode in f.metadata
+                })  # fmt: skip
+        return caps

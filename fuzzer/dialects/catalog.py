@@ -1,0 +1,57 @@
+"""Type names as engines' catalogs spell them, read back as the generator's logical types.
+
+`read_schema` lets the generator target a database it did not create; each dialect parses
+its catalog's type names with `Dialect.parse_type`. The rules below hold every engine's
+spellings: SQLite keeps a column's declared type as written, so it may meet any of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from fuzzer import ast as A
+
+#: A pattern searched in the lower-cased catalog name, and the type a match stands for.
+TypeRule = tuple[re.Pattern[str], Callable[[re.Match[str]], A.SQLType]]
+
+
+def _rules(*rules: tuple[str, Callable[[re.Match[str]], A.SQLType]]) -> tuple[TypeRule, ...]:
+    return tuple((re.compile(pattern), make) for pattern, make in rules)
+
+
+#: The spellings of the four engines' catalogs. The first match wins: order matters
+#: (datetime before date, bigint before int).
+CATALOG_TYPES = _rules(
+    (r"tinyint\(1\)|^bool", lambda m: A.BOOLEAN),
+    (r"smallint|int2\b", lambda m: A.SMALLINT),
+    (r"bigint|int8\b|hugeint", lambda m: A.BIGINT),
+    (r"int", lambda m: A.INTEGER),
+    (r"(?:numeric|decimal)\s*\((\d+)\s*,\s*(\d+)\)", lambda m: A.numeric(*map(int, m.groups()))),
+    (r"numeric|decimal", lambda m: A.numeric(18, 4)),
+    (r"double|float8", lambda m: A.DOUBLE),
+    (r"real|float", lambda m: A.REAL),
+    (r"(?:character varying|varchar)\s*\((\d+)\)", lambda m: A.varchar(int(m.group(1)))),
+    (r"(?:character|char|bpchar)\s*\((\d+)\)", lambda m: A.char(int(m.group(1)))),
+    (r"text|char|string|clob", lambda m: A.TEXT),
+    (r"timestamp|datetime", lambda m: A.TIMESTAMP),
+    (r"date", lambda m: A.DATE),
+    (r"time", lambda m: A.TIME),
+    (r"bytea|blob|binary", lambda m: A.BLOB),
+    (r"json", lambda m: A.JSON),
+    (r"interval", lambda m: A.INTERVAL),
+    (r"uuid", lambda m: A.UUID),
+)
+
+#: The provisional type of a column declared without one; sampling its values replaces it.
+UNTYPED = A.SQLType("untyped")
+
+
+def parse(rules: tuple[TypeRule, ...], name: str) -> A.SQLType | None:
+    """The type the first matching rule gives, or None for a type the generator skips."""
+    lowered = name.lower()
+    for pattern, make in rules:
+        m = pattern.search(lowered)
+        if m:
+            return make(m)
+    return None
