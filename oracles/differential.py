@@ -156,7 +156,8 @@ class Differential(Oracle):
         reference = self.context.reference
         assert reference is not None
         if self.portable:
-            spell_nulls = all(get_dialect(d).nulls_order for d in (self.context.dialect, reference))
+            dialects = (self.context.dialect, reference)
+            spell_nulls = all(get_dialect(d).capabilities.nulls_order for d in dialects)
             if not spell_nulls and order_items(query):
                 return []  # no way to make both engines put NULLs in the same place
             query = explicit_nulls(query)

@@ -105,11 +105,6 @@ class Dialect:
     def script(self, statements: list[A.Statement]) -> str:
         return "".join(self.render(s) + ";\n" for s in statements)
 
-    @property
-    def nulls_order(self) -> bool:
-        """Can ORDER BY say where NULLs go? The differential asks it of both its engines."""
-        return self.capabilities.nulls_order
-
     # -- names and types -----------------------------------------------------------------------
 
     def ident(self, name: str) -> str:

@@ -178,8 +178,10 @@ class PostgresEngine(Engine):
     def _connect(self, dbname: str) -> psycopg.Connection:
         params = self._params(dbname)
         # A single-connection server (PGlite) turns a new connection away for a moment after
-        # the last one closed: it is asked again, briefly.
-        deadline = time.monotonic() + (SINGLE_CONNECTION_WAIT if self.single_connection else 0)
+        # the last one closed: it is asked again, briefly. Before the first answer nobody
+        # knows it is one (the user's own client may just have left), so that first
+        # connection is asked again too; only this "closed the connection" is, never a refusal.
+        deadline = time.monotonic() + SINGLE_CONNECTION_WAIT
         while True:
             try:
                 conn = psycopg.connect(autocommit=True, prepare_threshold=None, **params)
