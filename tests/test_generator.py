@@ -211,6 +211,12 @@ def test_sqlite_set_operands_are_not_parenthesised() -> None:
         ("bytea", A.BLOB),
         ("jsonb", A.JSON),
         ("geometry", None),
+        ("interval", A.INTERVAL),
+        ("interval day to second", A.INTERVAL),
+        ("point", None),
+        ("mediumint(9)", A.INTEGER),
+        ("uinteger", A.INTEGER),
+        ("int unsigned", A.INTEGER),
     ],
 )
 def test_catalog_type_names_map_to_logical_types(name: str, expected) -> None:

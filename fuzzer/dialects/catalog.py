@@ -21,12 +21,15 @@ def _rules(*rules: tuple[str, Callable[[re.Match[str]], A.SQLType]]) -> tuple[Ty
 
 
 #: The spellings of the four engines' catalogs. The first match wins: order matters
-#: (datetime before date, bigint before int).
+#: (datetime before date, bigint before int, interval before int). `int` starts a word or
+#: follows the prefixes engines put before it (MySQL's mediumint, DuckDB's uinteger), so
+#: that `point` is no integer.
 CATALOG_TYPES = _rules(
     (r"tinyint\(1\)|^bool", lambda m: A.BOOLEAN),
     (r"smallint|int2\b", lambda m: A.SMALLINT),
     (r"bigint|int8\b|hugeint", lambda m: A.BIGINT),
-    (r"int", lambda m: A.INTEGER),
+    (r"interval", lambda m: A.INTERVAL),
+    (r"(?:^|[^a-z]|tiny|medium|u)int", lambda m: A.INTEGER),
     (r"(?:numeric|decimal)\s*\((\d+)\s*,\s*(\d+)\)", lambda m: A.numeric(*map(int, m.groups()))),
     (r"numeric|decimal", lambda m: A.numeric(18, 4)),
     (r"double|float8", lambda m: A.DOUBLE),
@@ -39,7 +42,6 @@ CATALOG_TYPES = _rules(
     (r"time", lambda m: A.TIME),
     (r"bytea|blob|binary", lambda m: A.BLOB),
     (r"json", lambda m: A.JSON),
-    (r"interval", lambda m: A.INTERVAL),
     (r"uuid", lambda m: A.UUID),
 )
 
