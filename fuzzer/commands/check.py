@@ -169,6 +169,7 @@ def check(
             out.print(f"[bold red]{f.oracle}/{f.variant}[/] on {f.engine.name} {f.engine.version}: "
                       f"{f.extra.get('source')}", markup=True)  # fmt: skip
             out.print(f"  query:    {f.queries[0]}", markup=False)
+            out.print(f"  finding:  {f.title}", markup=False)
             out.print(f"  expected: {json.dumps(f.expected, default=str)[:300]}", markup=False)
             out.print(f"  actual:   {json.dumps(f.actual, default=str)[:300]}", markup=False)
     if broken and not allow_errors:
@@ -221,5 +222,6 @@ def _summary(f: Finding) -> dict:
         "expected": f.expected,
         "actual": f.actual,
         "signature": f.signature,
+        "title": f.title,
         "source": f.extra.get("source"),
     }
