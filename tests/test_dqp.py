@@ -17,6 +17,7 @@ import pytest
 from conftest import open_engine
 
 from fuzzer import ast
+from fuzzer.commands.check import parse_oracles
 from fuzzer.engines import Failure, Rows
 from fuzzer.generator import Generator
 from oracles import oracle_class
@@ -130,8 +131,11 @@ def test_a_users_query_gets_one_probe_per_session_knob_and_none_when_nondetermin
         assert oracle.from_text(sql) == [], sql
 
 
-def test_dqp_is_selectable_by_name():
+def test_dqp_runs_when_named_and_is_not_in_the_default_rotation():
     assert oracle_class("dqp") is DQP
+    assert parse_oracles("dqp", with_reference=False) == ("dqp",)
+    assert "dqp" not in parse_oracles(None, with_reference=False)
+    assert {"tlp", "norec"} <= set(parse_oracles(None, with_reference=False))
 
 
 # -- on the real engines ---------------------------------------------------------------------

@@ -72,10 +72,15 @@ def scripts_in(paths: tuple[Path, ...]) -> list[Path]:
 
 
 def parse_oracles(text: str | None, with_reference: bool) -> tuple[str, ...]:
-    """The oracles named in `--oracle`; by default, every one that applies."""
+    """The oracles named in `--oracle`; by default, every one that applies and runs unasked."""
     known = selectable()
     if text is None:
-        return tuple(o for o in known if with_reference or not oracle_class(o).needs_reference)
+        return tuple(
+            o
+            for o in known
+            if oracle_class(o).by_default
+            and (with_reference or not oracle_class(o).needs_reference)
+        )
     chosen = tuple(o.strip() for o in text.split(",") if o.strip())
     unknown = [o for o in chosen if o not in known]
     if unknown:
