@@ -83,8 +83,6 @@ _PARALLEL = {
     "parallel_setup_cost": "0",
     "parallel_tuple_cost": "0",
     "min_parallel_table_scan_size": "0",
-    "min_parallel_index_scan_size": "0",
-    "max_parallel_workers_per_gather": "2",
 }
 
 #: the planner's method switches, each turned off
@@ -305,7 +303,7 @@ class DQP(Oracle):
     #: knob is refused, and `fuzz check` would run each query once per knob
     by_default = False
     #: how many knobs one check sets together, at most
-    MOST = 3
+    MOST = 2
 
     @property
     def knobs(self) -> tuple[Knob, ...]:
@@ -348,7 +346,8 @@ class DQP(Oracle):
             if knob.spelling is not None:
                 dialect = knob.spelling(dialect)
         before = [s for k in knobs for s in k.before]
-        after = [s for k in reversed(knobs) for s in k.after]
+        # one reset of optimizer_switch undoes every flag: each distinct reset, once
+        after = list(dict.fromkeys(s for k in reversed(knobs) for s in k.after))
         queries = (self.render(query), *before, dialect.render(query), *after)
         return Probe(self.name, "plan", queries, about=query)
 
