@@ -3,12 +3,15 @@
 Pure tests pin the judge, the exclusions and the shape of a probe (every knob it sets is reset
 after the forced query). On the real engines: the guard admits the knob statements, a probe
 leaves the session's settings as it found them even when its query fails, generated queries
-on correct engines give no finding, and `fuzz check --oracle dqp` checks a user's query.
+on correct engines give no finding, `fuzz check --oracle dqp` checks a user's query, and on
+SQLite 3.44.0 (an old release from the known-bugs environments) a plan-dependent wrong result
+is flagged with its knob, and replays by `triage recheck` there and not on today's SQLite.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -216,3 +219,28 @@ def test_fuzz_check_runs_a_users_query_under_each_knob(tmp_path: Path):
     checked = fuzz("check", "--json", "--oracle", "dqp", str(case), cwd=tmp_path)
     assert checked.returncode == 0, checked.stderr
     assert json.loads(checked.stdout) == {"findings": [], "checks": 2}
+
+
+def test_on_the_buggy_sqlite_the_finding_names_its_knob_and_recheck_replays_it(tmp_path: Path):
+    """SQLite 3.44.0's RIGHT JOIN bug (corpus/known-bugs) depends on the automatic index."""
+    from test_known_bugs import CORPUS, environment, sources
+
+    python = str(environment(("apsw==3.44.0.0",)))
+    case = CORPUS / "known-bugs" / "sqlite-left-right-join-where.sql"
+    store = str(tmp_path / "s.db")
+    env = {**os.environ, "PYTHONPATH": str(sources(tmp_path))}
+
+    def old(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([python, "-m", "fuzzer", *args], capture_output=True, text=True,
+                              cwd=tmp_path, env=env, timeout=300)  # fmt: skip
+
+    checked = old("check", "--json", "--oracle", "dqp", "-t", "sqlite+apsw:", "--store", store,
+                  str(case))  # fmt: skip
+    assert checked.returncode == 1, checked.stderr
+    (found,) = json.loads(checked.stdout)["findings"]
+    assert "PRAGMA automatic_index = off" in found["title"]
+    still = old("triage", "recheck", "sqlite+apsw:", "--store", store, "--dry-run", "--id", "1")
+    assert "#1 reproduces" in still.stdout, still.stdout + still.stderr
+    fixed = fuzz("triage", "recheck", "sqlite+apsw:", "--store", store, "--dry-run", "--id", "1",
+                 cwd=tmp_path)  # fmt: skip
+    assert "#1 fixed" in fixed.stdout, fixed.stdout + fixed.stderr
