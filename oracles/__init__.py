@@ -20,6 +20,7 @@ _BUILTIN = {
     "norec": "oracles.norec:NoREC",
     "diff": "oracles.differential:Differential",
     "crash": "oracles.crash:Crash",
+    "dqp": "oracles.dqp:DQP",
 }
 
 

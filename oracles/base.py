@@ -108,6 +108,8 @@ class Oracle:
     #: its findings reproduce only in a fresh process or a restarted engine: they are not
     #: reduced beside a running job, and it watches every statement instead of drawing checks
     needs_restart: ClassVar[bool] = False
+    #: it runs when `--oracle` names none; an oracle still being measured runs only when named
+    by_default: ClassVar[bool] = True
 
     def __init__(self, context: Context) -> None:
         self.context = context

@@ -46,7 +46,7 @@ class Case:
         header = dict(re.findall(r"^--\s*([\w-]+):\s*(.*)$", path.read_text(), re.MULTILINE))
         engine, version = header["engine"].split()[:2]
         named = re.sub(r"\([^)]*\)", "", header["oracle"])
-        chosen = frozenset(re.findall(r"\b(tlp|norec)\b", named.lower()))
+        chosen = frozenset(re.findall(r"\b(tlp|norec|dqp)\b", named.lower()))
         if engine == "duckdb":
             pip = (f"duckdb=={version}", *(["numpy<2"] if version.startswith("0.6") else []))
             return cls(path, engine, version, pip, "duckdb:", chosen)
@@ -90,9 +90,10 @@ def sources(tmp: Path) -> Path:
 
 
 def check(python: str, case: Case, tmp: Path) -> tuple[int, set[str]]:
+    chosen = ",".join(sorted({"tlp", "norec"} | case.oracles))
     env = {**os.environ, "PYTHONPATH": str(sources(tmp))}
     result = subprocess.run(
-        [python, "-m", "fuzzer", "check", "--json", "--oracle", "tlp,norec",
+        [python, "-m", "fuzzer", "check", "--json", "--oracle", chosen,
          "--target", case.target, str(case.path)],
         capture_output=True, text=True, env=env, cwd=tmp, timeout=300,
     )  # fmt: skip

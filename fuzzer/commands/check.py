@@ -72,10 +72,15 @@ def scripts_in(paths: tuple[Path, ...]) -> list[Path]:
 
 
 def parse_oracles(text: str | None, with_reference: bool) -> tuple[str, ...]:
-    """The oracles named in `--oracle`; by default, every one that applies."""
+    """The oracles named in `--oracle`; by default, every one that applies and runs unasked."""
     known = selectable()
     if text is None:
-        return tuple(o for o in known if with_reference or not oracle_class(o).needs_reference)
+        return tuple(
+            o
+            for o in known
+            if oracle_class(o).by_default
+            and (with_reference or not oracle_class(o).needs_reference)
+        )
     chosen = tuple(o.strip() for o in text.split(",") if o.strip())
     unknown = [o for o in chosen if o not in known]
     if unknown:
@@ -169,6 +174,7 @@ def check(
             out.print(f"[bold red]{f.oracle}/{f.variant}[/] on {f.engine.name} {f.engine.version}: "
                       f"{f.extra.get('source')}", markup=True)  # fmt: skip
             out.print(f"  query:    {f.queries[0]}", markup=False)
+            out.print(f"  finding:  {f.title}", markup=False)
             out.print(f"  expected: {json.dumps(f.expected, default=str)[:300]}", markup=False)
             out.print(f"  actual:   {json.dumps(f.actual, default=str)[:300]}", markup=False)
     if broken and not allow_errors:
@@ -221,5 +227,6 @@ def _summary(f: Finding) -> dict:
         "expected": f.expected,
         "actual": f.actual,
         "signature": f.signature,
+        "title": f.title,
         "source": f.extra.get("source"),
     }
