@@ -195,7 +195,7 @@ def fuzz(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           text=True, cwd=cwd, timeout=300)  # fmt: skip
 
 
-@pytest.mark.parametrize("key", ["sqlite", "postgres", "mysql"])
+@pytest.mark.parametrize("key", ["sqlite", "duckdb", "postgres", "mysql"])
 def test_generated_queries_on_a_correct_engine_give_no_finding(key: str, tmp_path: Path):
     from conftest import ENGINE_URLS
 

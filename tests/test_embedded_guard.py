@@ -237,6 +237,21 @@ def test_duckdb_stays_locked_and_usable_across_resets_and_on_its_own_file(tmp_pa
     assert list(tmp_path.iterdir()) == []
 
 
+
+def test_an_unguarded_duckdb_keeps_external_access_off_and_its_planner_settings_free(
+    tmp_path: Path,
+):
+    """fuzz run's workers run only sqlparity's own statements, the dqp oracle's planner knobs
+    among them: the configuration stays open to those, the files stay closed."""
+    with connect("duckdb:", guard=False) as engine:
+        settings = dict(engine.execute("SELECT name, value FROM duckdb_settings()").rows)
+        assert settings["enable_external_access"] == "false"
+        assert engine.execute("SET disabled_optimizers = 'filter_pushdown'").ok
+        assert not engine.execute("SET enable_external_access = true").ok
+        assert not engine.execute(f"COPY (SELECT 1) TO '{tmp_path}/out.csv'").ok
+    assert list(tmp_path.iterdir()) == []
+
+
 # Generated SQL, as `fuzz generate` prints it, must never be refused.
 GENERATED = [
     ("sqlite", "sqlite:"),

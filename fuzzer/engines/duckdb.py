@@ -7,12 +7,13 @@ file without the mark is refused. URL query parameters become settings: `duckdb:
 runs `SET threads = 1`.
 
 Once those settings are made, the engine turns off DuckDB's access to files and the network
-(`enable_external_access = false`: no ATTACH of a file, COPY TO, read_csv, INSTALL) and locks
-its configuration (`lock_configuration = true`), so that no statement can turn it back on. The
-database file that is already open stays usable. Releases before 0.7 have no lock, but refuse
-to turn external access back on while the database is open; the statement guard (`admit`)
-refuses the statements that act outside the scratch space before they are sent, on every
-release.
+(`enable_external_access = false`: no ATTACH of a file, COPY TO, read_csv, INSTALL), which
+DuckDB refuses to turn back on while the database is open. A guarded engine (statements a
+user wrote) also locks its configuration (`lock_configuration = true`), so that no statement
+can change any other setting; an unguarded one runs only sqlparity's own statements, among
+them the planner settings the dqp oracle flips. The database file that is already open stays
+usable. Releases before 0.7 have no lock; the statement guard (`admit`) refuses the
+statements that act outside the scratch space before they are sent, on every release.
 """
 
 from __future__ import annotations
@@ -97,7 +98,8 @@ OWNER_MARK = "sqlparity_owned"
 #: Statements DuckDB answers with a row count, which other engines do not return as a result.
 _WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "CREATE"})
 
-#: Settings that close the scratch space, made after the URL's own, in this order.
+#: Settings that close the scratch space, made after the URL's own, in this order (an
+#: unguarded engine makes only the first).
 LOCKS = (("enable_external_access", "false"), ("lock_configuration", "true"))
 
 #: Statements that reach outside the scratch space by their first word, and why.
@@ -199,7 +201,7 @@ class DuckDBEngine(Engine):
                 conn.execute("SET enable_progress_bar = false")
             for key, value in self._settings:
                 conn.execute(f"SET {key} = '{value}'")
-            for key, value in LOCKS:
+            for key, value in LOCKS if self.guarded else LOCKS[:1]:
                 with contextlib.suppress(duckdb.CatalogException):  # no lock before 0.7
                     conn.execute(f"SET {key} = {value}")
         except duckdb.Error as exc:
