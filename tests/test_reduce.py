@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from fuzzer.commands.reduce import default_url
 from fuzzer.reduce import Reducer, ddmin
 from fuzzer.reduce.passes import Insert, drop_column, lexical, literals, structural, tables, tidy
 from fuzzer.reduce.reducer import Grammar
+from oracles.finding import EngineInfo, Finding
 
 # -- ddmin ------------------------------------------------------------------------------------
 
@@ -227,3 +229,23 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, text: str, args: list[
 def test_a_missing_file_is_exit_2(tmp_path: Path):
     done = fuzz_reduce(str(tmp_path / "nope.sql"), cwd=tmp_path)
     assert done.returncode == 2 and done.stderr.startswith("fuzz: error:")
+
+
+def _stored(url: str) -> Finding:
+    engine = EngineInfo("sqlite", "3.54.1", "sqlite", url)
+    return Finding("tlp", "where", engine, (), ("SELECT 1",), [], [], (), "t")
+
+
+def test_a_stored_finding_is_reduced_on_the_engine_its_url_names() -> None:
+    """`sqlite+apsw:` bundles another SQLite release than the stdlib's `sqlite:`."""
+    assert default_url(_stored("sqlite+apsw:")) == "sqlite+apsw:"
+    assert default_url(_stored("duckdb:")) == "duckdb:"
+    assert default_url(_stored("postgresql://fuzz@db:5432/x")) == "postgresql://fuzz@db:5432/x"
+    assert default_url(None) == "sqlite:"
+
+
+def test_a_stored_url_that_had_a_password_must_be_named_again(capsys) -> None:
+    with pytest.raises(SystemExit) as exited:
+        default_url(_stored("postgresql://fuzz:***@db:5432/x"))
+    assert exited.value.code == 2
+    assert "--target" in capsys.readouterr().err

@@ -100,12 +100,19 @@ def case_query(finding: Finding) -> str:
 
 
 def default_url(finding: Finding | None) -> str:
-    """Where to reduce when no --target is given: an in-process engine, never a guess."""
+    """Where to reduce when no --target is given: the engine the finding was made on, by the
+    URL it stored (`sqlite+apsw:` is another SQLite release than `sqlite:`), never a guess.
+
+    A stored URL never holds a password; one that had one must be named again.
+    """
     if finding is None:
         return "sqlite:"
-    if finding.engine.name in ("sqlite", "duckdb"):
-        return f"{finding.engine.name}:"
-    fail(f"the finding is on {finding.engine.name}: name its server with --target URL")
+    if "***" in finding.engine.url:
+        fail(
+            f"the finding's engine URL {finding.engine.url} had a password, which is never "
+            "stored: name it with --target URL or SQLPARITY_TARGET"
+        )
+    return finding.engine.url
 
 
 @dataclass
