@@ -8,11 +8,10 @@ oracles through the `sqlparity.oracles` entry-point group (name: the oracle's na
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
-from importlib.metadata import entry_points
 
 from fuzzer.engines import Outcome
+from fuzzer.plugins import load, registered
 from oracles.base import Context, Discrepancy, Oracle, Probe, Skip
 
 _BUILTIN = {
@@ -30,18 +29,14 @@ class UnknownOracle(KeyError):
 
 def names() -> dict[str, str]:
     """Every oracle sqlparity knows, with the class that is it."""
-    found = dict(_BUILTIN)
-    for ep in entry_points(group="sqlparity.oracles"):
-        found.setdefault(ep.name, ep.value)
-    return found
+    return registered(_BUILTIN, "sqlparity.oracles")
 
 
 def oracle_class(name: str) -> type[Oracle]:
     target = names().get(name)
     if target is None:
         raise UnknownOracle(name)
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    return load(target)
 
 
 def selectable() -> tuple[str, ...]:

@@ -7,9 +7,6 @@ through the `sqlparity.engines` entry-point group (name: URL scheme, value: `mod
 
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import entry_points
-
 from fuzzer.engines.base import (
     DEFAULT_TIMEOUT,
     Column,
@@ -21,6 +18,7 @@ from fuzzer.engines.base import (
     Refused,
     Rows,
 )
+from fuzzer.plugins import load, registered
 
 __all__ = [
     "Column",
@@ -50,10 +48,7 @@ _BUILTIN = {
 
 def schemes() -> dict[str, str]:
     """Every URL scheme sqlparity knows, with the class that serves it."""
-    found = dict(_BUILTIN)
-    for ep in entry_points(group="sqlparity.engines"):
-        found.setdefault(ep.name, ep.value)
-    return found
+    return registered(_BUILTIN, "sqlparity.engines")
 
 
 def engine_class(scheme: str) -> type[Engine]:
@@ -61,9 +56,8 @@ def engine_class(scheme: str) -> type[Engine]:
     if target is None:
         known = ", ".join(sorted(schemes()))
         raise EngineError(f"unknown engine URL scheme {scheme!r} (known: {known})")
-    module, _, attr = target.partition(":")
     try:
-        return getattr(importlib.import_module(module), attr)
+        return load(target)
     except ImportError as exc:
         raise EngineError(f"engine {scheme!r} needs a driver that is not installed: {exc}") from exc
 

@@ -225,16 +225,10 @@ class Engine(ABC):
     def scratch(self) -> str:
         """Where this engine's work lives: a database, schema or file name."""
 
-    @property
-    def endpoint(self) -> str:
-        """Where the engine really is: the host and port or the socket connected to."""
-        return "in-process"
-
-    @property
-    def runs_as(self) -> str | None:
-        """The role or user scratch sessions run as (None for engines without users)."""
-        return None
-
+    #: where the engine really is: the host and port or the socket a server engine connected to
+    endpoint: str = "in-process"
+    #: the role or user scratch sessions run as, as the server names it (None without users)
+    runs_as: str | None = None
     #: why scratch sessions run as the URL's own user rather than a role of their own
     runs_as_note: str | None = None
 

@@ -135,8 +135,6 @@ class MySQLEngine(Engine):
         self._closed = False
         self._conn: pymysql.connections.Connection | None = None
         self._login: tuple[str, str, str] | None = None  # the scratch user, host, password
-        self._endpoint = "?"
-        self._current_user: str | None = None  # as the server names the session's account
         admin = self._connect(database=url.database)
         try:
             self._version_string = self._scalar(admin, "SELECT VERSION()")
@@ -189,14 +187,6 @@ class MySQLEngine(Engine):
     @property
     def scratch(self) -> str:
         return self._scratch
-
-    @property
-    def endpoint(self) -> str:
-        return self._endpoint
-
-    @property
-    def runs_as(self) -> str | None:
-        return self._current_user
 
     # -- connections ------------------------------------------------------------------------
 
@@ -332,8 +322,8 @@ class MySQLEngine(Engine):
                 f"not in {self._scratch!r}: refusing to go on"
             )
         self._conn = conn
-        self._current_user = user.rpartition("@")[0]
-        self._endpoint = _endpoint(conn)
+        self.runs_as = user.rpartition("@")[0]
+        self.endpoint = _endpoint(conn)
         if self.guarded:
             self.statement_guard = Guard(RULES, self._scope)
 

@@ -91,9 +91,7 @@ class PostgresEngine(Engine):
         self._closed = False
         self._conn: psycopg.Connection | None = None
         self._watchdog: Watchdog | None = None
-        self._endpoint = "?"
         self._database = self._home  # where the scratch session really is, once it is open
-        self._current_user: str | None = None  # and as whom
         # One connection at a time, always: the maintenance one is closed before the scratch
         # session opens (PGlite serves a single connection).
         admin = self._maintenance()
@@ -132,14 +130,6 @@ class PostgresEngine(Engine):
     @property
     def scratch(self) -> str:
         return self._scratch if self._owns_database else f"{self._database}.{self._scratch}"
-
-    @property
-    def endpoint(self) -> str:
-        return self._endpoint
-
-    @property
-    def runs_as(self) -> str | None:
-        return self._current_user
 
     @property
     def _schema(self) -> str:
@@ -326,8 +316,8 @@ class PostgresEngine(Engine):
             conn.close()
             raise
         self._conn = conn
-        self._database, self._current_user = database, user
-        self._endpoint = _endpoint(conn)
+        self._database, self.runs_as = database, user
+        self.endpoint = _endpoint(conn)
         self._watchdog = Watchdog(conn.cancel_safe, lambda: _sever(conn))
         if self.guarded:
             try:
