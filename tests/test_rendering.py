@@ -111,7 +111,7 @@ GOLDEN: dict[str, tuple[object, dict[str, str]]] = {
         {
             "sqlite": "MAX(LENGTH(s), CAST(STRFTIME('%Y', d) AS INTEGER))",
             "duckdb": "GREATEST(LENGTH(s), EXTRACT(YEAR FROM d))",
-            "postgres": "GREATEST(LENGTH(s), EXTRACT(YEAR FROM d))",
+            "postgres": "GREATEST(LENGTH(s), CAST(EXTRACT(YEAR FROM d) AS INTEGER))",
             "mysql": "GREATEST(CHAR_LENGTH(s), YEAR(d))",
         },
     ),

@@ -18,10 +18,11 @@ from typing import Any, ClassVar
 from fuzzer import ast as A
 from fuzzer.dialects.capabilities import Capabilities
 from fuzzer.dialects.catalog import CATALOG_TYPES, parse
+from fuzzer.functions import Library
 
-#: A function template: a format string over the rendered arguments (`{0}`, `{1}`, or `{*}`
-#: for all of them, comma-separated) or a callable for spellings a format cannot express.
-Template = str | Callable[["Dialect", list[str], A.Func], str]
+#: The aggregates every dialect spells alike, and the oracles reason about (TLP's partitions);
+#: STRING_AGG is spelled by `string_agg`, the others by the dialect's library.
+CORE_AGGREGATES = frozenset({"COUNT", "SUM", "AVG", "MIN", "MAX"})
 
 
 def family(t: A.SQLType) -> str:
@@ -48,40 +49,9 @@ class Dialect:
     #: what the engine accepts, for the generator; a dialect declares only what differs
     capabilities: ClassVar[Capabilities] = Capabilities()
 
-    #: portable function name -> template; a name absent here is not generated
-    functions: ClassVar[dict[str, Template]] = {
-        "ABS": "ABS({0})",
-        "ROUND": "ROUND({*})",
-        "CEIL": "CEIL({0})",
-        "FLOOR": "FLOOR({0})",
-        "SIGN": "SIGN({0})",
-        "SQRT": "SQRT({0})",
-        "GREATEST": "GREATEST({*})",
-        "LEAST": "LEAST({*})",
-        "COALESCE": "COALESCE({*})",
-        "NULLIF": "NULLIF({0}, {1})",
-        "LENGTH": "LENGTH({0})",
-        "LOWER": "LOWER({0})",
-        "UPPER": "UPPER({0})",
-        "TRIM": "TRIM({0})",
-        "LTRIM": "LTRIM({0})",
-        "RTRIM": "RTRIM({0})",
-        "SUBSTR": "SUBSTR({0}, {1}, {2})",
-        "REPLACE": "REPLACE({0}, {1}, {2})",
-        "YEAR": "EXTRACT(YEAR FROM {0})",
-        "MONTH": "EXTRACT(MONTH FROM {0})",
-        "DAY": "EXTRACT(DAY FROM {0})",
-        "ROW_NUMBER": "ROW_NUMBER()",
-        "RANK": "RANK()",
-        "DENSE_RANK": "DENSE_RANK()",
-        "LAG": "LAG({0})",
-        "LEAD": "LEAD({0})",
-        "FIRST_VALUE": "FIRST_VALUE({0})",
-    }
-    #: aggregate name -> spelling; STRING_AGG is spelled by `_string_agg`
-    aggregates: ClassVar[dict[str, str]] = {
-        "COUNT": "COUNT", "SUM": "SUM", "AVG": "AVG", "MIN": "MIN", "MAX": "MAX",
-    }  # fmt: skip
+    #: the functions, operators, aggregates and window functions the dialect has
+    library: ClassVar[Library] = Library()
+
 
     # -- entry point ---------------------------------------------------------------------------
 
@@ -144,8 +114,9 @@ class Dialect:
             return "TRUE" if v else "FALSE"
         if fam == "int":
             return str(v)
-        if fam == "numeric":
-            return str(v) if isinstance(v, Decimal) else repr(v)
+        if fam == "numeric":  # with a point: `1` would be an integer to PostgreSQL and DuckDB
+            text = str(v) if isinstance(v, Decimal) else repr(v)
+            return text if "." in text or "E" in text.upper() else text + ".0"
         if fam == "float":
             return self.float_literal(float(v), t)
         if fam in ("text", "json"):
@@ -244,7 +215,11 @@ class Dialect:
         return f"CAST({self.render(node.operand)} AS {self.cast_type(node.type)})"
 
     def _Func(self, node: A.Func) -> str:
-        template = self.functions[node.name]
+        return self.call(node.name, node)
+
+    def call(self, name: str, node: A.Func | A.Aggregate) -> str:
+        """A call spelled by the library's template for `name`."""
+        template = self.library.templates[name]
         args = [self.render(a) for a in node.args]
         if callable(template):
             return template(self, args, node)
@@ -255,9 +230,11 @@ class Dialect:
     def _Aggregate(self, node: A.Aggregate) -> str:
         if node.name == "STRING_AGG":
             body = self.string_agg(node)
-        else:
+        elif node.name in CORE_AGGREGATES:
             args = ", ".join(self.render(a) for a in node.args) or "*"
-            body = f"{self.aggregates[node.name]}({'DISTINCT ' if node.distinct else ''}{args})"
+            body = f"{node.name}({'DISTINCT ' if node.distinct else ''}{args})"
+        else:
+            body = self.call(node.name, node)
         if node.filter is not None:
             body += f" FILTER (WHERE {self.render(node.filter)})"
         return body

@@ -156,8 +156,6 @@ class Capabilities:
     )
     #: STRING_AGG(x, sep ORDER BY ...): without it the result depends on the row order
     string_agg_order: bool = capability(True)
-    #: BOOL_AND and the like, by name
-    bool_aggregates: tuple[str, ...] = capability((), portable=To(()))
     #: collation names for COLLATE, each engine's own
     collations: tuple[str, ...] = capability((), portable=To(()))
     #: CREATE INDEX ... WHERE

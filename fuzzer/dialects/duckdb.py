@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from fuzzer import ast as A
-from fuzzer.dialects.base import Dialect, Template
+from fuzzer.dialects.base import Dialect
 from fuzzer.dialects.capabilities import FAMILIES, STANDARD_TYPES, Capabilities
-
-
-def _json_text(d: Dialect, args: list[str], node: A.Func) -> str:
-    key = node.args[1]
-    assert isinstance(key, A.Literal)
-    return f"JSON_EXTRACT_STRING({args[0]}, {d.string('$.' + key.value)})"
+from fuzzer.functions import duckdb as duckdb_library
 
 
 class DuckDB(Dialect):
@@ -39,23 +32,10 @@ class DuckDB(Dialect):
         aggregate_filter=True,
         like_ops=("LIKE", "ILIKE", "GLOB", "REGEXP"),
         frame_units=("ROWS", "RANGE", "GROUPS"),
-        bool_aggregates=("BOOL_AND", "BOOL_OR"),
         expression_index=True,
         maintenance={"ANALYZE": True, "VACUUM": True, "CHECKPOINT": False},
     )
-    functions: ClassVar[dict[str, Template]] = {
-        **Dialect.functions,
-        "INSTR": "INSTR({0}, {1})",
-        "REVERSE": "REVERSE({0})",
-        "LEFT": "LEFT({0}, {1})",
-        "RIGHT": "RIGHT({0}, {1})",
-        "LPAD": "LPAD({0}, {1}, {2})",
-        "DATE_ADD": "({0} + {1})",
-        "JSON_TEXT": _json_text,
-    }
-    aggregates: ClassVar[dict[str, str]] = {
-        **Dialect.aggregates, "BOOL_AND": "BOOL_AND", "BOOL_OR": "BOOL_OR",
-    }  # fmt: skip
+    library = duckdb_library.LIBRARY
 
     def type_name(self, t: A.SQLType) -> str:
         names = {"double": "DOUBLE", "text": "VARCHAR", "numeric": "DECIMAL"}

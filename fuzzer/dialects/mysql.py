@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import ClassVar
 
 from fuzzer import ast as A
-from fuzzer.dialects.base import Dialect, Template
+from fuzzer.dialects.base import Dialect
 from fuzzer.dialects.capabilities import STANDARD_TYPES, Capabilities
-
-
-def _json_text(d: Dialect, args: list[str], node: A.Func) -> str:
-    key = node.args[1]
-    assert isinstance(key, A.Literal)
-    return f"JSON_UNQUOTE(JSON_EXTRACT({args[0]}, {d.string('$.' + key.value)}))"
-
+from fuzzer.functions import mysql as mysql_library
 
 #: CAST takes its own type names: SIGNED, CHAR, BINARY, ...
 CAST_TYPES = {
@@ -42,21 +35,7 @@ class MySQL(Dialect):
         collations=("utf8mb4_bin",),
         maintenance={"ANALYZE TABLE": True, "OPTIMIZE TABLE": True},
     )  # fmt: skip
-    functions: ClassVar[dict[str, Template]] = {
-        **Dialect.functions,
-        "LENGTH": "CHAR_LENGTH({0})",
-        "SUBSTR": "SUBSTRING({0}, {1}, {2})",
-        "YEAR": "YEAR({0})",
-        "MONTH": "MONTH({0})",
-        "DAY": "DAYOFMONTH({0})",
-        "INSTR": "INSTR({0}, {1})",
-        "REVERSE": "REVERSE({0})",
-        "LEFT": "LEFT({0}, {1})",
-        "RIGHT": "RIGHT({0}, {1})",
-        "LPAD": "LPAD({0}, {1}, {2})",
-        "DATE_ADD": "DATE_ADD({0}, INTERVAL {1} DAY)",
-        "JSON_TEXT": _json_text,
-    }
+    library = mysql_library.LIBRARY
 
     def type_name(self, t: A.SQLType) -> str:
         names = {"integer": "INT", "double": "DOUBLE", "numeric": "DECIMAL", "real": "FLOAT",

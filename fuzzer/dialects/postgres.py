@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from fuzzer import ast as A
-from fuzzer.dialects.base import Dialect, Template
+from fuzzer.dialects.base import Dialect
 from fuzzer.dialects.capabilities import FAMILIES, STANDARD_TYPES, Capabilities
-
-
-def _json_text(d: Dialect, args: list[str], node: A.Func) -> str:
-    key = node.args[1]
-    assert isinstance(key, A.Literal)
-    return f"({args[0]} ->> {d.string(key.value)})"
+from fuzzer.functions import postgres as postgres_library
 
 
 class Postgres(Dialect):
@@ -36,25 +29,12 @@ class Postgres(Dialect):
         aggregate_filter=True,
         like_ops=("LIKE", "ILIKE", "REGEXP"),
         frame_units=("ROWS", "RANGE", "GROUPS"),
-        bool_aggregates=("BOOL_AND", "BOOL_OR"),
         collations=('"C"',),
         partial_index=True,
         expression_index=True,
         maintenance={"ANALYZE": True, "VACUUM": True},
     )
-    functions: ClassVar[dict[str, Template]] = {
-        **Dialect.functions,
-        "INSTR": "STRPOS({0}, {1})",
-        "REVERSE": "REVERSE({0})",
-        "LEFT": "LEFT({0}, {1})",
-        "RIGHT": "RIGHT({0}, {1})",
-        "LPAD": "LPAD({0}, {1}, {2})",
-        "DATE_ADD": "({0} + {1})",
-        "JSON_TEXT": _json_text,
-    }
-    aggregates: ClassVar[dict[str, str]] = {
-        **Dialect.aggregates, "BOOL_AND": "BOOL_AND", "BOOL_OR": "BOOL_OR",
-    }  # fmt: skip
+    library = postgres_library.LIBRARY
 
     def type_name(self, t: A.SQLType) -> str:
         names = {"blob": "BYTEA", "json": "JSONB"}

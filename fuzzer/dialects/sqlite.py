@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from fuzzer import ast as A
-from fuzzer.dialects.base import Dialect, Template
+from fuzzer.dialects.base import Dialect
 from fuzzer.dialects.capabilities import STANDARD_TYPES, Capabilities
 from fuzzer.dialects.catalog import UNTYPED
-
-
-def _json_text(d: Dialect, args: list[str], node: A.Func) -> str:
-    key = node.args[1]
-    assert isinstance(key, A.Literal)
-    return f"json_extract({args[0]}, {d.string('$.' + key.value)})"
+from fuzzer.functions import sqlite as sqlite_library
 
 
 class SQLite(Dialect):
@@ -41,17 +34,7 @@ class SQLite(Dialect):
         maintenance={"ANALYZE": True, "VACUUM": False, "REINDEX": True},
         string_agg_order=False,  # group_concat(... ORDER BY) arrived in 3.44
     )
-    functions: ClassVar[dict[str, Template]] = {
-        **Dialect.functions,
-        "GREATEST": "MAX({*})",
-        "LEAST": "MIN({*})",
-        "YEAR": "CAST(STRFTIME('%Y', {0}) AS INTEGER)",
-        "MONTH": "CAST(STRFTIME('%m', {0}) AS INTEGER)",
-        "DAY": "CAST(STRFTIME('%d', {0}) AS INTEGER)",
-        "INSTR": "INSTR({0}, {1})",
-        "DATE_ADD": "DATE({0}, PRINTF('%+d days', {1}))",
-        "JSON_TEXT": _json_text,
-    }
+    library = sqlite_library.LIBRARY
 
     def parse_type(self, name: str) -> A.SQLType | None:
         if not name:  # a view's column may have no declared type: its values say what it holds

@@ -19,7 +19,6 @@ from typing import Any
 from fuzzer import ast as A
 from fuzzer.dialects import Dialect, get
 from fuzzer.generator.expressions import Col, Ctx, Expressions, Scope
-from fuzzer.generator.functions import library
 from fuzzer.generator.options import DEFAULT_WEIGHTS, Options
 from fuzzer.generator.queries import Queries
 from fuzzer.generator.state import State
@@ -52,8 +51,10 @@ class Generator:
         self.caps = self.dialect.capabilities.narrowed(
             portable=o.portable, deterministic=o.deterministic
         )
-        #: the function signatures it may call, by return family
-        self.functions = library(self.dialect, self.caps.families, o.portable)
+        #: the functions, operators, aggregates and window functions it may call
+        self.functions = self.dialect.library.select(
+            self.caps.families, portable=o.portable, deterministic=o.deterministic
+        )
         self.values = Values(self.rng, self.caps, o.edge_values, o.portable)
         self.schema = schema if schema is not None else Schema()
         self.expressions = Expressions(self)

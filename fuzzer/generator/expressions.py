@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from fuzzer import ast as A
 from fuzzer.dialects import family
+from fuzzer.functions import LITERALS, Signature
 
 if TYPE_CHECKING:
     from fuzzer.generator import Generator
@@ -317,31 +318,28 @@ class Expressions:
         return A.Binary("||", self.expr("text", ctx, depth), self.expr("text", ctx, depth))
 
     def _func(self, fam: str, ctx: Ctx, depth: int) -> A.Expr | None:
-        sigs = self.g.functions.get(fam)
+        sigs = self.g.functions.scalars.get(fam)
         if not sigs:
             return None
         sig = self.rng.choice(sigs)
-        args = []
+        return A.Func(sig.name, self.arguments(sig, ctx, depth))
+
+    def arguments(self, sig: Signature, ctx: Ctx, depth: int,
+                  operand: Callable[..., A.Expr] | None = None) -> tuple[A.Expr, ...]:
+        """Arguments of the families a signature takes, built by `operand` (an expression
+        by default), and literals where it asks for one."""
+        operand = operand or self.expr
+        args: list[A.Expr] = []
         for spec in sig.args:
             if spec.startswith("lit:"):
-                args.append(self.literal_arg(spec[4:]))
+                t, values = LITERALS[spec[4:]]
+                args.append(A.Literal(self.rng.choice(values), t))
             elif spec.startswith("abs:"):
-                inner = self.expr(spec[4:], ctx, depth, top=False)
+                inner = operand(spec[4:], ctx, depth, top=False)
                 args.append(A.Func("ABS", (inner,)))
             else:
-                args.append(self.expr(spec, ctx, depth, top=False))
-        return A.Func(sig.name, tuple(args))
-
-    def literal_arg(self, kind: str) -> A.Literal:
-        rng = self.rng
-        if kind == "text":
-            return A.Literal(rng.choice(("a", "b", "x", "")), A.TEXT)
-        if kind == "pad":  # DuckDB rejects an empty padding
-            return A.Literal(rng.choice(("a", "xy", " ")), A.TEXT)
-        if kind == "key":
-            return A.Literal(rng.choice(("a", "b")), A.TEXT)
-        bounds = {"pos": (1, 4), "len": (0, 5), "scale": (0, 2), "days": (-3, 40)}[kind]
-        return A.Literal(rng.randint(*bounds), A.INTEGER)
+                args.append(operand(spec, ctx, depth, top=False))
+        return tuple(args)
 
     def _case(self, fam: str, ctx: Ctx, depth: int) -> A.Expr:
         rng = self.rng
@@ -382,22 +380,29 @@ class Expressions:
         Below the top, MIN and MAX skip extreme columns as any other operand does."""
         rng = self.rng
         row = ctx.row
-        options = ["MIN", "MAX"] if fam in ORDERED and fam != "interval" else []
+        options: list[str | Signature] = ["MIN", "MAX"] if fam in ORDERED and fam != "interval" \
+            else []
         if fam == "int":
             options += ["COUNT", "COUNT", "COUNT*", "SUM"]
         elif fam in ("numeric", "float"):
             options += ["SUM", "AVG"]
         elif fam == "text" and self.caps.string_aggregate:
             options.append("STRING_AGG")
-        elif fam == "bool":
-            options += list(self.caps.bool_aggregates)
         if self.g.options.portable and "AVG" in options:
             options.remove("AVG")  # exact in PostgreSQL, floating point in SQLite
+        options += self.g.functions.aggregates.get(fam, [])
         if not options:
             return None
-        name = rng.choice(options)
+        choice = rng.choice(options)
         distinct = rng.random() < 0.15
         order: tuple[A.OrderItem, ...] = ()
+        flt = None
+        if self.caps.aggregate_filter and rng.random() < self.filter_chance:
+            flt = self.predicate(row, depth)
+        if isinstance(choice, Signature):  # the dialect's own: no DISTINCT, as declared
+            args = self.arguments(choice, row, depth, operand=self.agg_arg)
+            return A.Aggregate(choice.name, args, False, flt)
+        name = choice
         if name == "COUNT*":
             name, args, distinct = "COUNT", (), False
         elif name == "COUNT":
@@ -405,16 +410,11 @@ class Expressions:
             args = (self.agg_arg(arg_fam, row, depth),)
         elif name == "AVG" and fam == "numeric" and rng.random() < 0.5:
             args = (self.agg_arg("int", row, depth),)
-        elif name in self.caps.bool_aggregates:
-            args = (self.predicate(row, depth),)
         else:
             args = (self.agg_arg(fam, row, depth, top=top and name in ("MIN", "MAX")),)
         if name == "STRING_AGG":
             args = (args[0], A.Literal(rng.choice((",", "|", "")), A.TEXT))
             order = (A.OrderItem(args[0], rng.random() < 0.5),)
-        flt = None
-        if self.caps.aggregate_filter and rng.random() < self.filter_chance:
-            flt = self.predicate(row, depth)
         return A.Aggregate(name, args, distinct, flt, order)
 
     def agg_arg(self, fam: str, ctx: Ctx, depth: int, top: bool = False) -> A.Expr:

@@ -12,8 +12,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from fuzzer import ast as A
+from fuzzer.functions import Signature
 from fuzzer.generator.expressions import EQUATABLE, ORDERED, REPRESENTATIVE, Col, Ctx, Scope
-from fuzzer.generator.functions import TIE_PROOF_WINDOWS, WINDOW_FUNCTIONS
 from fuzzer.schema import Column, Table
 
 if TYPE_CHECKING:
@@ -188,25 +188,22 @@ class Queries:
 
     def window(self, scope: Scope, depth: int) -> tuple[A.Window, str]:
         rng = self.rng
-        Ctx(scope)
-        names = list(WINDOW_FUNCTIONS)
-        if self.opt.deterministic:
-            names = list(TIE_PROOF_WINDOWS)
+        windows = [s for sigs in self.g.functions.windows.values() for s in sigs
+                   if all(f in scope.by_family for f in s.families)]  # fmt: skip
         aggregates = ["SUM", "COUNT", "MIN", "MAX"] + ([] if self.opt.portable else ["AVG"])
-        choice = rng.choice(names + aggregates)
+        choice: str | Signature = rng.choice([*windows, *aggregates])
         partition = tuple(c.ref for c in self.pick_columns(scope, rng.randint(0, 1)))
         order_cols = [c for c in scope.columns if c.family in ORDERED]
         order = tuple(
             A.OrderItem(c.ref, rng.random() < 0.3) for c in order_cols[: rng.randint(1, 2)]
         ) if order_cols else ()
         frame = None
-        if choice in WINDOW_FUNCTIONS and not order:
+        if isinstance(choice, Signature) and not order:
             choice = "COUNT"  # MariaDB: ranking and offset functions need an ORDER BY
-        if choice in WINDOW_FUNCTIONS:
-            arg_kind = WINDOW_FUNCTIONS[choice]
-            col = self.pick_columns(scope, 1)[0]
-            fam = "int" if not arg_kind else col.family
-            fn: A.Func | A.Aggregate = A.Func(choice, (col.ref,) if arg_kind else ())
+        if isinstance(choice, Signature):
+            args = self.x.arguments(choice, Ctx(scope), 0, operand=self.x.agg_arg)
+            fn: A.Func | A.Aggregate = A.Func(choice.name, args)
+            fam = choice.returns
         else:
             fam = "int" if choice == "COUNT" else rng.choice(
                 [f for f in ("int", "numeric", "float") if f in scope.by_family] or ["int"])

@@ -1,0 +1,182 @@
+"""Function and operator libraries: one declarative signature table per dialect.
+
+Each dialect's module here (`postgres.py`, `mysql.py`, ...) declares, for every function,
+operator, aggregate and window function of its manual that the generator may call, what it
+takes and returns (type families), how the dialect spells it, whether its result is a
+function of its arguments, and which errors it may raise on arguments the generator makes.
+The generator types its calls from these tables; the renderer spells them from them; the
+validity bench counts them. A function is added by adding one line to its dialect's table.
+
+    fn("LPAD", "text, lit:len, lit:pad -> text")
+    op("&", "int, int -> int", "({0} & {1})")
+    agg("BIT_AND", "int -> int")
+    win("NTILE", "lit:buckets -> int", deterministic=False)
+
+An argument is a family ("int", "text", ...), `lit:KIND` for a literal drawn from `LITERALS`
+(arguments whose range matters: lengths, positions, formats, keys), or `abs:FAMILY` for the
+absolute value of an expression (square roots, logarithms). `any` as an argument and result
+stands for one family the generator picks per call (COALESCE, LAG): such a signature is
+expanded over the families of `families` (default: all equatable families).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
+
+from fuzzer import ast as A
+
+if TYPE_CHECKING:
+    from fuzzer.dialects.base import Dialect
+
+#: A spelling: a format string over the rendered arguments (`{0}`, `{1}`, or `{*}` for all of
+#: them, comma-separated) or a callable for spellings a format cannot express.
+Template = str | Callable[["Dialect", list[str], A.Func], str]
+Kind = Literal["function", "operator", "aggregate", "window"]
+
+#: Families `any` expands to unless a signature names its own.
+EQUATABLE = ("int", "numeric", "float", "text", "bool", "date", "time", "timestamp", "blob",
+             "interval", "uuid")  # fmt: skip
+
+#: Literal argument kinds: the values a `lit:KIND` argument is drawn from, and their type.
+LITERALS: dict[str, tuple[A.SQLType, tuple[object, ...]]] = {
+    "text": (A.TEXT, ("a", "b", "x", "")),
+    "pad": (A.TEXT, ("a", "xy", " ")),  # DuckDB rejects an empty padding
+    "key": (A.TEXT, ("a", "b")),  # a JSON object key
+    "pos": (A.INTEGER, (1, 2, 3, 4)),
+    "len": (A.INTEGER, (0, 1, 2, 3, 4, 5)),
+    "scale": (A.INTEGER, (0, 1, 2)),
+    "days": (A.INTEGER, (-3, 0, 1, 7, 31, 40)),
+    "buckets": (A.INTEGER, (1, 2, 3, 4)),
+    "offset": (A.INTEGER, (1, 2, 3)),
+    "fraction": (A.DOUBLE, (0.0, 0.25, 0.5, 0.75, 1.0)),
+}
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One callable shape: `name` is what the tree's node carries, `template` its spelling."""
+
+    name: str
+    args: tuple[str, ...]
+    returns: str
+    kind: Kind = "function"
+    template: Template | None = None
+    #: the result depends only on the arguments (and, for aggregates, the multiset of rows)
+    deterministic: bool = True
+    #: SQLSTATE classes it may raise on arguments the generator makes ("22": data exception)
+    errors: tuple[str, ...] = ()
+    #: the same name means the same in every dialect for the values the generator makes
+    portable: bool = False
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        """The families of the expression arguments (literal arguments are always typable)."""
+        return tuple(a.split(":")[-1] for a in self.args if not a.startswith("lit:"))
+
+
+def _parse(spec: str) -> tuple[tuple[str, ...], str]:
+    args, _, returns = spec.partition("->")
+    names = tuple(a.strip() for a in args.split(",") if a.strip())
+    for a in names:
+        kind = a.split(":")[0] if ":" in a else None
+        if kind not in (None, "lit", "abs") or (kind == "lit" and a[4:] not in LITERALS):
+            raise ValueError(f"unknown argument {a!r} in {spec!r}")
+    return names, returns.strip()
+
+
+def _declare(kind: Kind, name: str, spec: str, template: Template | None,
+             families: Sequence[str] | None, **flags: object) -> list[Signature]:
+    args, returns = _parse(spec)
+    sig = Signature(name, args, returns, kind, template, **flags)  # type: ignore[arg-type]
+    if "any" not in (*args, returns):
+        return [sig]
+    return [
+        replace(sig, args=tuple(f if a == "any" else a for a in args),
+                returns=f if returns == "any" else returns)
+        for f in (families or EQUATABLE)
+    ]  # fmt: skip
+
+
+def fn(name: str, spec: str, template: Template | None = None, *,
+       families: Sequence[str] | None = None, **flags: object) -> list[Signature]:
+    """A scalar function; spelled `NAME(args)` unless a template says otherwise."""
+    return _declare("function", name, spec, template, families, **flags)
+
+
+def op(name: str, spec: str, template: Template, *,
+       families: Sequence[str] | None = None, **flags: object) -> list[Signature]:
+    """An operator; its template parenthesises it, as the renderer does every expression."""
+    return _declare("operator", name, spec, template, families, **flags)
+
+
+def agg(name: str, spec: str, template: Template | None = None, *,
+        families: Sequence[str] | None = None, **flags: object) -> list[Signature]:
+    """An aggregate beyond COUNT/SUM/AVG/MIN/MAX, which the oracles reason about themselves."""
+    return _declare("aggregate", name, spec, template, families, **flags)
+
+
+def win(name: str, spec: str, template: Template | None = None, *,
+        families: Sequence[str] | None = None, **flags: object) -> list[Signature]:
+    """A window-only function (an aggregate used as a window function is declared by `agg`)."""
+    return _declare("window", name, spec, template, families, **flags)
+
+
+class Library:
+    """A dialect's signatures, with the spelling of each name."""
+
+    def __init__(self, *groups: Iterable[Signature]) -> None:
+        self.signatures: tuple[Signature, ...] = tuple(s for g in groups for s in g)
+        self.templates: dict[str, Template] = {}
+        for s in self.signatures:
+            spelled = s.template if s.template is not None else _call(s.name)
+            if self.templates.setdefault(s.name, spelled) != spelled:
+                raise ValueError(f"{s.name} is spelled two ways")
+
+    def names(self, kind: Kind | None = None) -> frozenset[str]:
+        return frozenset(s.name for s in self.signatures if kind is None or s.kind == kind)
+
+    def select(self, families: Sequence[str], *, portable: bool = False,
+               deterministic: bool = False) -> Usable:
+        """The signatures a generator may call, in declared order: those whose families it
+        has, narrowed by its options as capabilities are."""
+        usable = Usable()
+        for s in self.signatures:
+            if (portable and not s.portable) or (deterministic and not s.deterministic):
+                continue
+            if s.returns in families and all(f in families for f in s.families):
+                group = usable.windows if s.kind == "window" else (
+                    usable.aggregates if s.kind == "aggregate" else usable.scalars)
+                group.setdefault(s.returns, []).append(s)
+        return usable
+
+
+@dataclass
+class Usable:
+    """Signatures by return family: scalar functions and operators, aggregates, windows."""
+
+    scalars: dict[str, list[Signature]] = field(default_factory=dict)
+    aggregates: dict[str, list[Signature]] = field(default_factory=dict)
+    windows: dict[str, list[Signature]] = field(default_factory=dict)
+
+
+def json_path(template: str) -> Template:
+    """A spelling that takes a JSON key literal as `$.key`: the tree says which key, not how
+    the dialect's path language writes it. `{0}` is the document, `{1}` the path."""
+
+    def spell(d: Dialect, args: list[str], node: A.Func) -> str:
+        key = node.args[1]
+        assert isinstance(key, A.Literal)
+        return template.format(args[0], d.string("$." + key.value))
+
+    return spell
+
+
+def respell(group: Iterable[Signature], templates: dict[str, Template]) -> list[Signature]:
+    """A shared group of signatures with some names spelled the dialect's way."""
+    return [replace(s, template=templates.get(s.name, s.template)) for s in group]
+
+
+def _call(name: str) -> str:
+    return name + "({*})"

@@ -1,0 +1,159 @@
+"""The function libraries: declared once per dialect, typed right, and true on real engines.
+
+Every signature of every dialect's table is called on its real engine with arguments the
+generator makes: it must compile, return a value of the family it declares, and raise a
+run-time error only if it declares that it may.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from fuzzer import ast as A
+from fuzzer.dialects import DIALECTS, family, get, render
+from fuzzer.engines import Engine, EngineError, Failure, connect
+from fuzzer.errors import ErrorCategory
+from fuzzer.functions import Library, Signature, fn, standard
+from fuzzer.generator import Generator, Options
+from fuzzer.generator.expressions import Col, Ctx, Scope
+from fuzzer.schema import Column, Table, read_schema
+
+URLS = {
+    "sqlite": "sqlite:",
+    "duckdb": "duckdb:",
+    "postgres": os.environ.get(
+        "SQLPARITY_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    ),
+    "mysql": os.environ.get("SQLPARITY_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
+}
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+DRAWS = 3  # calls per signature, each with other arguments
+#: Where an engine has no type of the family, the type it reads as instead (MySQL's BOOLEAN is
+#: TINYINT(1), and expressions over it are integers).
+ALSO = {"bool": ("int",)}
+
+
+def test_a_signature_is_read_from_its_declaration() -> None:
+    (sig,) = fn("LPAD", "text, lit:len, lit:pad -> text")
+    assert (sig.args, sig.returns, sig.families) == (("text", "lit:len", "lit:pad"), "text",
+                                                     ("text",))  # fmt: skip
+    with pytest.raises(ValueError, match="unknown argument"):
+        fn("F", "text, lit:nosuchkind -> text")
+
+
+def test_any_expands_to_one_signature_per_family() -> None:
+    sigs = fn("COALESCE", "any, any -> any", families=("int", "text"))
+    assert [(s.args, s.returns) for s in sigs] == [
+        (("int", "int"), "int"), (("text", "text"), "text")
+    ]  # fmt: skip
+
+
+def test_a_name_is_spelled_one_way_in_a_library() -> None:
+    with pytest.raises(ValueError, match="spelled two ways"):
+        Library(fn("F", "int -> int", "F({0})"), fn("F", "text -> text", "G({0})"))
+
+
+def test_every_dialect_has_the_portable_functions_with_the_same_types() -> None:
+    portable = {(s.name, s.args, s.returns) for s in standard.PORTABLE}
+    for name in DIALECTS:
+        library = get(name).library
+        have = {(s.name, s.args, s.returns) for s in library.signatures if s.portable}
+        assert have == portable, name
+
+
+def test_deterministic_mode_drops_what_is_not_a_function_of_its_arguments() -> None:
+    library = get("postgres").library
+    families = get("postgres").capabilities.families
+    every = library.select(families)
+    chosen = library.select(families, deterministic=True)
+    names = {s.name for sigs in chosen.windows.values() for s in sigs}
+    assert "ROW_NUMBER" in {s.name for sigs in every.windows.values() for s in sigs}
+    assert "ROW_NUMBER" not in names and "RANK" in names
+
+
+# -- on the real engines ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=sorted(URLS))
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    try:
+        e = connect(URLS[request.param])
+    except EngineError as exc:
+        if IN_CI or request.param in ("sqlite", "duckdb"):
+            raise
+        pytest.skip(str(exc))
+    yield e
+    e.close()
+
+
+def _table_of_every_family(engine: Engine) -> tuple[Generator, Scope]:
+    """A table with one column per family of the dialect, filled by the generator."""
+    g = Generator(engine.dialect, 7, Options(edge_values=0.0))
+    columns = [Column(f"c_{f}", g.caps.column_types[f][0]) for f in g.caps.families]
+    table = Table("f", columns)
+    g.schema.add(table)
+    statements: list[A.Statement] = [
+        A.CreateTable("f", tuple(A.ColumnDef(c.name, c.type) for c in columns)),
+        *g.state.inserts(table),
+    ]
+    engine.reset()
+    for statement in statements:
+        outcome = engine.execute(g.render(statement))
+        assert outcome.ok, outcome
+    scope = Scope([Col("f", c.name, c.type, tuple(c.values)) for c in columns])
+    return g, scope
+
+
+def _call(g: Generator, sig: Signature, scope: Scope) -> A.Expr:
+    ctx = Ctx(scope, subqueries=False)
+    args = g.expressions.arguments(sig, ctx, 1, operand=g.expressions.agg_arg)
+    if sig.kind == "aggregate":
+        return A.Aggregate(sig.name, args)
+    if sig.kind == "window":
+        order = (A.OrderItem(A.ColumnRef("f", "c_int")),)
+        return A.Window(A.Func(sig.name, args), (), order)
+    return A.Func(sig.name, args)
+
+
+def _usable(g: Generator) -> list[Signature]:
+    usable = g.dialect.library.select(g.caps.families)
+    return [s for group in (usable.scalars, usable.aggregates, usable.windows)
+            for sigs in group.values() for s in sigs]  # fmt: skip
+
+
+def test_every_signature_runs_on_its_engine_as_declared(engine: Engine) -> None:
+    g, scope = _table_of_every_family(engine)
+    wrong: list[str] = []
+    for sig in _usable(g):
+        for _ in range(DRAWS):
+            call = _call(g, sig, scope)
+            sql = render(A.Select((A.SelectItem(call, "r"),), (A.TableRef("f"),)), engine.dialect)
+            outcome = engine.execute(sql)
+            if isinstance(outcome, Failure):
+                declared = outcome.sqlstate[:2] in sig.errors
+                if outcome.category is not ErrorCategory.RUNTIME or not declared:
+                    wrong.append(f"{sql}\n  -> {outcome.sqlstate} {outcome.message}")
+    assert not wrong, "\n".join(wrong[:20])
+
+
+def test_every_dialect_types_its_results_as_declared(engine: Engine) -> None:
+    """Where the engine's catalog can say, a call's result has the family declared for it."""
+    if engine.dialect == "sqlite":
+        pytest.skip("SQLite's results have no declared type")
+    g, scope = _table_of_every_family(engine)
+    wrong = []
+    for sig in _usable(g):
+        if sig.kind == "window" or sig.returns == "json":
+            continue
+        call = _call(g, sig, scope)
+        view = A.CreateView("fv", A.Select((A.SelectItem(call, "r"),), (A.TableRef("f"),)))
+        engine.execute("DROP VIEW IF EXISTS fv")
+        created = engine.execute(render(view, engine.dialect))
+        assert created.ok, created
+        column = read_schema(engine).table("fv").columns[0]
+        if family(column.type) not in (sig.returns, *ALSO.get(sig.returns, ())):
+            wrong.append(f"{sig.name}{sig.args}: declared {sig.returns}, is {column.type}")
+    assert not wrong, "\n".join(wrong)
