@@ -184,6 +184,13 @@ class Cast(Expr):
 
 
 @dataclass(frozen=True)
+class Parameter(Expr):
+    """The `index`-th parameter (from 1) of a prepared statement, bound when it executes."""
+
+    index: int
+
+
+@dataclass(frozen=True)
 class Func(Expr):
     """A scalar function call by its portable name; renderers map names per dialect."""
 

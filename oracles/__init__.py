@@ -20,6 +20,7 @@ _BUILTIN = {
     "diff": "oracles.differential:Differential",
     "crash": "oracles.crash:Crash",
     "dqp": "oracles.dqp:DQP",
+    "plancache": "oracles.plancache:PlanCache",
 }
 
 

@@ -37,17 +37,12 @@ from fuzzer.script import clauses, features
 from oracles.base import Discrepancy, Oracle, Probe, Skip, rows_of
 from oracles.compare import canonical_rows, jsonable, multisets_equal
 from oracles.finding import Finding
-from oracles.inputs import draw_check
+from oracles.inputs import draw_plan_free
 from oracles.shape import (
     ORDER_SENSITIVE_AGGREGATES,
     VOLATILE_FUNCTIONS,
-    is_deterministic,
-    walk,
 )
 from oracles.tlp import _spelling_free
-
-#: Aggregates whose value cannot depend on the order rows arrive in, whatever their type.
-ORDER_FREE_AGGREGATES = frozenset({"count", "min", "max"})
 
 #: The first words of a knob statement; every other statement of a probe is the query.
 KNOB_VERBS = ("SET", "RESET", "PRAGMA")
@@ -277,18 +272,6 @@ def knobs_of(queries: Sequence[str]) -> list[str]:
     return list(queries[first + 1 : second])
 
 
-def comparable(query: ast.Query) -> bool:
-    """A query whose rows cannot honestly depend on the plan."""
-    if not is_deterministic(query):
-        return False
-    for node in walk(query):
-        if isinstance(node, ast.Aggregate) and node.name.lower() not in ORDER_FREE_AGGREGATES:
-            return False
-        if isinstance(node, ast.Window):
-            return False
-    return True
-
-
 # -- the oracle ------------------------------------------------------------------------------
 
 
@@ -317,14 +300,10 @@ class DQP(Oracle):
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
         if not self.knobs:
             return []
-        check = draw_check(generator)
-        where = check.predicate
-        if check.select.where is not None:
-            where = ast.Binary("AND", check.select.where, where)
-        query = replace(check.select, where=where, order_by=())
+        query = draw_plan_free(generator)
         rng = generator.rng
         chosen = rng.sample(self.knobs, rng.randint(1, min(self.MOST, len(self.knobs))))
-        if not comparable(query) or self._reads_a_view(query, generator):
+        if query is None:
             return []
         probe = self.probe(query, combined(chosen))
         if len(probe.queries) == 2 and probe.queries[0] == probe.queries[1]:
@@ -332,13 +311,6 @@ class DQP(Oracle):
             sessions = [k for k in self.knobs if k.spelling is None]
             probe = self.probe(query, [rng.choice(sessions)])
         return [probe]
-
-    @staticmethod
-    def _reads_a_view(query: ast.Query, generator: Generator) -> bool:
-        """A view's own query may be nondeterministic (an unordered group_concat, a LIMIT),
-        and the schema model does not keep it: a plan may change what the view returns."""
-        views = {t.name for t in generator.schema.tables if t.view}
-        return any(isinstance(n, ast.TableRef) and n.name in views for n in walk(query))
 
     def probe(self, query: ast.Query, knobs: Sequence[Knob]) -> Probe:
         dialect = get(self.context.dialect)

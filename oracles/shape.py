@@ -12,6 +12,7 @@ from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
 from fuzzer import ast
+from fuzzer.schema import Schema
 
 #: Functions whose result is not a function of their arguments and the data.
 VOLATILE_FUNCTIONS = frozenset(
@@ -171,6 +172,31 @@ def is_deterministic(node: Any) -> bool:
     return True
 
 
+#: Aggregates whose value cannot depend on the order rows arrive in, whatever their type.
+ORDER_FREE_AGGREGATES = frozenset({"count", "min", "max"})
+
+
+def plan_independent(query: Any) -> bool:
+    """Can the query's rows not honestly depend on its plan? Deterministic, and no aggregate
+    or window function whose value depends on the order rows arrive in (a float SUM adds in
+    plan order, a string_agg concatenates in it)."""
+    if not is_deterministic(query):
+        return False
+    for node in walk(query):
+        if isinstance(node, ast.Aggregate) and node.name.lower() not in ORDER_FREE_AGGREGATES:
+            return False
+        if isinstance(node, ast.Window):
+            return False
+    return True
+
+
+def reads_a_view(query: Any, schema: Schema) -> bool:
+    """A view's own query may be nondeterministic (an unordered group_concat, a LIMIT), and
+    the schema model does not keep it: a plan may change what the view returns."""
+    views = {t.name for t in schema.tables if t.view}
+    return any(isinstance(n, ast.TableRef) and n.name in views for n in walk(query))
+
+
 def total_order(query: Any) -> bool:
     """Does the query's ORDER BY fix the place of every row? Ties can only be equal rows."""
     if not isinstance(query, ast.Select) or not query.order_by:
@@ -192,7 +218,8 @@ def total_order(query: Any) -> bool:
 def transform(node: Any, change: Callable[[Any], Any]) -> Any:
     """A copy of a tree with `change` applied to every node, children first."""
     if isinstance(node, tuple):
-        return tuple(transform(n, change) for n in node)
+        items = tuple(transform(n, change) for n in node)
+        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
     names = _children(node)
     if names is None:
         return node

@@ -101,7 +101,7 @@ def parse_oracles(text: str | None, with_reference: bool) -> tuple[str, ...]:
     envvar="SQLPARITY_REFERENCE",
     help="Reference engine URL: turns on the diff oracle (env SQLPARITY_REFERENCE).",
 )
-@click.option("--oracle", "oracle_list", help=f"Comma-separated: {','.join(selectable())}.")
+@click.option("--oracle", "oracle_list", help=f"Comma-separated, of: {', '.join(selectable())}.")
 @click.option("--profile", type=click.Path(exists=True, path_type=Path),
               help="TOML file of the target's accepted divergences.")  # fmt: skip
 @click.option("--timeout", type=TIMEOUT, default=5.0, show_default=True,

@@ -37,7 +37,7 @@ from triage.store import Store, StoreError, default_path
 @click.option(
     "--oracle",
     "oracle_list",
-    help=f"Comma-separated: {','.join(selectable())} (default: all that apply).",
+    help=f"Comma-separated, of: {', '.join(selectable())} (default: all that apply).",
 )
 @click.option("--duration", type=DURATION, help="Stop after this long: 90s, 30m, 8h.")
 @click.option("--checks", "max_checks", type=COUNT, help="Stop after this many oracle checks.")

@@ -46,6 +46,8 @@ class Dialect:
     catalog_query: ClassVar[str] = ""
     is_unknown: ClassVar[bool] = True  # x IS [NOT] UNKNOWN, else spelled as IS [NOT] NULL
     parenthesized_set_operands: ClassVar[bool] = True
+    #: how a prepared statement names its parameters: `$1` or, positionally, `?`
+    placeholder: ClassVar[str] = "${index}"
     #: what the engine accepts, for the generator; a dialect declares only what differs
     capabilities: ClassVar[Capabilities] = Capabilities()
 
@@ -213,6 +215,9 @@ class Dialect:
 
     def _Cast(self, node: A.Cast) -> str:
         return f"CAST({self.render(node.operand)} AS {self.cast_type(node.type)})"
+
+    def _Parameter(self, node: A.Parameter) -> str:
+        return self.placeholder.format(index=node.index)
 
     def _Func(self, node: A.Func) -> str:
         return self.call(node.name, node)

@@ -36,6 +36,7 @@ class MySQL(Dialect):
         maintenance={"ANALYZE TABLE": True, "OPTIMIZE TABLE": True},
     )  # fmt: skip
     library = mysql_library.LIBRARY
+    placeholder = "?"
 
     def type_name(self, t: A.SQLType) -> str:
         names = {"integer": "INT", "double": "DOUBLE", "numeric": "DECIMAL", "real": "FLOAT",
