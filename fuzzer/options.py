@@ -8,8 +8,11 @@ later step (a seed the store cannot hold).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import click
+
+from oracles.differential import Profile
 
 #: A statement may wait at most a day: beyond any useful statement timeout, and far below
 #: what the servers' own settings hold (PostgreSQL's statement_timeout, in ms, stops at 24 days).
@@ -47,3 +50,21 @@ class Duration(click.ParamType):
 
 
 DURATION = Duration()
+
+
+class ProfileFile(click.ParamType):
+    """A TOML profile of a target's accepted divergences, read and checked when given."""
+
+    name = "profile"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Profile:  # fmt: skip
+        if isinstance(value, Profile):
+            return value
+        try:
+            return Profile.load(Path(str(value)))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+PROFILE = ProfileFile()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +46,14 @@ UNCOMPARABLE = {
 }
 
 
+#: How a target's answer may differ: one side failed, both failed differently, other rows,
+#: other result column types.
+VARIANTS = ("error", "sqlstate", "rows", "types")
+
+
 @dataclass(frozen=True)
 class Divergence:
-    variant: str  # "error" (one side failed), "sqlstate", "rows", "types"
+    variant: str  # one of VARIANTS
     discrepancy: Discrepancy
 
 
@@ -90,11 +95,30 @@ class Profile:
 
     @classmethod
     def load(cls, path: Path) -> Profile:
-        data = tomllib.loads(path.read_text())
+        """The profile a TOML file holds; ValueError, saying what is wrong where, if none."""
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ValueError(f"{path}: not a readable TOML profile: {exc}") from None
+        unknown = set(data) - {"name", "accept", "compare_types"}
+        if unknown:
+            raise ValueError(f"{path}: unknown profile keys: {', '.join(sorted(unknown))}")
+        known = {f.name for f in fields(Accepted)}
+        entries = data.get("accept", [])
+        if not isinstance(entries, list) or not all(isinstance(a, dict) for a in entries):
+            raise ValueError(f"{path}: `accept` must be a list of [[accept]] tables")
+        for n, entry in enumerate(entries, start=1):
+            wrong = set(entry) - known
+            if wrong:
+                raise ValueError(f"{path}: [[accept]] number {n} has unknown keys: "
+                                 f"{', '.join(sorted(wrong))} (known: {', '.join(sorted(known))})")
+            if entry.get("variant") not in (None, *VARIANTS):
+                raise ValueError(f"{path}: [[accept]] number {n}: variant must be one of "
+                                 f"{', '.join(VARIANTS)}")
         return cls(
             name=data.get("name", path.stem),
-            accepted=tuple(Accepted(**a) for a in data.get("accept", [])),
-            compare_types=data.get("compare_types", True),
+            accepted=tuple(Accepted(**a) for a in entries),
+            compare_types=bool(data.get("compare_types", True)),
         )
 
     def accepts(self, d: Divergence, features: tuple[str, ...], target: Outcome) -> bool:

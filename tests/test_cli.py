@@ -137,6 +137,34 @@ def test_out_of_range_options_are_one_line_and_exit_2(args, tmp_path):
     assert list(tmp_path.iterdir()) == [tmp_path / "case.sql"]  # no store was created
 
 
+PROFILES = {
+    "not TOML": "accept = [\n",
+    "an unknown key": '[[accept]]\nvariantt = "rows"\n',
+    "an unknown variant": '[[accept]]\nvariant = "row"\n',
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PROFILES))
+def test_a_bad_profile_is_one_line_and_exit_2_in_run_and_check(kind, tmp_path):
+    (tmp_path / "p.toml").write_text(PROFILES[kind])
+    (tmp_path / "case.sql").write_text("SELECT 1;\n")
+    for verb in (("run", "--checks", "5"), ("check", "case.sql")):
+        error = one_line_exit_2(fuzz(*verb, "-r", "duckdb:", "--profile", "p.toml",
+                                     cwd=tmp_path))  # fmt: skip
+        assert "p.toml" in error
+    assert not (tmp_path / "triage.db").exists()
+
+
+def test_fuzz_run_takes_a_profile(tmp_path):
+    (tmp_path / "p.toml").write_text(
+        '[[accept]]\nvariant = "rows"\nfeature = "op:/"\nreason = "division"\n'
+    )
+    result = fuzz("run", "-t", "duckdb:", "-r", "sqlite:", "--profile", "p.toml", "--checks",
+                  "20", "--workers", "1", "--json", cwd=tmp_path)  # fmt: skip
+    assert result.returncode in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("which", ["--target", "--reference"])
 def test_an_unreachable_engine_in_fuzz_run_records_no_run(tmp_path, which):
     store = tmp_path / "store.db"

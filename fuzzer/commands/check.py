@@ -18,7 +18,7 @@ import click
 
 from fuzzer.console import EXIT_FOUND, err, fail, out
 from fuzzer.engines import Engine, EngineError, Refused, connect
-from fuzzer.options import TIMEOUT
+from fuzzer.options import PROFILE, TIMEOUT
 from fuzzer.script import ScriptError, split
 from oracles import oracle_class, selectable
 from oracles.checker import Checker, Script, ScriptRejected, Tally
@@ -102,8 +102,7 @@ def parse_oracles(text: str | None, with_reference: bool) -> tuple[str, ...]:
     help="Reference engine URL: turns on the diff oracle (env SQLPARITY_REFERENCE).",
 )
 @click.option("--oracle", "oracle_list", help=f"Comma-separated, of: {', '.join(selectable())}.")
-@click.option("--profile", type=click.Path(exists=True, path_type=Path),
-              help="TOML file of the target's accepted divergences.")  # fmt: skip
+@click.option("--profile", type=PROFILE, help="TOML file of the target's accepted divergences.")
 @click.option("--timeout", type=TIMEOUT, default=5.0, show_default=True,
               help="Statement timeout (s).")  # fmt: skip
 @click.option("--store", "store_path", type=click.Path(path_type=Path),
@@ -119,7 +118,7 @@ def check(
     target: str,
     reference: str | None,
     oracle_list: str | None,
-    profile: Path | None,
+    profile: Profile | None,
     timeout: float,
     store_path: Path | None,
     allow_errors: bool,
@@ -147,7 +146,7 @@ def check(
                 screen(engine, scripts)
             checker = Checker(
                 target_engine, chosen, ref_engine,
-                Profile.load(profile) if profile else Profile(),
+                profile or Profile(),
             )  # fmt: skip
             findings: list[Finding] = []
             broken: list[tuple[Script, Tally]] = []

@@ -18,7 +18,7 @@ from fuzzer.jobs.coordinator import Job, JobSettings
 from fuzzer.jobs.display import JsonLines, LiveDisplay
 from fuzzer.jobs.seeds import Position, Shard
 from fuzzer.jobs.session import Session
-from fuzzer.options import COUNT, DURATION, SECONDS, SEED, TIMEOUT
+from fuzzer.options import COUNT, DURATION, PROFILE, SECONDS, SEED, TIMEOUT
 from oracles import selectable
 from oracles.differential import Profile
 from triage.store import Store, StoreError, default_path
@@ -49,7 +49,7 @@ from triage.store import Store, StoreError, default_path
               help="Statement timeout (s).")  # fmt: skip
 @click.option("--checks-per-state", type=COUNT, default=50, show_default=True,
               help="Oracle checks on each generated database before a new one.")  # fmt: skip
-@click.option("--profile", type=click.Path(exists=True), help="Target's accepted divergences.")
+@click.option("--profile", type=PROFILE, help="TOML file of the target's accepted divergences.")
 @click.option("--resume", "resume_id", type=int, help="Continue a stopped run by its id.")
 @click.option(
     "--replay", "replay_position", help="Regenerate one finding's state: WORKER/STATE[/CHECK]."
@@ -79,7 +79,7 @@ def run(
     store_path: str | None,
     timeout: float,
     checks_per_state: int,
-    profile: str | None,
+    profile: Profile | None,
     resume_id: int | None,
     replay_position: str | None,
     reduce_findings: bool,
@@ -108,7 +108,7 @@ def run(
             checks_per_state=checks_per_state,
             duration=duration,
             max_checks=max_checks,
-            profile=Profile.load(profile) if profile else Profile(),
+            profile=profile or Profile(),
             reduce_seconds=reduce_time if reduce_findings else None,
         )
     except (click.BadParameter, ValueError) as exc:
