@@ -92,6 +92,8 @@ class Profile:
     name: str = "strict"
     accepted: tuple[Accepted, ...] = field(default_factory=tuple)
     compare_types: bool = True
+    #: `varchar(1)` against `varchar`, `numeric(10, 2)` against `numeric`: the same type
+    type_modifiers: bool = True
 
     @classmethod
     def load(cls, path: Path) -> Profile:
@@ -100,7 +102,7 @@ class Profile:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ValueError(f"{path}: not a readable TOML profile: {exc}") from None
-        unknown = set(data) - {"name", "accept", "compare_types"}
+        unknown = set(data) - {"name", "accept", "compare_types", "type_modifiers"}
         if unknown:
             raise ValueError(f"{path}: unknown profile keys: {', '.join(sorted(unknown))}")
         known = {f.name for f in fields(Accepted)}
@@ -119,6 +121,7 @@ class Profile:
             name=data.get("name", path.stem),
             accepted=tuple(Accepted(**a) for a in entries),
             compare_types=bool(data.get("compare_types", True)),
+            type_modifiers=bool(data.get("type_modifiers", True)),
         )
 
     def accepts(self, d: Divergence, features: tuple[str, ...], target: Outcome) -> bool:
@@ -132,7 +135,8 @@ def _side(outcome: Outcome) -> dict:
 
 
 def compare(
-    reference: Outcome, target: Outcome, *, ordered: bool, compare_types: bool
+    reference: Outcome, target: Outcome, *, ordered: bool, compare_types: bool,
+    type_modifiers: bool = True,
 ) -> Divergence | None:
     """How the target's answer differs from the reference's, if it does."""
     for outcome in (reference, target):
@@ -153,9 +157,15 @@ def compare(
         return Divergence("rows", Discrepancy(jsonable(ref_rows), jsonable(tgt_rows)))
     ref_types = [c.type for c in reference.columns]
     tgt_types = [c.type for c in target.columns]
-    if compare_types and ref_types != tgt_types:
+    spelled = (lambda t: t) if type_modifiers else _without_modifiers
+    if compare_types and list(map(spelled, ref_types)) != list(map(spelled, tgt_types)):
         return Divergence("types", Discrepancy(ref_types, tgt_types))
     return None
+
+
+def _without_modifiers(type_name: str) -> str:
+    """A type's name without its length, precision or scale: `varchar(1)` is `varchar`."""
+    return re.sub(r"\s*\([^)]*\)", "", type_name).strip().lower()
 
 
 class Differential(Oracle):
@@ -207,7 +217,8 @@ class Differential(Oracle):
         """Judged when both engines answered or the answers differ (an error on one side only
         is a divergence); skipped when both failed alike or an error was set aside on purpose."""
         (ref,), (target,) = reference, outcomes
-        d = compare(ref, target, ordered=probe.ordered, compare_types=self.compare_types)
+        d = compare(ref, target, ordered=probe.ordered, compare_types=self.compare_types,
+                    type_modifiers=self.profile.type_modifiers)
         if d is None:
             if ref.ok and target.ok:
                 return None

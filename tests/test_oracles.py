@@ -303,6 +303,10 @@ def test_differential_compares_errors_rows_and_types():
     retyped = Rows((Column("x", "int8"),), [(1,)])
     assert compare(typed, retyped, ordered=False, compare_types=True).variant == "types"
     assert compare(typed, retyped, ordered=False, compare_types=False) is None
+    modified = Rows((Column("a", "varchar(1)"),), [(1,)])
+    plain = Rows((Column("a", "VARCHAR"),), [(1,)])
+    assert compare(modified, plain, ordered=False, compare_types=True).variant == "types"
+    assert compare(modified, plain, ordered=False, compare_types=True, type_modifiers=False) is None
     timeout = Failure(SQLState.QUERY_CANCELED, "57014", "timeout")
     assert compare(ok, timeout, ordered=False, compare_types=True) is None
     # Which data-dependent error comes first, if any, depends on the plan: never a finding.
