@@ -411,10 +411,19 @@ def _is_reducer(pid: int) -> bool:
         return False
 
 
+def test_stores_in_one_folder_keep_their_run_logs_apart(tmp_path: Path):
+    for name in ("a.db", "b.db"):
+        result = fuzz_run("--workers", "1", "--checks", "5", "--no-reduce", "--json",
+                          "--store", str(tmp_path / name), cwd=tmp_path)  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    for stem in ("a", "b"):
+        assert (tmp_path / "logs" / stem / "run-1" / "worker-0.sql").is_file()
+
+
 def test_a_run_whose_only_worker_keeps_dying_exits_2_with_the_reason(tmp_path: Path):
     """A bug of sqlparity's own kills every new worker: the run must not pass for a clean one."""
     store = tmp_path / "store.db"
-    (tmp_path / "logs" / "run-1" / "worker-0.sql").mkdir(parents=True)  # its log cannot open
+    (tmp_path / "logs" / "store" / "run-1" / "worker-0.sql").mkdir(parents=True)  # cannot open
     result = fuzz_run("--workers", "1", "--duration", "6m", "--json", "--no-reduce",
                       "--store", str(store), cwd=tmp_path, timeout=120)  # fmt: skip
     assert result.returncode == 2, result.stderr
@@ -462,7 +471,9 @@ def test_duration_is_a_hard_limit_for_the_workers_and_the_reductions(tmp_path: P
     assert result.returncode == 0, result.stderr
     summary = final(result.stdout)
     assert summary["findings_new"] >= 1, summary  # else there was nothing to reduce
-    assert summary["reduced"] + summary["unreduced"] == summary["findings_new"], summary
+    counted = summary["reduced"] + summary["reductions_failed"] + summary["unreduced"]
+    assert counted == summary["findings_new"], summary
+    assert len(summary["reduction_failures"]) == summary["reductions_failed"], summary
     assert took < 10 + 2 * 1 + 10, took  # the duration, a bounded grace, start-up
 
 
@@ -541,4 +552,5 @@ def test_a_single_connection_target_gets_one_worker_and_reductions_wait_for_it(t
     assert list(summary["positions"]) == ["0"], summary  # one worker, not three
     assert any("serves one connection" in n for n in summary["notes"]), summary
     assert summary["findings_new"] >= 1, summary
-    assert summary["reduced"] == summary["findings_new"], summary  # after the workers, in turn
+    # after the workers, in turn
+    assert summary["reduced"] + summary["reductions_failed"] == summary["findings_new"], summary

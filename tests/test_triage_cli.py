@@ -76,6 +76,26 @@ def test_list_prints_a_table_without_interpreting_markup(
     assert "not-a-bug" not in result.output
 
 
+@pytest.mark.parametrize("columns", ["40", "60", "80"])
+def test_list_keeps_id_status_hits_and_the_whole_title_at_any_width(
+    path: Path, monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    monkeypatch.setenv("COLUMNS", columns)
+    lines = fuzz("list").output.splitlines()
+    assert lines[0].split()[:4] == ["id", "status", "hits", "title"]
+    assert lines[1].split()[:3] == ["1", "new", "3"]
+    start = lines[0].index("title")
+    end = lines[0].index("oracle") if "oracle" in lines[0] else None
+    titles = " ".join(" ".join(line[start:end].split()) for line in lines[1:])
+    assert "HAVING [bold]drops[/bold] the NULL group" in titles
+
+
+def test_show_never_cuts_the_sql(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "30")
+    out = fuzz("show", "1").output
+    assert "SELECT * FROM t0 WHERE CAST(c0 AS TEXT) = 1;" in out.splitlines()
+
+
 def test_show_gives_versions_results_and_the_sql(path: Path) -> None:
     result = fuzz("show", "1")
     assert result.exit_code == 0, result.output
@@ -248,6 +268,17 @@ def test_recheck_marks_what_no_longer_reproduces_fixed_in_the_version(tmp_path: 
         assert version in store.history(gone)[-1].note
         assert store.get(differential).status == "new"  # needs its reference: not judged
         assert store.get(quiet).status == "not-a-bug"
+
+
+def test_recheck_speaks_json(tmp_path: Path) -> None:
+    store_path = tmp_path / "s.db"
+    with Store.open(store_path) as store:
+        gone = store.record(crash("gone", "SELECT * FROM t0")).finding_id
+    result = fuzz("recheck", "sqlite:", "--store", str(store_path), "--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    told = json.loads(result.output)
+    assert (told["rechecked"], told["fixed"], told["dry_run"]) == (1, 1, True)
+    assert told["findings"] == [{"id": gone, "title": "gone", "verdict": "fixed"}]
 
 
 def test_recheck_only_marks_a_clear_no(tmp_path: Path) -> None:

@@ -124,23 +124,43 @@ def list_(
     if as_json:
         click.echo(json.dumps([f.to_dict() for f in found], indent=2))
         return
-    table = Table(box=None, header_style="bold")
-    for column in ("id", "status", "engine", "oracle", "hits", "last seen"):
-        table.add_column(
-            column, justify="right" if column in ("id", "hits") else "left", no_wrap=True
-        )
-    table.add_column("title", overflow="fold")
+    out.print(_queue(found) if found else "no findings")
+
+
+#: The queue's optional columns, in the order they give way when the width runs short.
+_OPTIONAL = (("oracle", 18), ("engine", 26), ("last seen", 16))
+_TITLE_WIDTH = 30  # the title keeps at least this much before an optional column is shown
+
+
+def _queue(found: list[StoredFinding]) -> Table:
+    """The queue, whose id, status, hits and title survive any width: on a narrow terminal,
+    or piped (80 columns), the optional columns go first and the title wraps."""
+    fixed = [
+        ("id", max(len(str(f.id)) for f in found), "right"),
+        ("status", max(len(f.status) for f in found), "left"),
+        ("hits", max(4, *(len(str(f.occurrences)) for f in found)), "right"),
+    ]
+    left = out.width - sum(w + 2 for _, w, _ in fixed)
+    shown = []
+    for name, width in _OPTIONAL:
+        if left - (width + 2) >= _TITLE_WIDTH:
+            shown.append((name, width))
+            left -= width + 2
+    table = Table(box=None, header_style="bold", pad_edge=False, collapse_padding=True)
+    for name, width, justify in fixed:
+        table.add_column(name, justify=justify, no_wrap=True, width=max(width, len(name)))
+    table.add_column("title", overflow="fold", width=max(left, 12))
+    for name, width in shown:
+        table.add_column(name, overflow="ellipsis", no_wrap=True, max_width=width)
     for f in found:
-        table.add_row(
-            str(f.id),
-            _status(f.status),
-            Text(f"{f.engine} {f.engine_version}"),
-            Text(f"{f.oracle}/{f.variant}"),
-            str(f.occurrences),
-            f.last_seen,
-            Text(f.title),
-        )
-    out.print(table if found else "no findings")
+        optional = {
+            "oracle": Text(f"{f.oracle}/{f.variant}"),
+            "engine": Text(f"{f.engine} {f.engine_version}"),
+            "last seen": Text(f.last_seen.replace("T", " ")[:16]),
+        }
+        table.add_row(str(f.id), _status(f.status), str(f.occurrences), Text(f.title),
+                      *(optional[name] for name, _ in shown))  # fmt: skip
+    return table
 
 
 def parse_since(text: str) -> str:
@@ -187,7 +207,9 @@ def show(store_path: Path | None, finding_id: int) -> None:
         script = statements_text((*best.setup, *best.queries))
     else:
         script = best.script
-    out.print(Panel(Syntax(script, "sql", word_wrap=True), title=label, title_align="left"))
+    out.rule(label, align="left")
+    click.echo(script.rstrip("\n"))  # never cut: the reproducer is copied from here
+    out.rule()
     changes = Table("at", "change", "note", "who", title="History", box=None)
     for c in history:
         change = f"{c.old_status} -> {c.new_status}" if c.old_status else c.new_status
@@ -336,8 +358,10 @@ def promote(store_path: Path | None, finding_id: int, directory: Path) -> None:
 @click.option("--dry-run", is_flag=True, help="Replay and report, but mark nothing.")
 @click.option("--timeout", type=TIMEOUT, default=5.0, show_default=True,
               help="Statement timeout in seconds.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the verdicts as a JSON object.")
 def recheck(
-    store_path: Path | None, url: str, ids: tuple[int, ...], dry_run: bool, timeout: float
+    store_path: Path | None, url: str, ids: tuple[int, ...], dry_run: bool, timeout: float,
+    as_json: bool,
 ) -> None:
     """Replay open and reported findings on the engine at URL; mark the ones it fixed.
 
@@ -351,13 +375,22 @@ def recheck(
     with existing(store_path) as store, connect(url, timeout=timeout) as engine:
         results = replay_all(store, engine, ids=ids, dry_run=dry_run)
         target = f"{engine.name} {engine.version}"
+        engine_name, engine_version = engine.name, engine.version
+    fixed = sum(r.verdict is Verdict.FIXED for r in results)
+    if as_json:
+        click.echo(json.dumps({
+            "engine": engine_name, "version": engine_version, "dry_run": dry_run,
+            "rechecked": len(results), "fixed": fixed,
+            "findings": [{"id": r.finding_id, "title": r.title, "verdict": str(r.verdict)}
+                         for r in results],
+        }, indent=2))  # fmt: skip
+        return
     style = {Verdict.REPRODUCES: "red", Verdict.FIXED: "green", Verdict.UNKNOWN: "dim"}
     for r in results:
         line = Text(f"#{r.finding_id} ")
         line.append(str(r.verdict), style=style[r.verdict])
         line.append(f"  {r.title}")
         out.print(line)
-    fixed = sum(r.verdict is Verdict.FIXED for r in results)
     action = "would mark" if dry_run else "marked"
     out.print(f"{len(results)} rechecked on {target}: {action} {fixed} fixed", markup=False)
 

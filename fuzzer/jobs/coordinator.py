@@ -85,12 +85,18 @@ class Summary:
     positions: dict[int, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how the job adapted to its engines
-    reduced: int = 0
+    reduced: int = 0  # reductions that saved a reduced case
+    reductions_failed: list[str] = field(default_factory=list)  # "#id: why", one each
     unreduced: int = 0
     worker_deaths: int = 0
     interrupted: bool = False
     waiting: str | None = None  # what a stopping job waits for, for the display
     failed: str | None = None  # why the job ended before it was told to: the workers gave up
+
+    def account(self, reductions: Reductions) -> None:
+        """Count the job's reductions: those that saved a case, and those that failed, why."""
+        self.reduced = reductions.succeeded
+        self.reductions_failed = [f"#{f.finding_id}: {f.reason}" for f in reductions.failed]
 
     def counters(self) -> dict[str, Any]:
         s, t = self.stats, max(self.elapsed, 1e-9)
@@ -112,6 +118,8 @@ class Summary:
             "crashes": s.crashes,
             "worker_deaths": self.worker_deaths,
             "reduced": self.reduced,
+            "reductions_failed": len(self.reductions_failed),
+            "reduction_failures": self.reductions_failed,
             "unreduced": self.unreduced,  # new findings left for `fuzz reduce ID`
             "positions": {str(k): v for k, v in sorted(self.positions.items())},
             "engines": sorted({f"{e.name} {e.version}" for e in self.engines.values()}),
@@ -161,7 +169,9 @@ class Job:
                 "resumed_from": resumed_from,
             },
         )
-        log_dir = Path(self.store.path or ".").parent / "logs" / f"run-{run_id}"
+        store = Path(self.store.path or "triage.db")
+        # per store: stores that share a folder keep their runs' logs apart
+        log_dir = store.parent / "logs" / store.stem / f"run-{run_id}"
         log_dir.mkdir(parents=True, exist_ok=True)
         self._log_dir = log_dir
         self._reductions = (
@@ -201,7 +211,7 @@ class Job:
             if self._reductions is not None:
                 self._reductions.stop()  # only one that overran its time is still running
                 summary.unreduced = self._reductions.left
-                summary.reduced = self._reductions.done
+                summary.account(self._reductions)
                 if summary.unreduced and self._single:
                     summary.notes.append(
                         f"{summary.unreduced} findings left for `fuzz reduce ID`: {self._single}"
@@ -248,7 +258,7 @@ class Job:
                 self._escalate(summary)
             if self._reductions is not None:
                 self._reductions.poll(self._end())
-                summary.reduced = self._reductions.done
+                summary.account(self._reductions)
             self.display.update(summary)
         self._drain(summary, timeout=0)
         if not self._stop.is_set():  # the workers ended by themselves: none can go on
@@ -317,7 +327,7 @@ class Job:
         while reductions.running is not None or (self._single and reductions.pending):
             end = self._end()
             reductions.poll(end)
-            summary.reduced = reductions.done
+            summary.account(reductions)
             if reductions.running is None:
                 break  # none could start in the time left
             if end is not None and time.monotonic() > end:
@@ -329,7 +339,7 @@ class Job:
             summary.waiting = f"waiting for {n} reduction{'s' if n > 1 else ''}{left}"
             self.display.update(summary)
             time.sleep(0.2)
-        summary.reduced = reductions.done
+        summary.account(reductions)
 
     # -- workers -----------------------------------------------------------------------------
 

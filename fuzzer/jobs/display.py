@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -46,6 +47,11 @@ def table(summary: Summary, title: str) -> Table:
         f"[red]{c['findings_new']} new[/], {c['findings_duplicate']} duplicate"
         + (f" ({by_oracle})" if by_oracle else ""),
     )
+    if c["reduced"] or c["reductions_failed"]:
+        failed = c["reductions_failed"]
+        t.add_row("reduced", f"{c['reduced']}" + (f", [red]{failed} failed[/]" if failed else ""))
+    for failure in c["reduction_failures"][:3]:
+        t.add_row("[red]reduction failed[/]", escape(failure))
     t.add_row("engine crashes", str(c["crashes"]))
     if c["worker_deaths"]:
         t.add_row("worker deaths", f"[red]{c['worker_deaths']}[/]")

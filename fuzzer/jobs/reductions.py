@@ -36,6 +36,14 @@ class Pending:
     reference: str | None
 
 
+@dataclass(frozen=True)
+class Failed:
+    """A reduction that ended without a reduced case, and the reducer's last word on why."""
+
+    finding_id: int
+    reason: str
+
+
 class Reductions:
     def __init__(self, store: Path, seconds: float, log_dir: Path, timeout: float) -> None:
         self.store = store
@@ -44,7 +52,9 @@ class Reductions:
         self.timeout = timeout  # the job's statement timeout: a candidate can take that long
         self.pending: deque[Pending] = deque()
         self.running: subprocess.Popen[bytes] | None = None
-        self.done = 0
+        self._running_id: int | None = None
+        self.succeeded = 0
+        self.failed: list[Failed] = []
         #: When set, reductions may not run beside the workers (a single-connection server).
         self.held = False
         self._ends: float | None = None  # monotonic time the running one must be done by
@@ -55,8 +65,7 @@ class Reductions:
     def poll(self, deadline: float | None) -> None:
         """Note a finished reduction; start the next one if it can finish by `deadline`."""
         if self.running is not None and self.running.poll() is not None:
-            self.running = None
-            self.done += 1
+            self._finished(self.running.returncode)
         if self.running is not None and self._ends is not None and time.monotonic() > self._ends:
             self.stop()
             return
@@ -77,7 +86,21 @@ class Reductions:
         except subprocess.TimeoutExpired:
             self.running.kill()
             self.running.wait()
-        self.running = None
+        self.running = self._running_id = None
+
+    def _finished(self, returncode: int) -> None:
+        finding_id = self._running_id
+        assert finding_id is not None
+        self.running = self._running_id = None
+        if returncode == 0:
+            self.succeeded += 1
+            return
+        lines = self._log(finding_id).read_text(errors="replace").strip().splitlines()
+        reason = lines[-1].removeprefix("fuzz: error: ") if lines else f"exit {returncode}"
+        self.failed.append(Failed(finding_id, reason))
+
+    def _log(self, finding_id: int) -> Path:
+        return self.log_dir / f"reduce-{finding_id}.log"
 
     @property
     def left(self) -> int:
@@ -92,7 +115,7 @@ class Reductions:
         env = {**os.environ, "SQLPARITY_TARGET": job.target}
         if job.reference:
             env["SQLPARITY_REFERENCE"] = job.reference
-        log = (self.log_dir / f"reduce-{job.finding_id}.log").open("wb")
+        log = self._log(job.finding_id).open("wb")
         self.running = subprocess.Popen(
             [sys.executable, "-m", "fuzzer", "reduce", str(job.finding_id),
              "--store", str(self.store), "--max-time", f"{seconds:.1f}", "--json",
@@ -100,4 +123,5 @@ class Reductions:
             env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=bind_subprocess(),
         )  # fmt: skip
         log.close()
+        self._running_id = job.finding_id
         self._ends = time.monotonic() + seconds + self._overhead
