@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -74,15 +75,40 @@ def pairs(selected: Iterable[Case]) -> list[Pair]:
     return [Pair(b, f, tuple(sorted(names))) for (b, f), names in sorted(grouped.items(), key=str)]
 
 
-def match(pair: Pair, verdicts: Mapping[int, Mapping[str, str]]) -> PairResult:
-    """The findings that reproduce on the pair's buggy release and not on its fixing one."""
+def match(
+    pair: Pair, verdicts: Mapping[int, Mapping[str, str]], earlier: Iterable[str] = ()
+) -> PairResult:
+    """The findings that reproduce on the pair's buggy release and not on its fixing one.
+
+    `earlier`: the other fixing releases of the same buggy release that came before this
+    one. A finding they fix already is theirs (the bug was fixed before this pair's fix), so
+    it must reproduce on each of them to be this pair's.
+    """
     result = PairResult(pair.buggy, pair.fixed, list(pair.bugs))
+    before = tuple(earlier)
     for finding_id, by_release in sorted(verdicts.items()):
         if by_release.get(pair.buggy) != REPRODUCES:
+            continue
+        if any(by_release.get(r) != REPRODUCES for r in before):
             continue
         if pair.fixed is None or by_release.get(pair.fixed) == FIXED:
             result.findings.append(finding_id)
     return result
+
+
+def match_all(found: list[Pair], verdicts: Mapping[int, Mapping[str, str]]) -> list[PairResult]:
+    """Each pair's findings; a finding goes to the earliest fix of its buggy release."""
+    return [
+        match(p, verdicts, [
+            q.fixed for q in found
+            if q.buggy == p.buggy and q.fixed and p.fixed and _version(q.fixed) < _version(p.fixed)
+        ])
+        for p in found
+    ]  # fmt: skip
+
+
+def _version(name: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", name.split()[-1]))
 
 
 def summary(results: list[PairResult], total_bugs: int) -> dict:
@@ -187,7 +213,7 @@ def measure(
                 for finding_id, verdict in replay_all(other, store, work).items():
                     verdicts.setdefault(finding_id, {})[other.name] = verdict
         findings = _findings(store) if store.exists() else []
-    results = [match(p, verdicts) for p in pairs(chosen)]
+    results = match_all(pairs(chosen), verdicts)
     return {
         "release": release.name,
         "checks": counters.get("checks", 0),

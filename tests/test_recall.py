@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from known_bugs import Case, Release, cases
-from recall import FIXED, REPRODUCES, UNKNOWN, Pair, PairResult, match, pairs, summary
+from recall import FIXED, REPRODUCES, UNKNOWN, Pair, PairResult, match, match_all, pairs, summary
 
 
 def case(tmp: Path, name: str, engine: str, fixed: str) -> Case:
@@ -68,6 +68,17 @@ def test_a_pair_of_several_bugs_is_indistinguishable_and_a_pair_without_fix_unco
     open_bug = match(Pair("mariadb 10.11.19", None, ("m",)), {3: {"mariadb 10.11.19": REPRODUCES}})
     assert open_bug.status == "unconfirmed" and open_bug.findings == [3]
     assert match(Pair("d 1", "d 2", ("z",)), {}).status == "missed"
+
+
+def test_a_finding_fixed_by_an_earlier_fix_of_the_same_release_belongs_to_that_fix():
+    early = Pair("duckdb 1.1.0", "duckdb 1.1.1", ("index",))
+    late = Pair("duckdb 1.1.0", "duckdb 1.1.2", ("in-subquery",))
+    verdicts = {
+        1: {"duckdb 1.1.0": REPRODUCES, "duckdb 1.1.1": FIXED, "duckdb 1.1.2": FIXED},
+        2: {"duckdb 1.1.0": REPRODUCES, "duckdb 1.1.1": REPRODUCES, "duckdb 1.1.2": FIXED},
+    }
+    first, second = match_all([early, late], verdicts)
+    assert first.findings == [1] and second.findings == [2]
 
 
 def test_recall_counts_only_single_bug_pairs_as_confirmed():
