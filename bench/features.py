@@ -84,7 +84,7 @@ class Coverage:
 
 
 #: expression nodes that are neither a function nor an operator (values, names, wrappers)
-NOT_OPERATORS = (ast.Literal, ast.ColumnRef, ast.Star, ast.ScalarQuery, ast.Window)
+NOT_OPERATORS = (ast.Literal, ast.Parameter, ast.ColumnRef, ast.Star, ast.ScalarQuery, ast.Window)
 
 
 def functions_and_operators(node: object) -> Iterator[str]:
