@@ -126,7 +126,13 @@ def summary(results: list[PairResult], total_bugs: int) -> dict:
 
 
 def fuzz_run(
-    release: Release, minutes: float, store: Path, work: Path, seed: int, progress: Progress
+    release: Release,
+    minutes: float,
+    store: Path,
+    work: Path,
+    seed: int,
+    oracle: str | None,
+    progress: Progress,
 ) -> dict:
     """`fuzz run` from scratch on the release, with a live progress line; its last counters."""
     python = release.python()
@@ -145,17 +151,22 @@ def fuzz_run(
         str(store),
         "--seed",
         str(seed),
+        *(["--oracle", oracle] if oracle else []),
     ]
     task = progress.add_task(release.name, total=minutes * 60, status="starting")
     last: dict = {}
-    with subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=work,
-        env={**os.environ, "PYTHONPATH": env_path},
-    ) as process:
+    errors = work / "fuzz-run.stderr"
+    with (
+        errors.open("w") as stderr,
+        subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            cwd=work,
+            env={**os.environ, "PYTHONPATH": env_path},
+        ) as process,
+    ):
         assert process.stdout is not None
         for line in process.stdout:
             try:
@@ -169,9 +180,9 @@ def fuzz_run(
                     status=f"{last.get('checks', 0):,} checks, "
                     f"{last.get('findings_new', 0)} findings",
                 )
-        stderr = process.stderr.read() if process.stderr else ""
     if process.returncode not in (0, 1):
-        raise click.ClickException(f"fuzz run on {release.name}: {stderr.strip()[-1500:]}")
+        message = errors.read_text().strip()[-1500:]
+        raise click.ClickException(f"fuzz run on {release.name}: {message}")
     progress.update(task, completed=minutes * 60)
     return last
 
@@ -200,13 +211,18 @@ def replay_all(release: Release, store: Path, work: Path) -> dict[int, str]:
 
 
 def measure(
-    release: Release, chosen: list[Case], minutes: float, seed: int, progress: Progress
+    release: Release,
+    chosen: list[Case],
+    minutes: float,
+    seed: int,
+    oracle: str | None,
+    progress: Progress,
 ) -> dict:
     fixes = sorted({c.fixed for c in chosen if c.fixed}, key=lambda r: r.name)
     with tempfile.TemporaryDirectory(prefix="recall-") as tmp:
         work = Path(tmp)
         store = work / "triage.db"
-        counters = fuzz_run(release, minutes, store, work, seed, progress)
+        counters = fuzz_run(release, minutes, store, work, seed, oracle, progress)
         verdicts: dict[int, dict[str, str]] = {}
         if store.exists():
             for other in (release, *fixes):
@@ -251,9 +267,12 @@ def _findings(store: Path) -> list[dict]:
     "(default: every buggy release of the list)",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--oracle", default=None, help="fuzz run's --oracle (default: its own rotation).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
-def main(ctx: click.Context, minutes: float, releases: str, seed: int, as_json: bool) -> None:
+def main(
+    ctx: click.Context, minutes: float, releases: str, seed: int, oracle: str | None, as_json: bool
+) -> None:
     """Run fuzz run on each buggy release of the known-bug list; report the bugs it rediscovered."""
     if ctx.invoked_subcommand:
         return
@@ -285,7 +304,7 @@ def main(ctx: click.Context, minutes: float, releases: str, seed: int, as_json: 
                 console.print(f"[yellow]{name}: the local server is another release; skipped")
                 continue
             started = time.monotonic()
-            report = measure(release, chosen, minutes, seed, progress)
+            report = measure(release, chosen, minutes, seed, oracle, progress)
             report["seconds"] = round(time.monotonic() - started, 1)
             reports.append(report)
     results = [
@@ -294,7 +313,13 @@ def main(ctx: click.Context, minutes: float, releases: str, seed: int, as_json: 
         for p in r["pairs"]
     ]
     total = sum(len(c) for n, c in by_release.items() if n in {r["release"] for r in reports})
-    out = {"minutes": minutes, "seed": seed, "releases": reports, **summary(results, total)}
+    out = {
+        "minutes": minutes,
+        "seed": seed,
+        "oracle": oracle,
+        "releases": reports,
+        **summary(results, total),
+    }
     if as_json:
         print(json.dumps(out))
     else:
