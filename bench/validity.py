@@ -5,7 +5,9 @@ without error, the share rejected at compile time (syntax, names, types: generat
 at run time (division by zero, overflow: data-dependent), the most common errors, how many
 queries per second the generator makes (generation and rendering only), the share of the
 dialect grammar's rules the statements used, and the share of successful queries that
-returned rows.
+returned rows; per engine also `functions_used` (the distinct functions and operators the
+sample used) and `feature_share` (the share of the dialect's feature checklist,
+`bench/features/<dialect>.txt`, seen at least once; `features_missing` lists the others).
 
     python bench/validity.py                      # all four engines, 10,000 queries each
     python bench/validity.py --queries 2000 --engines sqlite,postgres --json
@@ -21,6 +23,8 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+
+from features import Coverage, checklist, functions_and_operators
 
 import grammar
 from fuzzer.engines import EngineError, connect
@@ -52,6 +56,14 @@ class Tally:
     generate_seconds: float = 0.0
     errors: Counter = field(default_factory=Counter)
     rules: set = field(default_factory=set)
+    functions: Counter = field(default_factory=Counter)
+    coverage: Coverage | None = None
+
+    def saw(self, sql: str, tree: object) -> None:
+        """Count what a statement shows: its functions and operators, its checklist features."""
+        self.functions.update(functions_and_operators(tree))
+        if self.coverage is not None:
+            self.coverage.add(sql)
 
     def report(self, all_rules: frozenset[str]) -> dict:
         n = max(self.queries, 1)
@@ -67,6 +79,10 @@ class Tally:
             "setup_failures": self.setup_failures,
             "top_errors": [[m, c] for m, c in self.errors.most_common(TOP_ERRORS)],
             "unused_rules": sorted(all_rules - self.rules),
+            "functions_used": len(self.functions),
+            "functions": sorted(self.functions),
+            "feature_share": self.coverage.share if self.coverage else 0.0,
+            "features_missing": self.coverage.missing if self.coverage else [],
         }
 
 
@@ -82,6 +98,7 @@ def run_engine(name: str, total: int, seed: int, options: Options) -> Tally:
     engine = connect(ENGINES[name]())
     parser = grammar.parser(engine.dialect)
     tally.version, tally.dialect = engine.version, engine.dialect
+    tally.coverage = Coverage(checklist(engine.dialect))
     try:
         db = 0
         while tally.queries < total:
@@ -91,6 +108,7 @@ def run_engine(name: str, total: int, seed: int, options: Options) -> Tally:
             for statement in g.database():
                 sql = g.render(statement)
                 tally.rules |= grammar.rules_used(parser.parse(sql))
+                tally.saw(sql, statement)
                 outcome = engine.execute(sql)
                 if not outcome.ok:
                     tally.setup_failures += 1
@@ -99,10 +117,12 @@ def run_engine(name: str, total: int, seed: int, options: Options) -> Tally:
             # not the engine's or the driver's.
             start = time.perf_counter()
             size = min(QUERIES_PER_DATABASE, total - tally.queries)
-            batch = [g.render(g.query()) for _ in range(size)]
+            trees = [g.query() for _ in range(size)]
+            batch = [g.render(tree) for tree in trees]
             tally.generate_seconds += time.perf_counter() - start
-            for sql in batch:
+            for sql, tree in zip(batch, trees, strict=True):
                 tally.rules |= grammar.rules_used(parser.parse(sql))
+                tally.saw(sql, tree)
                 tally.queries += 1
                 outcome = engine.execute(sql)
                 if outcome.ok:
@@ -157,6 +177,10 @@ def print_report(name: str, r: dict) -> None:
     print(
         f"   {r['queries_per_s']:,.0f} queries/s generated  "
         f"grammar rule coverage {r['rule_coverage']:.1%}  setup failures {r['setup_failures']}"
+    )
+    print(
+        f"   {r['functions_used']} functions and operators used  "
+        f"feature share {r['feature_share']:.1%} ({len(r['features_missing'])} missing)"
     )
     if r["unused_rules"]:
         print(f"   unused rules: {' '.join(r['unused_rules'])}")

@@ -1,0 +1,155 @@
+"""Known logic bugs and the old engine releases that have them.
+
+`corpus/known-bugs/` holds public bugs reported by others, `corpus/found/` bugs sqlparity
+found itself. Each case's header names the buggy release, the fixing one and the oracle(s)
+that flag it. Old DuckDB and SQLite (apsw) releases are installed from PyPI into cached
+virtual environments (`$SQLPARITY_CACHE`, default `~/.cache/sqlparity`, under `known-bugs/`);
+sqlparity runs there from this checkout's packages. `tests/test_known_bugs.py` checks every
+case with this module, and `bench/recall.py` uses it to run `fuzz run` on the buggy releases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import fuzzer
+import grammar
+import oracles
+import triage
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+CACHE = Path(os.environ.get("SQLPARITY_CACHE", Path.home() / ".cache" / "sqlparity"))
+MYSQL_URL = os.environ.get("SQLPARITY_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+#: What sqlparity itself needs in an old engine's environment (the engine is pinned apart).
+RUNTIME = ["click", "rich", "sqlite-utils", "lark", "hypothesis", "setproctitle"]
+
+
+@dataclass(frozen=True)
+class Release:
+    """One installable engine release: what pip installs, and the URL that reaches it."""
+
+    engine: str  # duckdb, sqlite, mariadb
+    version: str
+    pip: tuple[str, ...]  # empty for the local server
+
+    @classmethod
+    def of(cls, engine: str, version: str, apsw: str | None = None) -> Release:
+        if engine == "duckdb":
+            numpy = ["numpy<2"] if version.startswith("0.6") else []
+            return cls(engine, version, (f"duckdb=={version}", *numpy))
+        if engine == "sqlite":
+            assert apsw, f"sqlite {version}: a SQLite release is named by its apsw release"
+            return cls(engine, version, (apsw,))
+        return cls(engine, version, ())
+
+    @classmethod
+    def parse(cls, text: str) -> Release:
+        """`duckdb 1.1.0`, `sqlite 3.44.0 via apsw==3.44.0.0`, `mariadb 10.11.19`."""
+        engine, version = text.split()[:2]
+        spec = re.search(r"apsw==[\d.]+", text)
+        return cls.of(engine, version, spec.group() if spec else None)
+
+    @property
+    def name(self) -> str:
+        return f"{self.engine} {self.version}"
+
+    @property
+    def target(self) -> str:
+        return {"duckdb": "duckdb:", "sqlite": "sqlite+apsw:"}.get(self.engine, MYSQL_URL)
+
+    @property
+    def local(self) -> bool:
+        """The release is the local server, not an installed package."""
+        return not self.pip
+
+    def python(self) -> Path:
+        """The interpreter that runs sqlparity against this release."""
+        return environment(self.pip) if self.pip else Path(sys.executable)
+
+
+@dataclass(frozen=True)
+class Case:
+    path: Path
+    buggy: Release
+    fixed: Release | None  # None: still open, or fixed after the local server's release
+    oracles: frozenset[str]
+
+    @property
+    def engine(self) -> str:
+        return self.buggy.engine
+
+    @property
+    def version(self) -> str:
+        return self.buggy.version
+
+    @property
+    def target(self) -> str:
+        return self.buggy.target
+
+    @classmethod
+    def read(cls, path: Path) -> Case:
+        header = dict(re.findall(r"^--\s*([\w-]+):\s*(.*)$", path.read_text(), re.MULTILINE))
+        named = re.sub(r"\([^)]*\)", "", header["oracle"])
+        chosen = frozenset(re.findall(r"\b(tlp|norec|dqp)\b", named.lower()))
+        fixed = header.get("fixed-in", "").split("(")[0].strip()
+        fix = Release.parse(fixed) if re.match(r"\w+ \d", fixed) else None
+        return cls(path, Release.parse(header["engine"]), fix, chosen)
+
+
+def cases(folders: tuple[str, ...] = ("known-bugs", "found")) -> list[Case]:
+    """The cases of the corpus folders; `known-bugs` alone is the list of public bugs."""
+    return [Case.read(p) for folder in folders for p in sorted((CORPUS / folder).glob("*.sql"))]
+
+
+def environment(pip: tuple[str, ...]) -> Path:
+    """A cached virtual environment with one old engine release and sqlparity's runtime."""
+    home = CACHE / "known-bugs" / "-".join(re.sub(r"[^\w.]+", "_", p) for p in pip)
+    python = home / "bin" / "python"
+    if not (home / ".ready").exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(home)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", *pip, *RUNTIME],
+            check=True, capture_output=True, timeout=600,
+        )  # fmt: skip
+        (home / ".ready").touch()
+    return python
+
+
+def sources(tmp: Path) -> Path:
+    """A folder holding just sqlparity's packages, for PYTHONPATH in another environment."""
+    root = tmp / "src"
+    root.mkdir(parents=True, exist_ok=True)
+    for package in (fuzzer, oracles, triage, grammar):
+        link = root / package.__name__
+        if not link.exists():
+            link.symlink_to(Path(package.__file__).parent)
+    return root
+
+
+def fuzz(
+    python: Path | str, args: list[str], tmp: Path, timeout: float
+) -> subprocess.CompletedProcess:
+    """Run sqlparity's CLI under `python` (an old release's environment), from this checkout."""
+    env = {**os.environ, "PYTHONPATH": str(sources(tmp))}
+    return subprocess.run(
+        [str(python), "-m", "fuzzer", *args],
+        capture_output=True, text=True, env=env, cwd=tmp, timeout=timeout,
+    )  # fmt: skip
+
+
+def check(
+    python: Path | str, target: str, script: Path, oracle: str, tmp: Path
+) -> tuple[int, list[dict]]:
+    """`fuzz check --json` of one script: its exit status and its findings."""
+    result = fuzz(
+        python, ["check", "--json", "--oracle", oracle, "--target", target, str(script)], tmp, 300
+    )
+    if result.returncode not in (0, 1):
+        raise RuntimeError(f"fuzz check {script.name} on {target}: {result.stderr.strip()[-2000:]}")
+    return result.returncode, json.loads(result.stdout)["findings"]
