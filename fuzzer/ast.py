@@ -81,7 +81,11 @@ class ColumnRef(Expr):
 
 @dataclass(frozen=True)
 class Star(Expr):
+    """`*` or `t.*`; DuckDB's `* EXCLUDE (c)` and `* REPLACE (e AS c)` change what it expands to."""
+
     table: str | None = None
+    exclude: tuple[str, ...] = ()
+    replace: tuple[SelectItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -212,14 +216,19 @@ class Frame:
     unit: Lit["ROWS", "RANGE", "GROUPS"]
     start: str  # "UNBOUNDED PRECEDING", "1 PRECEDING", "CURRENT ROW", ...
     end: str | None = None
+    exclude: Lit["CURRENT ROW", "GROUP", "TIES", "NO OTHERS"] | None = None
 
 
 @dataclass(frozen=True)
 class Window(Expr):
+    """`f OVER (...)`; `base` names a WINDOW-clause window it refines (`OVER (w frame)`), or
+    that it is (`OVER w`) when nothing else is given."""
+
     function: Func | Aggregate
     partition_by: tuple[Expr, ...] = ()
     order_by: tuple[OrderItem, ...] = ()
     frame: Frame | None = None
+    base: str | None = None
 
 
 # -- relations and queries -------------------------------------------------------------------
@@ -233,6 +242,7 @@ class Relation:
 class TableRef(Relation):
     name: str
     alias: str | None = None
+    hint: IndexHint | None = None
 
 
 @dataclass(frozen=True)
@@ -240,11 +250,16 @@ class DerivedTable(Relation):
     query: Query
     alias: str
     lateral: bool = False
+    columns: tuple[str, ...] = ()  # `AS alias (x, y)`: the derived table's column names
 
 
 @dataclass(frozen=True)
 class Join(Relation):
-    kind: Lit["INNER", "LEFT", "RIGHT", "FULL", "CROSS"]
+    """SEMI, ANTI (only the left side's columns), ASOF (nearest match), POSITIONAL (by row
+    number) are DuckDB's; STRAIGHT is MariaDB's STRAIGHT_JOIN (an inner join, left first)."""
+
+    kind: Lit["INNER", "LEFT", "RIGHT", "FULL", "CROSS", "SEMI", "ANTI", "ASOF", "POSITIONAL",
+              "STRAIGHT"]
     left: Relation
     right: Relation
     on: Expr | None = None
@@ -281,6 +296,11 @@ class Select(Query):
     order_by: tuple[OrderItem, ...] = ()
     limit: int | None = None
     offset: int | None = None
+    fetch: Fetch | None = None  # the limit spelled `FETCH FIRST limit ROWS ONLY|WITH TIES`
+    group_distinct: bool = False  # GROUP BY DISTINCT: each grouping set once
+    windows: tuple[NamedWindow, ...] = ()  # the WINDOW clause
+    qualify: Expr | None = None  # DuckDB: a filter on window functions' results
+    modifiers: tuple[str, ...] = ()  # MariaDB: STRAIGHT_JOIN, SQL_SMALL_RESULT, ...
 
 
 @dataclass(frozen=True)
@@ -292,6 +312,7 @@ class SetOp(Query):
     order_by: tuple[OrderItem, ...] = ()
     limit: int | None = None
     offset: int | None = None
+    fetch: Fetch | None = None
 
 
 @dataclass(frozen=True)
@@ -306,6 +327,75 @@ class With(Query):
     ctes: tuple[CTE, ...]
     body: Query
     recursive: bool = False
+
+
+# -- SELECT clauses beyond the core: what each dialect's manual adds ------------------------
+
+Fetch = Lit["ONLY", "WITH TIES"]
+
+
+@dataclass(frozen=True)
+class Row(Expr):
+    """A row value `(a, b)`, spelled `ROW(a, b)` with `keyword`: compared element by element."""
+
+    items: tuple[Expr, ...]
+    keyword: bool = False
+
+
+@dataclass(frozen=True)
+class GroupingSets(Expr):
+    """A GROUP BY element: ROLLUP (a, b), CUBE (a, b) or GROUPING SETS ((a), (a, b), ()).
+
+    Each member is a tuple of expressions: one is a column, several a composite `(a, b)`; for
+    GROUPING SETS a member is a set, and () is the grand total."""
+
+    kind: Lit["ROLLUP", "CUBE", "GROUPING SETS"]
+    members: tuple[tuple[Expr, ...], ...]
+
+
+@dataclass(frozen=True)
+class Grouping(Expr):
+    """GROUPING(k, ...) over keys of a rolled-up GROUP BY: bit i is 1 where the row's grouping
+    set left key i out."""
+
+    keys: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class AllColumns(Expr):
+    """DuckDB's `GROUP BY ALL` (every item without an aggregate) and `ORDER BY ALL`."""
+
+
+@dataclass(frozen=True)
+class NamedWindow:
+    """`WINDOW name AS (PARTITION BY ... ORDER BY ...)`, for `OVER name` to use."""
+
+    name: str
+    partition_by: tuple[Expr, ...] = ()
+    order_by: tuple[OrderItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class IndexHint:
+    """How a table reference tells the planner which indexes to use: SQLite's NOT INDEXED and
+    INDEXED BY i, MariaDB's USE/FORCE/IGNORE INDEX (i, ...)."""
+
+    kind: Lit["NOT INDEXED", "INDEXED BY", "USE", "FORCE", "IGNORE"]
+    indexes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Values(Query):
+    """`VALUES (1, 'a'), (2, 'b')`: a query, a set operand, or (in a DerivedTable) a table."""
+
+    rows: tuple[tuple[Expr, ...], ...]
+
+
+@dataclass(frozen=True)
+class TableQuery(Query):
+    """`TABLE t`: every row and column of a table."""
+
+    name: str
 
 
 # -- statements ------------------------------------------------------------------------------

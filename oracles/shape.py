@@ -160,8 +160,13 @@ def is_deterministic(node: Any) -> bool:
             and not n.order_by
         ):
             return False
-        if isinstance(n, ast.Select | ast.SetOp) and (n.limit is not None or n.offset is not None):
-            return False
+        limited = isinstance(n, ast.Select | ast.SetOp) and (
+            n.limit is not None or n.offset is not None
+        )
+        if limited and (n.fetch != "WITH TIES" or n.offset is not None):
+            return False  # WITH TIES returns all rows tying with the last: one multiset
+        if isinstance(n, ast.Join) and n.kind in ("ASOF", "POSITIONAL"):
+            return False  # the nearest match among ties, the pairing by row order
         if isinstance(n, ast.Select) and n.distinct_on:
             return False
         if isinstance(n, ast.Window):

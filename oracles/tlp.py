@@ -228,9 +228,22 @@ ONE = ast.Literal(1, ast.INTEGER)
 ZERO = ast.Literal(0, ast.INTEGER)
 
 
-def grouped(check: Check) -> ast.Select:
-    """The check's SELECT grouped by its own items (the GROUP BY variant)."""
-    return replace(check.select, group_by=tuple(i.expr for i in check.select.items))
+def grouped(check: Check, generator: Generator | None = None) -> ast.Select:
+    """The check's SELECT grouped by its own items (the GROUP BY variant); with a generator,
+    sometimes by ROLLUP, CUBE or GROUPING SETS of them where the dialect has them.
+
+    Both variants that group stay sound under grouping sets. GROUP BY (a set, no aggregates):
+    a grouping set S contributes the rows' keys with the keys outside S set to NULL, so the
+    whole query's set is the union over S of those projections of all rows, and a union over
+    the partitions of the same projections is the same set. The empty set's row (all NULL) is
+    there for the whole query iff some partition has it: engines that emit it for no input
+    emit it for every query, the others for every non-empty one. HAVING (a multiset of
+    groups): each output row, super-aggregate rows included, is one group with its own
+    aggregates, and p, NOT p and p IS NULL send it to exactly one partition.
+    """
+    keys = [i.expr for i in check.select.items]
+    group_by = tuple(keys) if generator is None else generator.grouping(keys)
+    return replace(check.select, group_by=group_by)
 
 
 def having(generator: Generator, check: Check) -> tuple[ast.Select, ast.Expr]:
@@ -239,7 +252,7 @@ def having(generator: Generator, check: Check) -> tuple[ast.Select, ast.Expr]:
     The generated predicate goes inside an aggregate, where it may use every column.
     """
     rng = generator.rng
-    select = grouped(check)
+    select = grouped(check, generator)
     counted = ast.SelectItem(ast.Aggregate("COUNT", ()), "n")
     select = replace(select, items=(*select.items, counted))
     hits = ast.Aggregate("SUM", (ast.Case(None, ((check.predicate, ONE),), ZERO),))
@@ -296,7 +309,7 @@ class TLP(Oracle):
         if variant == "distinct":
             return self.probes(replace(check.select, distinct=True), check.predicate)
         if variant == "group-by":
-            return self.probes(grouped(check), check.predicate)
+            return self.probes(grouped(check, generator), check.predicate)
         if variant == "having":
             return self.having_probes(*having(generator, check))
         if variant == "aggregate":
@@ -355,6 +368,8 @@ class TLP(Oracle):
             return []
         base = query if predicate is not None else replace(query, where=None)
         if base.limit is not None or base.offset is not None or base.distinct_on:
+            return []
+        if base.qualify is not None:  # QUALIFY's windows see the rows WHERE kept
             return []
         base = replace(base, order_by=())
         grouped = bool(base.group_by) or any(aggregates_in(i.expr) for i in base.items)

@@ -153,7 +153,12 @@ class Dialect:
         return f"{self.ident(node.table)}.{name}" if node.table else name
 
     def _Star(self, node: A.Star) -> str:
-        return f"{self.ident(node.table)}.*" if node.table else "*"
+        text = f"{self.ident(node.table)}.*" if node.table else "*"
+        if node.exclude:
+            text += f" EXCLUDE ({', '.join(self.ident(c) for c in node.exclude)})"
+        if node.replace:
+            text += f" REPLACE ({', '.join(self._SelectItem(i) for i in node.replace)})"
+        return text
 
     def _Unary(self, node: A.Unary) -> str:
         return f"({node.op} {self.render(node.operand)})"
@@ -250,16 +255,23 @@ class Dialect:
         return f"STRING_AGG({'DISTINCT ' if node.distinct else ''}{value}, {sep}{order})"
 
     def _Window(self, node: A.Window) -> str:
-        spec = []
-        if node.partition_by:
-            spec.append("PARTITION BY " + ", ".join(self.render(e) for e in node.partition_by))
-        if node.order_by:
-            spec.append("ORDER BY " + self.order_items(node.order_by))
+        spec = [self.ident(node.base)] if node.base else []
+        if node.base and not (node.partition_by or node.order_by or node.frame):
+            return f"{self.render(node.function)} OVER {spec[0]}"
+        spec.append(self.window_spec(node.partition_by, node.order_by))
         if node.frame is not None:
             f = node.frame
             bounds = f"BETWEEN {f.start} AND {f.end}" if f.end else f.start
-            spec.append(f"{f.unit} {bounds}")
-        return f"{self.render(node.function)} OVER ({' '.join(spec)})"
+            spec.append(f"{f.unit} {bounds}" + (f" EXCLUDE {f.exclude}" if f.exclude else ""))
+        return f"{self.render(node.function)} OVER ({' '.join(p for p in spec if p)})"
+
+    def window_spec(self, partition_by: tuple[A.Expr, ...], order_by: tuple[A.OrderItem, ...]):
+        spec = []
+        if partition_by:
+            spec.append("PARTITION BY " + ", ".join(self.render(e) for e in partition_by))
+        if order_by:
+            spec.append("ORDER BY " + self.order_items(order_by))
+        return " ".join(spec)
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -282,22 +294,38 @@ class Dialect:
             parts.append(f"DISTINCT ON ({', '.join(self.render(e) for e in node.distinct_on)})")
         elif node.distinct:
             parts.append("DISTINCT")
+        parts.extend(node.modifiers)
         parts.append(", ".join(self._SelectItem(i) for i in node.items))
         if node.from_:
             parts.append("FROM " + ", ".join(self.render(r) for r in node.from_))
         if node.where is not None:
             parts.append("WHERE " + self.render(node.where))
         if node.group_by:
-            parts.append("GROUP BY " + ", ".join(self.render(e) for e in node.group_by))
+            parts.append(self.group_by(node))
         if node.having is not None:
             parts.append("HAVING " + self.render(node.having))
+        if node.windows:
+            defs = (f"{self.ident(w.name)} AS ({self.window_spec(w.partition_by, w.order_by)})"
+                    for w in node.windows)  # fmt: skip
+            parts.append("WINDOW " + ", ".join(defs))
+        if node.qualify is not None:
+            parts.append("QUALIFY " + self.render(node.qualify))
         parts.append(self.tail(node))
         return " ".join(p for p in parts if p)
+
+    def group_by(self, node: A.Select) -> str:
+        keys = ", ".join(self.render(e) for e in node.group_by)
+        return f"GROUP BY {'DISTINCT ' if node.group_distinct else ''}{keys}"
 
     def tail(self, node: A.Select | A.SetOp) -> str:
         parts = []
         if node.order_by:
             parts.append("ORDER BY " + self.order_items(node.order_by))
+        if node.fetch is not None:
+            if node.offset is not None:
+                parts.append(f"OFFSET {node.offset} ROWS")
+            parts.append(f"FETCH FIRST {node.limit} ROWS {node.fetch}")
+            return " ".join(parts)
         if node.limit is not None:
             parts.append(f"LIMIT {node.limit}")
         if node.offset is not None:
@@ -322,19 +350,54 @@ class Dialect:
         rec = "RECURSIVE " if node.recursive else ""
         return f"WITH {rec}{', '.join(ctes)} {self.render(node.body)}"
 
+    def _Values(self, node: A.Values) -> str:
+        rows = ", ".join("(" + ", ".join(self.render(v) for v in r) + ")" for r in node.rows)
+        return f"VALUES {rows}"
+
+    def _TableQuery(self, node: A.TableQuery) -> str:
+        return f"TABLE {self.ident(node.name)}"
+
+    # -- expressions of the SELECT clauses beyond the core --------------------------------------
+
+    def _Row(self, node: A.Row) -> str:
+        items = ", ".join(self.render(i) for i in node.items)
+        return f"ROW({items})" if node.keyword else f"({items})"
+
+    def _GroupingSets(self, node: A.GroupingSets) -> str:
+        def member(m: tuple[A.Expr, ...]) -> str:
+            text = ", ".join(self.render(e) for e in m)
+            return text if len(m) == 1 and node.kind != "GROUPING SETS" else f"({text})"
+
+        return f"{node.kind} ({', '.join(member(m) for m in node.members)})"
+
+    def _Grouping(self, node: A.Grouping) -> str:
+        return f"GROUPING({', '.join(self.render(k) for k in node.keys)})"
+
+    def _AllColumns(self, node: A.AllColumns) -> str:
+        return "ALL"
+
     # -- relations -----------------------------------------------------------------------------
 
     def _TableRef(self, node: A.TableRef) -> str:
         name = self.ident(node.name)
-        return f"{name} AS {self.ident(node.alias)}" if node.alias else name
+        text = f"{name} AS {self.ident(node.alias)}" if node.alias else name
+        if node.hint is None:
+            return text
+        h = node.hint
+        if h.kind in ("NOT INDEXED", "INDEXED BY"):
+            return f"{text} {h.kind}" + (f" {self.ident(h.indexes[0])}" if h.indexes else "")
+        return f"{text} {h.kind} INDEX ({', '.join(self.ident(i) for i in h.indexes)})"
 
     def _DerivedTable(self, node: A.DerivedTable) -> str:
         lateral = "LATERAL " if node.lateral else ""
-        return f"{lateral}({self.render(node.query)}) AS {self.ident(node.alias)}"
+        cols = f" ({', '.join(self.ident(c) for c in node.columns)})" if node.columns else ""
+        return f"{lateral}({self.render(node.query)}) AS {self.ident(node.alias)}{cols}"
 
     def _Join(self, node: A.Join) -> str:
         natural = "NATURAL " if node.natural else ""
-        kind = {"INNER": "JOIN", "CROSS": "CROSS JOIN"}.get(node.kind, f"{node.kind} JOIN")
+        kind = {"INNER": "JOIN", "CROSS": "CROSS JOIN", "STRAIGHT": "STRAIGHT_JOIN"}.get(
+            node.kind, f"{node.kind} JOIN"
+        )
         right = self.render(node.right)
         if isinstance(node.right, A.Join):  # a join nested on the right needs its parentheses
             right = f"({right})"

@@ -123,7 +123,10 @@ class Capabilities:
     float_specials: bool = capability(False)
     #: join kinds; FULL and RIGHT pad NULLs differently in engines without them natively
     joins: tuple[str, ...] = capability(
-        ("INNER", "LEFT", "RIGHT", "FULL", "CROSS"), portable=Keep(("INNER", "LEFT", "CROSS"))
+        ("INNER", "LEFT", "RIGHT", "FULL", "CROSS"),
+        portable=Keep(("INNER", "LEFT", "CROSS")),
+        # an ASOF match among ties and a POSITIONAL pairing follow the engine's row order
+        deterministic=Drop(("ASOF", "POSITIONAL")),
     )
     #: NATURAL JOIN
     natural_join: bool = capability(True, portable=To(False))
@@ -164,6 +167,63 @@ class Capabilities:
     expression_index: bool = capability(False, portable=To(False))
     #: maintenance statement -> whether it names a table
     maintenance: Mapping[str, bool] = capability({"ANALYZE": True}, portable=Keep(("ANALYZE",)))
+
+    # -- SELECT clauses beyond the core (each dialect's manual) ----------------------------------
+
+    #: GROUP BY elements: "ROLLUP", "CUBE", "GROUPING SETS"
+    grouping_sets: tuple[str, ...] = capability((), portable=To(()))
+    #: grouping elements beside plain keys and composite members `(a, b)`; without, only the
+    #: whole key list rolls up (MariaDB's `GROUP BY a, b WITH ROLLUP`)
+    grouping_mixed: bool = capability(True)
+    #: ORDER BY in a query whose GROUP BY rolls up (MariaDB: "Incorrect usage of ... ORDER BY")
+    grouping_order_by: bool = capability(True)
+    #: grouping elements in a view's query (MariaDB 10.11 stores a rolled-up view over a
+    #: self-join with its columns unqualified: reading it fails with "Column ... is ambiguous")
+    grouping_in_views: bool = capability(True)
+    #: GROUPING(k, ...): which keys a grouping set left out
+    grouping_function: bool = capability(False, portable=To(False))
+    #: GROUP BY DISTINCT (PostgreSQL)
+    group_by_distinct: bool = capability(False, portable=To(False))
+    #: GROUP BY ALL and ORDER BY ALL (DuckDB)
+    by_all: bool = capability(False, portable=To(False))
+    #: the operators a row value `(a, b)` may be compared with
+    row_comparisons: tuple[str, ...] = capability(
+        ("=", "<>", "<", "<=", ">", ">="), portable=To(())
+    )
+    #: `ROW(a, b)` spelling
+    row_keyword: bool = capability(False)
+    #: `(a, b) IN ((1, 2), ...)`
+    row_in_list: bool = capability(True)
+    #: `(a, b) IN (SELECT x, y ...)`
+    row_in_subquery: bool = capability(True)
+    #: `(a, b) BETWEEN (..) AND (..)`
+    row_between: bool = capability(True)
+    #: VALUES as a query, a set operand and a derived table
+    values_query: bool = capability(True, portable=To(False))
+    #: a set operation ending in VALUES takes ORDER BY and LIMIT (SQLite: a syntax error)
+    values_order_by: bool = capability(True)
+    #: VALUES names its columns by its first row's values, so in a subquery they must differ
+    values_first_row_names: bool = capability(False)
+    #: `(...) AS d (x, y)`: column names for a derived table
+    derived_columns: bool = capability(True)
+    #: window frame EXCLUDE options
+    frame_exclude: tuple[str, ...] = capability(
+        ("CURRENT ROW", "GROUP", "TIES", "NO OTHERS"), portable=To(())
+    )
+    #: the WINDOW clause and `OVER w`, `OVER (w frame)`
+    named_windows: bool = capability(True, portable=To(False))
+    #: QUALIFY (DuckDB)
+    qualify: bool = capability(False, portable=To(False))
+    #: `* EXCLUDE (c)`, `* REPLACE (e AS c)` (DuckDB)
+    star_modifiers: bool = capability(False, portable=To(False))
+    #: FETCH FIRST n ROWS ONLY / WITH TIES
+    fetch: tuple[str, ...] = capability((), portable=To(()))
+    #: `TABLE t` as a query
+    table_query: bool = capability(False, portable=To(False))
+    #: index hints a table reference may carry: "NOT INDEXED", "USE", "FORCE", "IGNORE"
+    index_hints: tuple[str, ...] = capability((), portable=To(()))
+    #: SELECT modifiers that change plans, not answers (MariaDB's STRAIGHT_JOIN, SQL_*)
+    select_modifiers: tuple[str, ...] = capability((), portable=To(()))
 
     def __post_init__(self) -> None:
         for f in fields(self):  # frozen all the way down: no caller can edit a shared mapping

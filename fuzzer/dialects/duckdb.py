@@ -34,6 +34,15 @@ class DuckDB(Dialect):
         frame_units=("ROWS", "RANGE", "GROUPS"),
         expression_index=True,
         maintenance={"ANALYZE": True, "VACUUM": True, "CHECKPOINT": False},
+        joins=("INNER", "LEFT", "RIGHT", "FULL", "CROSS", "SEMI", "ANTI", "ASOF", "POSITIONAL"),
+        grouping_sets=("ROLLUP", "CUBE", "GROUPING SETS"),
+        grouping_function=True,
+        by_all=True,
+        row_keyword=True,
+        qualify=True,
+        star_modifiers=True,
+        fetch=("ONLY",),
+        table_query=True,
     )
     library = duckdb_library.LIBRARY
 

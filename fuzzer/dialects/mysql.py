@@ -29,11 +29,24 @@ class MySQL(Dialect):
                   "blob", "json"),
         column_types={**STANDARD_TYPES, "json": (A.JSON,)},
         unkeyed_kinds=("text", "blob", "json"),  # indexes on these need a prefix length
-        joins=("INNER", "LEFT", "RIGHT", "CROSS"),
+        joins=("INNER", "LEFT", "RIGHT", "CROSS", "STRAIGHT"),
         nulls_order=False,
         like_ops=("LIKE", "REGEXP"),
         collations=("utf8mb4_bin",),
         maintenance={"ANALYZE TABLE": True, "OPTIMIZE TABLE": True},
+        grouping_sets=("ROLLUP",),
+        grouping_mixed=False,  # GROUP BY a, b WITH ROLLUP
+        grouping_order_by=False,
+        grouping_in_views=False,
+        row_keyword=True,
+        row_between=False,  # "Operand should contain 1 column(s)"
+        derived_columns=False,
+        values_first_row_names=True,  # "Duplicate column name '1'"
+        frame_exclude=(),  # "Frame exclusion is not supported yet"
+        fetch=("ONLY", "WITH TIES"),
+        index_hints=("USE",),
+        select_modifiers=("HIGH_PRIORITY", "STRAIGHT_JOIN", "SQL_SMALL_RESULT",
+                          "SQL_BIG_RESULT", "SQL_BUFFER_RESULT", "SQL_NO_CACHE"),  # this order
     )  # fmt: skip
     library = mysql_library.LIBRARY
     placeholder = "?"
@@ -64,6 +77,14 @@ class MySQL(Dialect):
         if node.op == "||":  # `||` is OR unless PIPES_AS_CONCAT
             return f"CONCAT({self.render(node.left)}, {self.render(node.right)})"
         return super()._Binary(node)
+
+    def group_by(self, node: A.Select) -> str:
+        """ROLLUP of the whole key list is spelled `GROUP BY a, b WITH ROLLUP`."""
+        (first, *rest) = node.group_by
+        if rest or not isinstance(first, A.GroupingSets) or first.kind != "ROLLUP":
+            return super().group_by(node)
+        keys = ", ".join(self.render(e) for m in first.members for e in m)
+        return f"GROUP BY {keys} WITH ROLLUP"
 
     def _IsDistinctFrom(self, node: A.IsDistinctFrom) -> str:
         same = f"({self.render(node.left)} <=> {self.render(node.right)})"

@@ -33,6 +33,12 @@ class Postgres(Dialect):
         partial_index=True,
         expression_index=True,
         maintenance={"ANALYZE": True, "VACUUM": True},
+        grouping_sets=("ROLLUP", "CUBE", "GROUPING SETS"),
+        grouping_function=True,
+        group_by_distinct=True,
+        row_keyword=True,
+        fetch=("ONLY", "WITH TIES"),
+        table_query=True,
     )
     library = postgres_library.LIBRARY
 

@@ -33,6 +33,10 @@ class SQLite(Dialect):
         collations=("BINARY", "NOCASE", "RTRIM"),
         maintenance={"ANALYZE": True, "VACUUM": False, "REINDEX": True},
         string_agg_order=False,  # group_concat(... ORDER BY) arrived in 3.44
+        values_order_by=False,
+        row_in_list=False,  # a row value's IN takes a subquery only
+        derived_columns=False,
+        index_hints=("NOT INDEXED",),
     )
     library = sqlite_library.LIBRARY
 

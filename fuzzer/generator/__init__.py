@@ -85,6 +85,11 @@ class Generator:
         self.queries.env = list(self.schema.tables)
         return self.expressions.expr(family, Ctx(scope), self._depth(depth))
 
+    def grouping(self, keys: list[A.Expr]) -> tuple[A.Expr, ...]:
+        """GROUP BY elements over these keys: the keys, or ROLLUP / CUBE / GROUPING SETS of
+        them where the dialect has them."""
+        return self.queries.clauses.grouping(keys)
+
     def render(self, node: Any) -> str:
         return self.dialect.render(node)
 

@@ -112,6 +112,7 @@ class Expressions:
         self.null_chance = 0.0 if o.portable else o.chance("null")
         self.subquery_chance = 4 * o.chance("subquery")
         self.filter_chance = o.chance("aggregate_filter")
+        self.row_chance = 4 * o.chance("row_value")
         weights = {
             "int": [("arith", o.chance("arith")), ("neg", 0.2), ("func", o.chance("function")),
                     ("case", 0.3 * o.chance("case")), ("cast", 0.3 * o.chance("cast")),
@@ -217,6 +218,10 @@ class Expressions:
             bools = ctx.scope.by_family.get("bool") if ctx.groups is None else None
             if bools:
                 return rng.choice(bools).ref
+        if rng.random() < self.row_chance:
+            row = self.g.queries.clauses.row_predicate(ctx, depth - 1)
+            if row is not None:
+                return row
         if ctx.subqueries and rng.random() < self.subquery_chance:
             sub = self.g.queries.subquery_predicate(ctx, depth - 1)
             if sub is not None:

@@ -13,6 +13,11 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "distinct_on": 0.25, "order_by": 0.4, "limit": 0.3, "offset": 0.4, "window": 0.15,
     "set_op": 0.12, "with": 0.08, "recursive": 0.04, "subquery": 0.12, "case": 1.0,
     "function": 1.0, "cast": 0.5, "arith": 1.0, "aggregate_filter": 0.15, "null": 0.05,
+    # the dialects' own SELECT clauses (fuzzer/generator/clauses.py)
+    "grouping_sets": 0.35, "grouping_function": 0.4, "group_distinct": 0.25, "by_all": 0.25,
+    "row_value": 0.04, "values": 0.05, "table_query": 0.03, "constant_on": 0.1,
+    "dialect_join": 0.25, "index_hint": 0.1, "frame_exclude": 0.4, "window_filter": 0.2,
+    "named_window": 0.3, "qualify": 0.15, "star": 0.08, "fetch": 0.35, "select_modifier": 0.1,
 }  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from fuzzer import ast as A
 from fuzzer.functions import Signature
+from fuzzer.generator.clauses import Clauses
 from fuzzer.generator.expressions import EQUATABLE, ORDERED, REPRESENTATIVE, Col, Ctx, Scope
 from fuzzer.schema import Column, Table
 
@@ -20,12 +21,6 @@ if TYPE_CHECKING:
     from fuzzer.generator import Generator
 
 Outputs = list[Col]
-FRAMES = (
-    ("UNBOUNDED PRECEDING", "CURRENT ROW"),
-    ("1 PRECEDING", "1 FOLLOWING"),
-    ("CURRENT ROW", "UNBOUNDED FOLLOWING"),
-    ("UNBOUNDED PRECEDING", None),
-)
 
 
 class Queries:
@@ -41,6 +36,7 @@ class Queries:
         # UNION is the set operation that keeps rows: INTERSECT/EXCEPT of random sides are empty
         unions = [s for s in self.caps.set_ops if s[0] == "UNION"]
         self.set_ops = unions * 4 + list(self.caps.set_ops)
+        self.clauses = Clauses(self)
 
     def chance(self, feature: str) -> bool:
         return self.rng.random() < self.chances[feature]
@@ -60,6 +56,9 @@ class Queries:
         return self.body(depth)
 
     def body(self, depth: int) -> A.Query:
+        whole = self.clauses.top_query()
+        if whole is not None:
+            return whole
         if self.chance("set_op") and self.caps.set_ops:
             return self.set_op(depth)[0]
         return self.select(depth, top=True)[0]
@@ -107,7 +106,7 @@ class Queries:
         if self.chance("group_by"):
             keys = self.group_keys(scope)
             ctx = Ctx(scope, groups=tuple(keys), aggregates=True, correlate=False)
-            group_by = tuple(k.ref for k in keys)
+            group_by = self.clauses.grouping([k.ref for k in keys])
             if self.chance("having"):
                 having = self.x.predicate(ctx, depth - 1)
         elif self.chance("aggregate_only"):
@@ -116,7 +115,8 @@ class Queries:
             ctx = row
             windows = top and not families and self.chance("window")
         items, outs = [], []
-        for i, fam in enumerate(fams):
+        starred = self.clauses.star(scope, depth) if families is None and ctx is row else None
+        for i, fam in enumerate(fams if starred is None else ()):
             if windows and (i == len(fams) - 1 or rng.random() < 0.3):
                 e, fam = self.window(scope, depth)
             else:
@@ -127,17 +127,41 @@ class Queries:
             items.append(A.SelectItem(e, alias))
             values, extreme = (col.values, col.extreme) if col else ((), False)
             outs.append(Col(None, alias, t, values, extreme))
+        if starred is not None:
+            items, outs = starred
+        grouping = self.clauses.grouping_item(group_by) if families is None else None
+        if grouping is not None:
+            items.append(A.SelectItem(grouping, f"c{len(items)}"))
+            outs.append(Col(None, f"c{len(outs)}", A.INTEGER))
         select = A.Select(tuple(items), rels, where, group_by, having)
+        alone = top and families is None
+        select = self.clause_extras(select, scope, depth, alone, alone and ctx is row)
         if families is None and self.chance("distinct"):
             first = items[0].expr
             if (self.caps.distinct_on and self.chance("distinct_on") and not group_by
-                    and not isinstance(first, A.Literal)):  # DISTINCT ON (1) is a position
+                    and not isinstance(first, A.Literal | A.Star)):  # DISTINCT ON (1): a position
                 select = replace(select, distinct_on=(items[0].expr,))
-                return self.order(select, len(items), force=True), outs
+                return self.order(select, len(outs), force=True), outs
             select = replace(select, distinct=True)
-        if top and ordered:
-            select = self.order(select, len(items))
+        if top and ordered and (self.caps.grouping_order_by or not self.clauses.rolls_up(select)):
+            select = self.order(select, len(outs))
         return select, outs
+
+    def clause_extras(
+        self, select: A.Select, scope: Scope, depth: int, alone: bool, rows: bool
+    ) -> A.Select:
+        """The dialect's own clauses on a built SELECT: GROUP BY DISTINCT and ALL, named
+        windows, and for `alone` (a top-level query of its own) SELECT modifiers and, where it
+        is `rows` (neither grouped nor aggregated), QUALIFY."""
+        c = self.clauses
+        select = replace(select, group_distinct=c.group_distinct(select.group_by))
+        select = c.by_all(select)
+        select = c.named_windows(select)
+        if rows:
+            select = c.qualify(select, scope, depth)
+        if alone:
+            select = replace(select, modifiers=c.modifiers())
+        return select
 
     def item_families(self, scope: Scope) -> list[str]:
         fams = []
@@ -173,8 +197,12 @@ class Queries:
             positions = rng.sample(positions, rng.randint(1, width))
         elif not force:
             rng.shuffle(positions)
-        if self.opt.deterministic and not total:
+        fetch = self.clauses.fetch(total) if limit is not None else None
+        if fetch == "WITH TIES":
+            offset = None
+        elif self.opt.deterministic and not total:
             limit = offset = None
+            fetch = None
         nulls = self.caps.nulls_order
         items = tuple(
             A.OrderItem(
@@ -184,7 +212,9 @@ class Queries:
             )
             for p in positions
         )
-        return replace(q, order_by=items, limit=limit, offset=offset)
+        if total and positions == list(range(1, width + 1)):
+            items = self.clauses.order_all(items)
+        return replace(q, order_by=items, limit=limit, offset=offset, fetch=fetch)
 
     def window(self, scope: Scope, depth: int) -> tuple[A.Window, str]:
         rng = self.rng
@@ -212,18 +242,15 @@ class Queries:
             arg_fam = "int" if choice == "AVG" and fam == "numeric" and "int" in scope.by_family \
                 else fam
             cols = [c for c in scope.by_family.get(arg_fam, ()) if not c.extreme]
+            flt = self.clauses.window_filter(scope, depth)
             if choice == "COUNT" or not cols:
-                fn, fam = A.Aggregate("COUNT", ()), "int"
+                fn, fam = A.Aggregate("COUNT", (), filter=flt), "int"
             else:
-                fn = A.Aggregate(choice, (rng.choice(cols).ref,))
+                fn = A.Aggregate(choice, (rng.choice(cols).ref,), filter=flt)
             if order and rng.random() < 0.5:
                 units = [u for u in self.caps.frame_units
                          if not (self.opt.deterministic and u == "ROWS")]  # fmt: skip
-                start, end = rng.choice(FRAMES)
-                unit = rng.choice(units)
-                if unit == "RANGE" and "1 " in start + str(end):
-                    start, end = "UNBOUNDED PRECEDING", "CURRENT ROW"
-                frame = A.Frame(unit, start, end)
+                frame = self.clauses.frame(units, order, scope)
         return A.Window(fn, partition, order, frame), fam
 
     # -- FROM ----------------------------------------------------------------------------------
@@ -243,6 +270,9 @@ class Queries:
     def relation(self, depth: int, left: Sequence[Col]) -> tuple[A.Relation, list[Col]]:
         """A table, a view, a CTE or (with depth to spare) a derived table."""
         alias = self.alias()
+        special = self.clauses.relation(alias) if depth > 1 else None
+        if special is not None:
+            return special
         if depth > 1 and self.chance("derived_table"):
             lateral = bool(left) and self.caps.lateral and self.chance("lateral")
             query, outs = self.select(depth - 1, outer=left if lateral else ())
@@ -250,15 +280,17 @@ class Queries:
             return A.DerivedTable(query, alias, lateral), cols
         table = self.rng.choice(self.env)
         cols = [_col(alias, c) for c in table.columns]
-        return A.TableRef(table.name, alias), cols
+        return self.clauses.table_ref(table, alias), cols
 
     def join(self, left: A.Relation, lcols: list[Col], depth: int) -> tuple[A.Relation, list[Col]]:
         rng = self.rng
-        kind = rng.choice(self.caps.joins)
+        kind = self.clauses.join_kind()
         right, rcols = self.relation(depth, lcols if kind in ("INNER", "CROSS", "LEFT") else ())
         both = lcols + rcols
         if isinstance(right, A.DerivedTable) and right.lateral:
             return A.Join("CROSS", left, right), both
+        if kind not in ("INNER", "LEFT", "RIGHT", "FULL", "CROSS"):
+            return self.clauses.dialect_join(kind, left, right, lcols, rcols)
         if self.caps.natural_join and kind != "CROSS" and self.chance("natural"):
             natural = self.natural(left, right, kind, lcols, rcols)
             if natural is not None:
@@ -273,7 +305,7 @@ class Queries:
         elif kind != "FULL" and rng.random() < 0.25:
             op = rng.choice(("AND", "OR"))
             on = A.Binary(op, on, self.x.predicate(Ctx(Scope(both)), 1))
-        return A.Join(kind, left, right, on), both
+        return A.Join(kind, left, right, self.clauses.constant_on(kind, on)), both
 
     def natural(self, left, right, kind, lcols, rcols) -> A.Join | None:
         """NATURAL or USING: only between two base relations whose same-named columns have
@@ -307,10 +339,14 @@ class Queries:
         fams = [c.family for c in outs]
         node: A.Query = left
         for _ in range(self.rng.randint(1, 2)):
-            right, _ = self.select(depth, families=fams, ordered=False)
+            right: A.Query | None = self.clauses.set_operand(fams)
+            if right is None:
+                right, _ = self.select(depth, families=fams, ordered=False)
             op, all_ = self.rng.choice(self.set_ops)
             node = A.SetOp(op, node, right, all_)
         assert isinstance(node, A.SetOp)
+        if isinstance(node.right, A.Values) and not self.caps.values_order_by:
+            return node, outs
         return self.order(node, len(outs)), outs
 
     def with_query(self, depth: int) -> A.Query:

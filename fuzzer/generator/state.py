@@ -213,7 +213,8 @@ class State:
     def create_view(self) -> A.CreateView:
         q = self.g.queries
         q.env = list(self.g.schema.tables)
-        query, outs = q.select(max(self.g.options.max_depth - 1, 1))
+        with q.clauses.for_view():
+            query, outs = q.select(max(self.g.options.max_depth - 1, 1))
         name = self.name("v")
         self.g.schema.add(
             Table(name, [Column(c.name, c.type, values=list(c.values), extreme=c.extreme)
