@@ -17,9 +17,11 @@ class SQLite(Dialect):
     parenthesized_set_operands = False
     is_unknown = False
     capabilities = Capabilities(
-        families=("int", "numeric", "float", "text", "bool", "date", "time", "timestamp", "blob"),
+        families=("int", "numeric", "float", "text", "bool", "date", "time", "timestamp", "blob",
+                  "json"),
         column_types={
             **STANDARD_TYPES,
+            "json": (A.JSON,),  # text that json1 parses; JSON is a NUMERIC-affinity name
             "int": (A.INTEGER, A.SMALLINT, A.BIGINT),
             "numeric": (A.numeric(10, 2),),
         },

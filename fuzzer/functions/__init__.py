@@ -51,6 +51,53 @@ LITERALS: dict[str, tuple[A.SQLType, tuple[object, ...]]] = {
     "buckets": (A.INTEGER, (1, 2, 3, 4)),
     "offset": (A.INTEGER, (1, 2, 3)),
     "fraction": (A.DOUBLE, (0.0, 0.25, 0.5, 0.75, 1.0)),
+    # -- MySQL/MariaDB and SQLite ---------------------------------------------------------
+    "path": (A.TEXT, ("$", "$.a", "$.b", "$.b[1]", "$[0]", "$[2]", "$.c")),  # a JSON path
+    "json": (A.TEXT, ('{"a": 1}', "[1, 2]", "1", '"x"', "null", '{"b": [1, 2]}')),
+    "regex": (A.TEXT, ("a", "^a", "b$", "[a-c]+", ".", "x|y", "(a)(b)?", "^$")),
+    "shift": (A.INTEGER, (0, 1, 3, 8, 63)),
+    "divisor": (A.INTEGER, (1, 2, 3, -2, 7)),
+    "base": (A.INTEGER, (2, 8, 10, 16, 36)),
+    "bits": (A.INTEGER, (0, 1, 5, 255)),
+    "year": (A.INTEGER, (1999, 2000, 2024)),
+    "dayofyear": (A.INTEGER, (1, 60, 365, 366)),
+    "period": (A.INTEGER, (200001, 202312, 9901)),
+    "seconds": (A.INTEGER, (0, 59, 3600, 86399, -1, 90000)),
+    "mode": (A.INTEGER, (0, 1, 2, 3, 4, 5, 6, 7)),  # MySQL's WEEK() modes
+    "sha": (A.INTEGER, (0, 224, 256, 384, 512)),
+    "set": (A.TEXT, ("a,b,c", "b", "", "x,a")),
+    "sep": (A.TEXT, (",", "", " - ")),
+    "oneall": (A.TEXT, ("one", "all")),
+    "probability": (A.DOUBLE, (0.0, 0.0625, 0.5, 1.0)),
+    #: MySQL's DATE_FORMAT/TIME_FORMAT specifiers
+    "date_format": (A.TEXT, ("%Y-%m-%d", "%W %M %Y", "%j", "%U %u %V %v", "%X-%x", "%a %b %e",
+                             "%H:%i:%s", "%r", "%T", "%y %D %c", "%f %p %l")),
+    #: strftime() specifiers (SQLite)
+    "strftime": (A.TEXT, ("%Y-%m-%d", "%j", "%W", "%w", "%s", "%J", "%H:%M:%S", "%f", "%d/%m",
+                          "%%")),
+    #: SQLite's date and time modifiers
+    "modifier": (A.TEXT, ("+1 day", "-1 month", "start of month", "start of year",
+                          "start of day", "weekday 0", "weekday 3", "+12 hours", "-30 minutes",
+                          "+1.5 seconds", "+1 year", "-400 years")),
+    #: SQLite's printf() formats of one argument
+    "printf": (A.TEXT, ("%d", "%5d|", "%-5d|", "%x", "%o", "%.2f", "%e", "%g", "%s", "%q",
+                        "%Q", "%c", "%05.1f", "%,d", "%w", "%.3s", "%!.3g")),
+    #: interval units; rendered as keywords (`keywords`)
+    "unit": (A.TEXT, ("DAY", "MONTH", "YEAR", "HOUR", "MINUTE", "SECOND", "WEEK", "QUARTER",
+                      "MICROSECOND")),
+    "mysql_collation": (A.TEXT, ("utf8mb4_bin", "utf8mb4_general_ci", "utf8mb4_unicode_ci",
+                                 "utf8mb4_unicode_520_ci", "utf8mb4_german2_ci",
+                                 "utf8mb4_swedish_ci", "utf8mb4_turkish_ci", "utf8mb4_nopad_bin")),
+    "like": (A.TEXT, ("a%", "%b%", "_", "%", "A_", "", "a\\%")),  # LIKE patterns
+    "glob": (A.TEXT, ("a*", "*b", "?", "[a-c]*", "*", "[^a]*")),
+    "escape": (A.TEXT, ("\\", "%", "x")),
+    "array_path": (A.TEXT, ("$[0]", "$[1]", "$.b[0]", "$[5]")),  # JSON_ARRAY_INSERT's
+    #: MySQL's CAST/CONVERT targets, by the family they give
+    "mysql_integer": (A.TEXT, ("SIGNED", "UNSIGNED")),
+    "mysql_char": (A.TEXT, ("CHAR", "NCHAR")),
+    "mysql_decimal": (A.TEXT, ("DECIMAL",)),
+    "mysql_date": (A.TEXT, ("DATE",)),
+    "sqlite_collation": (A.TEXT, ("BINARY", "NOCASE", "RTRIM")),
 }
 
 
@@ -169,6 +216,21 @@ def json_path(template: str) -> Template:
         key = node.args[1]
         assert isinstance(key, A.Literal)
         return template.format(args[0], d.string("$." + key.value))
+
+    return spell
+
+
+def keywords(template: str, *positions: int) -> Template:
+    """A spelling whose literal arguments at `positions` are keywords, written bare: interval
+    units (`TIMESTAMPDIFF(DAY, a, b)`), collations, type names."""
+
+    def spell(d: Dialect, args: list[str], node: A.Func) -> str:
+        words = list(args)
+        for i in positions:
+            word = node.args[i]
+            assert isinstance(word, A.Literal) and str(word.value).replace("_", "").isalnum()
+            words[i] = str(word.value)
+        return template.format(*words)
 
     return spell
 

@@ -7,7 +7,7 @@ between two dialects renders the same call in both, so every dialect's table has
 
 from __future__ import annotations
 
-from fuzzer.functions import agg, fn, win
+from fuzzer.functions import Signature, agg, fn, op, win
 
 NUMBERS = ("int", "numeric", "float")
 ORDERABLE = ("int", "numeric", "float", "text", "date")
@@ -77,3 +77,43 @@ WINDOWS = [
 ]
 
 BOOL_AGGREGATES = [*agg("BOOL_AND", "bool -> bool"), *agg("BOOL_OR", "bool -> bool")]
+
+
+# -- shared by MySQL/MariaDB and SQLite (and present in PostgreSQL and DuckDB too) ------------
+
+#: Trigonometry, exponentials and logarithms. Out of their domain some engines raise an error
+#: (PostgreSQL, MySQL's EXP overflow), others return NULL or NaN: every one may raise.
+TRANSCENDENTAL = [
+    *(s for name in ("ACOS", "ASIN", "ATAN", "COS", "SIN", "TAN", "DEGREES", "RADIANS", "EXP",
+                     "LN", "LOG10")
+      for s in fn(name, "float -> float", errors=("22",))),
+    *fn("ATAN2", "float, float -> float", errors=("22",)),
+    *fn("POWER", "abs:float, lit:fraction -> float", errors=("22",)),
+    *fn("PI", " -> float"),
+]
+
+#: Window functions beyond ranking: PERCENT_RANK and CUME_DIST see only peers; NTILE splits
+#: ties across buckets, NTH_VALUE and LAST_VALUE depend on the order within ties.
+WINDOWS_EXTRA = [
+    *win("PERCENT_RANK", " -> float"),
+    *win("CUME_DIST", " -> float"),
+    *win("NTILE", "lit:buckets -> int", deterministic=False),
+    *win("NTH_VALUE", "any, lit:offset -> any", deterministic=False,
+         families=("int", "text", "date")),
+    *win("LAST_VALUE", "any -> any", deterministic=False, families=("int", "text")),
+]
+
+#: Numbers of two families meet: the narrower is converted to the wider, in every dialect.
+PROMOTIONS = [
+    *(s for name in ("+", "-", "*")
+      for pair, result in (("int, numeric", "numeric"), ("int, float", "float"),
+                           ("numeric, float", "float"))
+      for s in op(name, f"{pair} -> {result}", f"({{0}} {name} {{1}})")),
+]
+
+
+def comparisons(names: tuple[str, ...], pairs: tuple[str, ...]) -> list[Signature]:
+    """Comparison operators between families the dialect converts implicitly (`text, int`:
+    a string compared with a number), one signature per operator and pair."""
+    return [s for name in names for pair in pairs
+            for s in op(name, f"{pair} -> bool", f"({{0}} {name} {{1}})")]  # fmt: skip

@@ -113,6 +113,15 @@ class Expressions:
         self.subquery_chance = 4 * o.chance("subquery")
         self.filter_chance = o.chance("aggregate_filter")
         self.row_chance = 4 * o.chance("row_value")
+        self.function_chance = o.chance("function")
+        #: scalar signatures by result family, grouped by name: each name is as likely as
+        #: another, however many families its signatures cover (`=` has one per pair)
+        self.calls: dict[str, list[list[Signature]]] = {}
+        for fam, sigs in g.functions.scalars.items():
+            by_name: dict[str, list[Signature]] = {}
+            for sig in sigs:
+                by_name.setdefault(sig.name, []).append(sig)
+            self.calls[fam] = list(by_name.values())
         weights = {
             "int": [("arith", o.chance("arith")), ("neg", 0.2), ("func", o.chance("function")),
                     ("case", 0.3 * o.chance("case")), ("cast", 0.3 * o.chance("cast")),
@@ -222,6 +231,10 @@ class Expressions:
             row = self.g.queries.clauses.row_predicate(ctx, depth - 1)
             if row is not None:
                 return row
+        if r < 0.95 and rng.random() < self.function_chance:
+            call = self._func("bool", ctx, depth - 1)  # the library's predicates and operators
+            if call is not None:
+                return call
         if ctx.subqueries and rng.random() < self.subquery_chance:
             sub = self.g.queries.subquery_predicate(ctx, depth - 1)
             if sub is not None:
@@ -323,10 +336,10 @@ class Expressions:
         return A.Binary("||", self.expr("text", ctx, depth), self.expr("text", ctx, depth))
 
     def _func(self, fam: str, ctx: Ctx, depth: int) -> A.Expr | None:
-        sigs = self.g.functions.scalars.get(fam)
-        if not sigs:
+        names = self.calls.get(fam)
+        if not names:
             return None
-        sig = self.rng.choice(sigs)
+        sig = self.rng.choice(self.rng.choice(names))
         return A.Func(sig.name, self.arguments(sig, ctx, depth))
 
     def arguments(self, sig: Signature, ctx: Ctx, depth: int,
