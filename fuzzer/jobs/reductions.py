@@ -55,6 +55,7 @@ class Reductions:
         self._running_id: int | None = None
         self.succeeded = 0
         self.failed: list[Failed] = []
+        self.stopped = 0  # cut short by the job's end: left for `fuzz reduce ID`
         #: When set, reductions may not run beside the workers (a single-connection server).
         self.held = False
         self._ends: float | None = None  # monotonic time the running one must be done by
@@ -87,6 +88,7 @@ class Reductions:
             self.running.kill()
             self.running.wait()
         self.running = self._running_id = None
+        self.stopped += 1
 
     def _finished(self, returncode: int) -> None:
         finding_id = self._running_id
@@ -105,7 +107,7 @@ class Reductions:
     @property
     def left(self) -> int:
         """Findings left for `fuzz reduce ID`."""
-        return len(self.pending) + (self.running is not None)
+        return len(self.pending) + (self.running is not None) + self.stopped
 
     @property
     def _overhead(self) -> float:
