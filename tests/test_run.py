@@ -460,11 +460,12 @@ def test_a_state_whose_statements_keep_timing_out_is_abandoned_for_the_next(tmp_
 
 
 def test_duration_is_a_hard_limit_for_the_workers_and_the_reductions(tmp_path: Path):
-    """Reductions of 60 s asked for, 10 s of run: they get what is left, or wait for later."""
+    """Reductions of 60 s asked for, 20 s of run: they get what is left, or wait for later.
+    (The seed's stream differs early between the two SQLite releases: a finding to reduce.)"""
     start = time.monotonic()
     result = fuzz_run(
         "-t", "sqlite:", "-r", "sqlite+apsw:", "--workers", "1",
-        "--seed", "1", "--duration", "10s", "--timeout", "1", "--reduce-time", "60",
+        "--seed", "4", "--duration", "20s", "--timeout", "1", "--reduce-time", "60",
         "--json", "--store", str(tmp_path / "s.db"), cwd=tmp_path,
     )  # fmt: skip
     took = time.monotonic() - start
@@ -474,7 +475,7 @@ def test_duration_is_a_hard_limit_for_the_workers_and_the_reductions(tmp_path: P
     counted = summary["reduced"] + summary["reductions_failed"] + summary["unreduced"]
     assert counted == summary["findings_new"], summary
     assert len(summary["reduction_failures"]) == summary["reductions_failed"], summary
-    assert took < 10 + 2 * 1 + 10, took  # the duration, a bounded grace, start-up
+    assert took < 20 + 2 * 1 + 10, took  # the duration, a bounded grace, start-up
 
 
 def test_a_worker_stuck_on_a_hung_server_is_halted_and_the_run_ends_on_time(
