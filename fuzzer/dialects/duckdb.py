@@ -23,6 +23,7 @@ class DuckDB(Dialect):
         AND t.table_name = c.table_name
         WHERE c.table_catalog = current_database() AND c.table_schema = current_schema()
         ORDER BY c.table_name, c.ordinal_position"""
+    collation_query = "SELECT collname FROM pragma_collations()"
     capabilities = Capabilities(
         families=FAMILIES,
         column_types={
@@ -42,6 +43,14 @@ class DuckDB(Dialect):
         bool_aggregates=("BOOL_AND", "BOOL_OR"),
         expression_index=True,
         maintenance={"ANALYZE": True, "VACUUM": True, "CHECKPOINT": False},
+        # ICU's collations compare canonically equivalent strings equal, NFC too: the
+        # oracles' spelling-free fold (fuzzer.collations.fold) is coarser than each of them
+        collations=("NOCASE", "NOACCENT", "NOACCENT.NOCASE", "NFC", "en_us", "de", "sv", "tr"),
+        generated_columns=("VIRTUAL",),
+        generated_index=False,
+        foreign_keys=("",),  # no ON DELETE actions
+        upserts=("DO NOTHING", "DO UPDATE", "OR IGNORE", "OR REPLACE"),
+        analyze_columns=True,
     )
     functions: ClassVar[dict[str, Template]] = {
         **Dialect.functions,

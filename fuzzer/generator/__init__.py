@@ -50,7 +50,7 @@ class Generator:
         o = self.options
         #: what this generator may emit: the dialect's capabilities, narrowed by the options
         self.caps = self.dialect.capabilities.narrowed(
-            portable=o.portable, deterministic=o.deterministic
+            portable=o.portable, deterministic=o.deterministic, collations=o.collations
         )
         #: the function signatures it may call, by return family
         self.functions = library(self.dialect, self.caps.families, o.portable)
