@@ -180,6 +180,9 @@ class Capabilities:
     persistence: tuple[str, ...] = capability((), portable=To(()))
     #: generated column kinds: VIRTUAL, STORED, PERSISTENT
     generated_columns: tuple[str, ...] = capability((), portable=To(()))
+    #: kinds of columns a generated column's expression may not read (MariaDB: CHAR(n), whose
+    #: value depends on the session's PAD_CHAR_TO_FULL_LENGTH)
+    ungenerated_kinds: tuple[str, ...] = capability(())
     #: may an index cover a generated column?
     generated_index: bool = capability(True)
     #: foreign keys with these ON DELETE actions ("" for none); empty: no foreign keys.
@@ -197,8 +200,9 @@ class Capabilities:
     index_collate: bool = capability(False, portable=To(False))
     #: type kinds an index takes only through a prefix length (MariaDB's TEXT, BLOB)
     index_prefix: tuple[str, ...] = capability(())
-    #: upsert forms (see `ast.OnConflict`)
+    #: upsert forms (see `ast.OnConflict`); those that must find one key to conflict on
     upserts: tuple[str, ...] = capability((), portable=To(()))
+    one_key_upserts: tuple[str, ...] = capability(("DO UPDATE",))
     #: ANALYZE option words; `analyze_columns`: ANALYZE may name columns
     analyze_options: tuple[str, ...] = capability((), portable=To(()))
     analyze_columns: bool = capability(False, portable=To(False))

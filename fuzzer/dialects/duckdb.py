@@ -23,7 +23,10 @@ class DuckDB(Dialect):
         AND t.table_name = c.table_name
         WHERE c.table_catalog = current_database() AND c.table_schema = current_schema()
         ORDER BY c.table_name, c.ordinal_position"""
-    collation_query = "SELECT collname FROM pragma_collations()"
+    #: collations combine with a dot: the combination exists where both of its parts do
+    collation_query = """SELECT collname FROM pragma_collations() UNION ALL
+        SELECT a.collname || '.' || b.collname FROM pragma_collations() AS a,
+        pragma_collations() AS b WHERE a.collname = 'noaccent' AND b.collname = 'nocase'"""
     capabilities = Capabilities(
         families=FAMILIES,
         column_types={
@@ -45,11 +48,12 @@ class DuckDB(Dialect):
         maintenance={"ANALYZE": True, "VACUUM": True, "CHECKPOINT": False},
         # ICU's collations compare canonically equivalent strings equal, NFC too: the
         # oracles' spelling-free fold (fuzzer.collations.fold) is coarser than each of them
-        collations=("NOCASE", "NOACCENT", "NOACCENT.NOCASE", "NFC", "en_us", "de", "sv", "tr"),
+        collations=("nocase", "noaccent", "noaccent.nocase", "nfc", "en_us", "de", "sv", "tr"),
         generated_columns=("VIRTUAL",),
         generated_index=False,
-        foreign_keys=("",),  # no ON DELETE actions
+        foreign_keys=("",),  # no ON DELETE actions; a referenced row is neither updated nor deleted
         upserts=("DO NOTHING", "DO UPDATE", "OR IGNORE", "OR REPLACE"),
+        one_key_upserts=("DO UPDATE", "OR REPLACE"),
         analyze_columns=True,
     )
     functions: ClassVar[dict[str, Template]] = {

@@ -63,6 +63,7 @@ class MySQL(Dialect):
             "MEMORY": ("text", "blob", "json", "generated", "foreign_keys"),
         },
         generated_columns=("VIRTUAL", "STORED", "PERSISTENT"),
+        ungenerated_kinds=("char",),
         foreign_keys=("CASCADE", "SET NULL", ""),
         partitioning=("RANGE", "LIST", "HASH", "KEY"),
         index_methods={"BTREE": dict.fromkeys(INDEXED, ""), "HASH": dict.fromkeys(INDEXED, "")},

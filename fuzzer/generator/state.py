@@ -57,7 +57,9 @@ class Layout:
     persistence: str | None = None  # TEMPORARY, UNLOGGED: no foreign key may reference it
     partitioned: bool = False
     parent: bool = False  # a foreign key references it
-    no_delete: bool = False  # a foreign key without an ON DELETE action references it
+    #: a foreign key without an ON DELETE action references it: no row of it is deleted,
+    #: nor updated (DuckDB takes an update for a delete and an insert)
+    frozen: bool = False
     #: child column -> the parent table and its key column
     references: dict[str, tuple[Table, str]] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)  # column -> what its DEFAULT gives
@@ -124,14 +126,16 @@ class State:
                 if index is not None:
                     stmts.append(index)
         for layout in layouts:
-            if caps.upserts and rng.random() < 0.25:
+            if caps.upserts and rng.random() < 0.35:
                 upsert = self.upsert(layout)
                 if upsert is not None:
                     stmts.append(upsert)
+            if layout.frozen:
+                continue
             update = self.update(layout) if rng.random() < 0.3 else None
             if update is not None:
                 stmts.append(update)
-            if rng.random() < 0.15 and not layout.no_delete:
+            if rng.random() < 0.15:
                 stmts.append(self.delete(layout))
         for _ in range(rng.randint(1, 2)):
             stmts.append(self.create_view())
@@ -154,17 +158,14 @@ class State:
         return [(f"c{i}", f) for i, f in enumerate(chosen)]
 
     def slot_collations(self, slots: list[tuple[str, str]]) -> dict[str, str]:
-        """A collation per text slot: none, one for all (columns then compare without
-        mixing collations), or one each."""
+        """One collation for all text slots, or none: two collations in one comparison or
+        set operation are an error to MariaDB, PostgreSQL and DuckDB alike."""
         rng, collations = self.rng, self.caps.collations
         text = [name for name, fam in slots if fam == "text"]
-        r = rng.random()
-        if not collations or not text or r < 0.4:
+        if not collations or not text or rng.random() < 0.4:
             return {}
-        if r < 0.8:
-            one = rng.choice(collations)
-            return {name: one for name in text}
-        return {name: rng.choice(collations) for name in text if rng.random() < 0.6}
+        one = rng.choice(collations)
+        return {name: one for name in text}
 
     # -- tables ----------------------------------------------------------------------------
 
@@ -241,26 +242,31 @@ class State:
 
     def foreign_key(self, layout: Layout, earlier: list[Layout]) -> tuple[A.ForeignKey, ...]:
         """A reference from a column of this table to a one-column key of an earlier one
-        with the same slot; the column takes the key's type, as MariaDB wants."""
+        with the same slot (added to the table if need be); the column takes the key's type,
+        as MariaDB wants."""
         rng, caps = self.rng, self.caps
-        if not caps.foreign_keys or "foreign_keys" in layout.lacks or rng.random() >= 0.3:
+        if not caps.foreign_keys or "foreign_keys" in layout.lacks or rng.random() >= 0.5:
             return ()
-        own = {c.name: c for c in layout.table.columns if c.name not in layout.keys}
+        keys = layout.keys
         candidates = [
             (parent, key[0]) for parent in earlier for key in parent.table.keys
-            if len(key) == 1 and key[0] in own and parent.persistence is None
+            if len(key) == 1 and key[0] not in keys and parent.persistence is None
             and not parent.partitioned and "foreign_keys" not in parent.lacks
         ]  # fmt: skip
         if not candidates:
             return ()
         parent, column = rng.choice(candidates)
-        child = own[column]
-        child.type = parent.table.column(column).type
+        key = parent.table.column(column)
+        columns = layout.table.columns
+        if all(c.name != column for c in columns):  # the slot joins the table
+            columns.append(Column(column, key.type, collate=key.collate))
+        child = layout.table.column(column)
+        child.type = key.type
         child.not_null = False  # a row with no parent to name holds NULL
         action = rng.choice(caps.foreign_keys)
         layout.references[column] = (parent.table, column)
         parent.parent = True
-        parent.no_delete |= not action
+        parent.frozen |= not action
         return (A.ForeignKey(column, parent.table.name, column, action or None),)
 
     def partitioning(
@@ -316,7 +322,9 @@ class State:
         """A column computed from the others by a deterministic, subquery-free expression."""
         rng, caps, table = self.rng, self.caps, layout.table
         fam = rng.choice([f for f in GENERATED_TYPES if f in caps.families])
-        scope = self.expression_scope([c for c in table.columns if not c.generated], False)
+        sources = [c for c in table.columns
+                   if not c.generated and c.type.kind not in caps.ungenerated_kinds]  # fmt: skip
+        scope = self.expression_scope(sources, False)
         for _ in range(3):  # a constant is no computation; PostgreSQL finds no collation for
             expr = self.g.expressions.expr(fam, Ctx(scope, subqueries=False), 1)
             if _columns_in(expr) and not _constant_text(expr):  # text constants compared here
@@ -339,7 +347,7 @@ class State:
             value = self.value(layout, c)
             default = self.default_expr(value, c.type)
             layout.defaults[c.name] = value
-        if c.family in SENTINELS and rng.random() < 0.15:
+        if c.family in SENTINELS and c.name not in layout.references and rng.random() < 0.15:
             sentinel = A.Literal(SENTINELS[c.family], c.type)
             check = A.Binary("<>", A.ColumnRef(None, c.name), sentinel)
         return A.ColumnDef(
@@ -589,13 +597,13 @@ class State:
     # -- writes between index creation and queries -----------------------------------------
 
     def upsert(self, layout: Layout) -> A.Insert | None:
-        """INSERT rows whose keys may be taken, in one of the dialect's upsert forms. Forms
-        that update one conflicting row need the table to have exactly one key."""
+        """INSERT rows whose keys may be taken, in one of the dialect's upsert forms; some
+        forms need the table to have exactly one key (and no other unique index)."""
         rng, table = self.rng, layout.table
         if not table.keys or layout.parent:  # a REPLACE would delete referenced rows
             return None
         single = len(table.keys) == 1 and not layout.unique_indexes
-        forms = [f for f in self.caps.upserts if single or f not in ("DO UPDATE", "OR REPLACE")]
+        forms = [f for f in self.caps.upserts if single or f not in self.caps.one_key_upserts]
         free = layout.writable()
         if not free:
             forms = [f for f in forms if f not in ("DO UPDATE", "ON DUPLICATE KEY UPDATE")]
