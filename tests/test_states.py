@@ -4,43 +4,26 @@ collations are the server's, and the oracles' fold is coarser than each of them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
+from conftest import open_engine
 
 import grammar
 from fuzzer import ast as A
 from fuzzer.collations import available, fold
 from fuzzer.dialects import Dialect, get
-from fuzzer.engines import Engine, EngineError, connect
+from fuzzer.engines import Engine
 from fuzzer.generator import Generator, Options
 from fuzzer.generator.state import FOLDED
 from fuzzer.generator.values import TEXT_EDGES, TEXT_POOL
 
-URLS = {
-    "sqlite": "sqlite:",
-    "duckdb": "duckdb:",
-    "postgres": os.environ.get(
-        "SQLPARITY_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    ),
-    "mysql": os.environ.get("SQLPARITY_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
-}
-ENGINES = [
-    pytest.param("sqlite"),
-    pytest.param("duckdb"),
-    pytest.param("postgres", marks=pytest.mark.postgres),
-    pytest.param("mysql", marks=pytest.mark.mysql),
-]
 SEEDS = 40
 
 
-@pytest.fixture(scope="module", params=ENGINES)
+@pytest.fixture(scope="module", params=["sqlite", "duckdb", "postgres", "mysql"])
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    try:
-        e = connect(URLS[request.param])
-    except EngineError as exc:
-        pytest.skip(str(exc))
+    e = open_engine(request.param)
     yield e
     e.close()
 
