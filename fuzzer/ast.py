@@ -415,6 +415,7 @@ class ColumnDef:
     default: Expr | None = None
     check: Expr | None = None
     collate: str | None = None
+    generated: Generated | None = None
 
 
 @dataclass(frozen=True)
@@ -424,15 +425,21 @@ class CreateTable(Statement):
     primary_key: tuple[str, ...] = ()  # a table-level, possibly multi-column key
     unique: tuple[tuple[str, ...], ...] = ()
     checks: tuple[Expr, ...] = ()
+    persistence: str | None = None  # "TEMPORARY", "UNLOGGED"
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    #: the dialect's table options as it spells them (`STRICT`, `ENGINE=Aria`, `fillfactor=70`)
+    options: tuple[str, ...] = ()
+    partition_by: PartitionBy | None = None
 
 
 @dataclass(frozen=True)
 class CreateIndex(Statement):
     name: str
     table: str
-    exprs: tuple[Expr, ...]
+    exprs: tuple[Expr | IndexItem, ...]
     unique: bool = False
     where: Expr | None = None
+    method: str | None = None  # USING btree, hash, gin, gist, brin (PostgreSQL), HASH (MariaDB)
 
 
 @dataclass(frozen=True)
@@ -447,6 +454,7 @@ class Insert(Statement):
     table: str
     columns: tuple[str, ...]
     rows: tuple[tuple[Expr, ...], ...]
+    conflict: OnConflict | None = None
 
 
 @dataclass(frozen=True)
@@ -468,3 +476,128 @@ class Maintenance(Statement):
 
     kind: str
     table: str | None = None
+
+
+# -- database states: table options, partitions, index items, upserts, statistics ------------
+# (issue 10, item 5: what real schemas have, beyond columns, keys and rows)
+
+
+@dataclass(frozen=True)
+class Generated:
+    """`GENERATED ALWAYS AS (expr) kind`: kind is VIRTUAL, STORED or PERSISTENT (MariaDB)."""
+
+    expr: Expr
+    kind: str = "STORED"
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """`FOREIGN KEY (column) REFERENCES table (references) [ON DELETE action]`."""
+
+    column: str
+    table: str
+    references: str
+    on_delete: str | None = None  # "CASCADE", "SET NULL"
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One partition. RANGE: from `low` to `high` (None: unbounded); LIST: `values`; HASH:
+    remainder `low` of modulus `high`; `default` takes the rows no other partition takes."""
+
+    name: str
+    low: Expr | None = None
+    high: Expr | None = None
+    values: tuple[Expr, ...] = ()
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class PartitionBy:
+    kind: Lit["RANGE", "LIST", "HASH", "KEY"]
+    column: str
+    partitions: tuple[Partition, ...] = ()  # empty for HASH/KEY by count
+    count: int = 0  # HASH/KEY ... PARTITIONS count
+
+
+@dataclass(frozen=True)
+class CreatePartition(Statement):
+    """PostgreSQL's `CREATE TABLE name PARTITION OF table FOR VALUES ...` (or DEFAULT)."""
+
+    name: str
+    table: str
+    kind: str
+    partition: Partition
+
+
+@dataclass(frozen=True)
+class IndexItem:
+    """An index key part with what only indexes say about it: order, collation, prefix."""
+
+    expr: Expr
+    descending: bool | None = None  # None: neither ASC nor DESC is written
+    collate: str | None = None
+    prefix: int | None = None  # MariaDB: index the first n characters
+
+
+@dataclass(frozen=True)
+class Excluded(Expr):
+    """In an upsert's UPDATE: the value the conflicting row would have inserted."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class OnConflict:
+    """What an INSERT does with a row whose key is taken. `form` is the dialect's statement
+    form: "DO NOTHING", "DO UPDATE" (ON CONFLICT), "OR IGNORE", "OR REPLACE", "REPLACE",
+    "IGNORE", "ON DUPLICATE KEY UPDATE"."""
+
+    form: str
+    target: tuple[str, ...] = ()
+    assignments: tuple[tuple[str, Expr], ...] = ()
+
+
+@dataclass(frozen=True)
+class InsertSelect(Statement):
+    table: str
+    columns: tuple[str, ...]
+    query: Query
+
+
+@dataclass(frozen=True)
+class Analyze(Statement):
+    """ANALYZE with options: `columns` to analyze only those, `options` the dialect's words
+    (PostgreSQL SKIP_LOCKED, VERBOSE; MariaDB PERSISTENT)."""
+
+    table: str | None
+    columns: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CreateStatistics(Statement):
+    """PostgreSQL extended statistics over several columns."""
+
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    kinds: tuple[str, ...] = ()  # ndistinct, dependencies, mcv; empty: all
+
+
+@dataclass(frozen=True)
+class SetStatistics(Statement):
+    """`ALTER TABLE t ALTER COLUMN c SET STATISTICS n` or `SET (n_distinct = n)`."""
+
+    table: str
+    column: str
+    target: int | None = None
+    n_distinct: float | None = None
+
+
+@dataclass(frozen=True)
+class Setting(Statement):
+    """A session setting the planner or the constraints read: PRAGMA, SET SESSION."""
+
+    name: str
+    value: str

@@ -31,6 +31,9 @@ class Column:
     values: list[Any] = field(default_factory=list)
     #: holds extreme values (min/max integers, infinities): arithmetic on it may overflow
     extreme: bool = False
+    #: a generated column: its values are the engine's to compute, `values` stays empty
+    generated: bool = False
+    collate: str | None = None
 
     @property
     def family(self) -> str:
@@ -44,6 +47,7 @@ class Table:
     view: bool = False
     rows: int = 0  # how many rows the generator inserted (a view: unknown, 0)
     keys: list[tuple[str, ...]] = field(default_factory=list)  # column sets that are unique
+    temporary: bool = False  # a view may not read it (SQLite, MariaDB)
 
     def column(self, name: str) -> Column:
         for c in self.columns:

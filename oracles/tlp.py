@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from fuzzer import ast
+from fuzzer.collations import fold
 from fuzzer.engines import Outcome
 from fuzzer.generator import Generator
 from fuzzer.script import Clauses, clauses, features
@@ -64,21 +65,15 @@ def _union(outcomes: Sequence[Outcome], any_spelling: bool = False) -> tuple[lis
     return whole, parts
 
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
 def _spelling_free(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Strings without trailing spaces, ASCII letters in lower case.
+    """Strings as `fuzzer.collations.fold` spells them: no trailing spaces, accents or case.
 
     Where comparison ignores trailing spaces (PostgreSQL's CHAR(n), MySQL's PAD SPACE
-    collations, SQLite's RTRIM) or ASCII case (SQLite's NOCASE), 'a', 'a ' and 'A' are one
-    value to DISTINCT and GROUP BY, which may keep any of the spellings: which one is the
-    engine's choice, not a bug.
+    collations, SQLite's RTRIM), case or accents (SQLite's NOCASE, MariaDB's _ci collations,
+    DuckDB's NOCASE and NOACCENT), 'a', 'a ', 'A' and 'á' are one value to DISTINCT and GROUP
+    BY, which may keep any of the spellings: which one is the engine's choice, not a bug.
     """
-    return [
-        tuple(v.rstrip(" ").translate(_ASCII_LOWER) if isinstance(v, str) else v for v in row)
-        for row in rows
-    ]
+    return [tuple(fold(v) if isinstance(v, str) else v for v in row) for row in rows]
 
 
 def _judge_bag(outcomes: Sequence[Outcome], any_spelling: bool, unit: str) -> Discrepancy | None:

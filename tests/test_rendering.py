@@ -7,6 +7,8 @@ construct only when its capabilities let the generator write it).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from fuzzer import ast as A
@@ -209,9 +211,199 @@ GOLDEN: dict[str, tuple[object, dict[str, str]]] = {
     ),
 }
 
+
+#: database states (issue 10, item 5): table options, partitions, index items, upserts,
+#: statistics
+k0, n = A.ColumnRef(None, "k0"), A.ColumnRef(None, "n")
+STATES = {
+    "strict_without_rowid_generated": (
+        A.CreateTable(
+            "t1",
+            (
+                A.ColumnDef("k0", A.SMALLINT, primary_key=True),
+                A.ColumnDef(
+                    "c1",
+                    A.numeric(10, 2),
+                    default=A.Binary(
+                        "+", A.Literal(Decimal("2.50"), A.numeric(10, 2)), A.Literal(0, A.INTEGER)
+                    ),
+                ),
+                A.ColumnDef(
+                    "g1",
+                    A.BIGINT,
+                    generated=A.Generated(A.Binary("*", k0, A.Literal(2, A.INTEGER)), "VIRTUAL"),
+                ),
+            ),
+            options=("WITHOUT ROWID", "STRICT"),
+        ),
+        {
+            "sqlite": "CREATE TABLE t1 (k0 INTEGER PRIMARY KEY, c1 ANY DEFAULT ((2.50 + 0)),"
+            " g1 INTEGER GENERATED ALWAYS AS ((k0 * 2)) VIRTUAL) WITHOUT ROWID, STRICT"
+        },
+    ),
+    "foreign_key_engine_partitions": (
+        A.CreateTable(
+            "t2",
+            (
+                A.ColumnDef("k0", A.INTEGER, not_null=True),
+                A.ColumnDef("c1", A.TEXT, collate="latin1_swedish_ci"),
+            ),
+            foreign_keys=(A.ForeignKey("k0", "t1", "k0", "SET NULL"),),
+            options=("ENGINE=InnoDB",),
+            partition_by=A.PartitionBy(
+                "RANGE", "k0", (A.Partition("p0", None, A.Literal(3, A.INTEGER)), A.Partition("p1"))
+            ),
+        ),
+        {
+            "mysql": "CREATE TABLE t2 (k0 INT NOT NULL, c1 TEXT CHARACTER SET latin1 COLLATE"
+            " latin1_swedish_ci, FOREIGN KEY (k0) REFERENCES t1 (k0) ON DELETE SET NULL)"
+            " ENGINE=InnoDB PARTITION BY RANGE (k0) (PARTITION p0 VALUES LESS THAN (3),"
+            " PARTITION p1 VALUES LESS THAN MAXVALUE)"
+        },
+    ),
+    "partition_of": (
+        A.CreatePartition(
+            "t2p0", "t2", "RANGE", A.Partition("t2p0", None, A.Literal(3, A.INTEGER))
+        ),
+        {"postgres": "CREATE TABLE t2p0 PARTITION OF t2 FOR VALUES FROM (MINVALUE) TO (3)"},
+    ),
+    "hash_partition_of": (
+        A.CreatePartition(
+            "t2p1",
+            "t2",
+            "HASH",
+            A.Partition("t2p1", A.Literal(1, A.INTEGER), A.Literal(3, A.INTEGER)),
+        ),
+        {"postgres": "CREATE TABLE t2p1 PARTITION OF t2 FOR VALUES WITH (MODULUS 3, REMAINDER 1)"},
+    ),
+    "temporary_table_with_options": (
+        A.CreateTable(
+            "t3",
+            (A.ColumnDef("k0", A.INTEGER),),
+            persistence="TEMPORARY",
+            options=("fillfactor=50",),
+        ),
+        {"postgres": "CREATE TEMPORARY TABLE t3 (k0 INTEGER) WITH (fillfactor=50)"},
+    ),
+    "index_items": (
+        A.CreateIndex("i1", "t1", (A.IndexItem(c1, True, "NOCASE"), A.IndexItem(k0, False))),
+        {"sqlite": "CREATE INDEX i1 ON t1 (c1 COLLATE NOCASE DESC, k0 ASC)"},
+    ),
+    "index_method": (
+        A.CreateIndex("i2", "t1", (A.IndexItem(A.Func("INT8RANGE", (k0,))),), method="gist"),
+        {"postgres": "CREATE INDEX i2 ON t1 USING gist ((int8range(k0, k0, '[]')))"},
+    ),
+    "index_prefix_hash": (
+        A.CreateIndex("i3", "t1", (A.IndexItem(c1, prefix=8),), method="HASH"),
+        {"mysql": "CREATE INDEX i3 ON t1 (c1(8)) USING HASH"},
+    ),
+    "upsert_update": (
+        A.Insert(
+            "t1",
+            ("k0", "c1"),
+            ((A.Literal(1, A.INTEGER), A.Literal("a", A.TEXT)),),
+            A.OnConflict(
+                "DO UPDATE",
+                ("k0",),
+                (("c1", A.Func("COALESCE", (A.Excluded("c1"), A.ColumnRef("t1", "c1")))),),
+            ),
+        ),
+        {
+            "sqlite": "INSERT INTO t1 (k0, c1) VALUES (1, 'a') ON CONFLICT (k0) DO UPDATE "
+            "SET c1 = COALESCE(excluded.c1, t1.c1)",
+            "duckdb": "INSERT INTO t1 (k0, c1) VALUES (1, 'a') ON CONFLICT (k0) DO UPDATE "
+            "SET c1 = COALESCE(excluded.c1, t1.c1)",
+            "postgres": "INSERT INTO t1 (k0, c1) VALUES (1, 'a') ON CONFLICT (k0) DO UPDATE "
+            "SET c1 = COALESCE(excluded.c1, t1.c1)",
+        },
+    ),
+    "upsert_duplicate_key": (
+        A.Insert(
+            "t1",
+            ("k0",),
+            ((A.Literal(1, A.INTEGER),),),
+            A.OnConflict("ON DUPLICATE KEY UPDATE", (), (("c1", A.Excluded("c1")),)),
+        ),
+        {"mysql": "INSERT INTO t1 (k0) VALUES (1) ON DUPLICATE KEY UPDATE c1 = VALUES(c1)"},
+    ),
+    "upsert_or_replace": (
+        A.Insert("t1", ("k0",), ((A.Literal(1, A.INTEGER),),), A.OnConflict("OR REPLACE")),
+        {
+            "sqlite": "INSERT OR REPLACE INTO t1 (k0) VALUES (1)",
+            "duckdb": "INSERT OR REPLACE INTO t1 (k0) VALUES (1)",
+        },
+    ),
+    "upsert_ignore": (
+        A.Insert("t1", ("k0",), ((A.Literal(1, A.INTEGER),),), A.OnConflict("IGNORE")),
+        {"mysql": "INSERT IGNORE INTO t1 (k0) VALUES (1)"},
+    ),
+    "insert_from_recursive_cte": (
+        A.InsertSelect(
+            "t1",
+            ("k0",),
+            A.With(
+                (
+                    A.CTE(
+                        "r",
+                        A.SetOp(
+                            "UNION",
+                            A.Select((A.SelectItem(A.Literal(1, A.INTEGER)),)),
+                            A.Select(
+                                (A.SelectItem(A.Binary("+", n, A.Literal(1, A.INTEGER))),),
+                                (A.TableRef("r"),),
+                                where=A.Binary("<", n, A.Literal(100, A.INTEGER)),
+                            ),
+                            all=True,
+                        ),
+                        ("n",),
+                    ),
+                ),
+                A.Select(
+                    (A.SelectItem(A.Binary("%", n, A.Literal(3, A.INTEGER))),), (A.TableRef("r"),)
+                ),
+                recursive=True,
+            ),
+        ),
+        {
+            "sqlite": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT "
+            "(n + 1) FROM r WHERE (n < 100)) SELECT (n % 3) FROM r",
+            "duckdb": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS ((SELECT 1) UNION ALL "
+            "(SELECT (n + 1) FROM r WHERE (n < 100))) SELECT (n % 3) FROM r",
+            "postgres": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS ((SELECT 1) UNION ALL "
+            "(SELECT (n + 1) FROM r WHERE (n < 100))) SELECT (n % 3) FROM r",
+            "mysql": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS ((SELECT 1) UNION ALL "
+            "(SELECT (n + 1) FROM r WHERE (n < 100))) SELECT (n % 3) FROM r",
+        },
+    ),
+    "analyze_options_columns": (
+        A.Analyze("t1", ("k0", "c1"), ("SKIP_LOCKED",)),
+        {"postgres": "ANALYZE (SKIP_LOCKED) t1 (k0, c1)", "duckdb": "ANALYZE t1 (k0, c1)"},
+    ),
+    "analyze_persistent": (
+        A.Analyze("t1", ("k0",), ("PERSISTENT",)),
+        {"mysql": "ANALYZE TABLE t1 PERSISTENT FOR COLUMNS (k0) INDEXES ALL"},
+    ),
+    "create_statistics": (
+        A.CreateStatistics("s1", "t1", ("k0", "c1"), ("ndistinct", "mcv")),
+        {"postgres": "CREATE STATISTICS s1 (ndistinct, mcv) ON k0, c1 FROM t1"},
+    ),
+    "set_statistics": (
+        A.SetStatistics("t1", "k0", target=10),
+        {"postgres": "ALTER TABLE t1 ALTER COLUMN k0 SET STATISTICS 10"},
+    ),
+    "set_n_distinct": (
+        A.SetStatistics("t1", "k0", n_distinct=-0.5),
+        {"postgres": "ALTER TABLE t1 ALTER COLUMN k0 SET (n_distinct = -0.5)"},
+    ),
+    "setting": (
+        A.Setting("histogram_size", "16"),
+        {"sqlite": "PRAGMA histogram_size = 16", "mysql": "SET SESSION histogram_size = 16"},
+    ),
+}
+
 CASES = [
     pytest.param(node, dialect, sql, id=f"{name}-{dialect}")
-    for name, (node, by_dialect) in GOLDEN.items()
+    for name, (node, by_dialect) in {**GOLDEN, **STATES}.items()
     for dialect, sql in by_dialect.items()
 ]
 

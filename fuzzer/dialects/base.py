@@ -44,10 +44,13 @@ class Dialect:
     quote: ClassVar[str] = '"'
     #: lists (table, column, type, is_view) of the current scratch space, by table and position
     catalog_query: ClassVar[str] = ""
+    #: lists the names of the collations the server has (`fuzzer.collations.available`)
+    collation_query: ClassVar[str] = ""
     is_unknown: ClassVar[bool] = True  # x IS [NOT] UNKNOWN, else spelled as IS [NOT] NULL
     parenthesized_set_operands: ClassVar[bool] = True
     #: how a prepared statement names its parameters: `$1` or, positionally, `?`
     placeholder: ClassVar[str] = "${index}"
+    index_method_after_columns: ClassVar[bool] = False  # `(c) USING HASH`, not `USING hash (c)`
     #: what the engine accepts, for the generator; a dialect declares only what differs
     capabilities: ClassVar[Capabilities] = Capabilities()
 
@@ -413,7 +416,11 @@ class Dialect:
     def column_def(self, c: A.ColumnDef) -> str:
         parts = [self.ident(c.name), self.type_name(c.type)]
         if c.collate:
-            parts.append(f"COLLATE {self.collation(c.collate)}")
+            parts.append(self.collate_clause(c.collate))
+        if c.generated is not None:
+            parts.append(
+                f"GENERATED ALWAYS AS ({self.render(c.generated.expr)}) {c.generated.kind}"
+            )
         if c.not_null:
             parts.append("NOT NULL")
         if c.default is not None:
@@ -429,8 +436,11 @@ class Dialect:
     def collation(self, name: str) -> str:
         return name
 
+    def collate_clause(self, name: str) -> str:
+        return f"COLLATE {self.collation(name)}"
+
     def default(self, expr: A.Expr) -> str:
-        return self.render(expr)
+        return self.render(expr) if isinstance(expr, A.Literal) else f"({self.render(expr)})"
 
     def _CreateTable(self, node: A.CreateTable) -> str:
         parts = [self.column_def(c) for c in node.columns]
@@ -438,15 +448,66 @@ class Dialect:
             parts.append(f"PRIMARY KEY ({', '.join(self.ident(c) for c in node.primary_key)})")
         parts.extend(f"UNIQUE ({', '.join(self.ident(c) for c in u)})" for u in node.unique)
         parts.extend(f"CHECK ({self.render(c)})" for c in node.checks)
-        return f"CREATE TABLE {self.ident(node.name)} ({', '.join(parts)})"
+        parts.extend(self.foreign_key(fk) for fk in node.foreign_keys)
+        persistence = f"{node.persistence} " if node.persistence else ""
+        text = f"CREATE {persistence}TABLE {self.ident(node.name)} ({', '.join(parts)})"
+        tail = [self.options_clause(node.options)] if node.options else []
+        if node.partition_by is not None:
+            tail.append(self.partition_by(node.partition_by))
+        return " ".join([text, *tail])
 
-    def index_expr(self, e: A.Expr) -> str:
+    def foreign_key(self, fk: A.ForeignKey) -> str:
+        text = (f"FOREIGN KEY ({self.ident(fk.column)}) REFERENCES {self.ident(fk.table)}"
+                f" ({self.ident(fk.references)})")  # fmt: skip
+        return text + (f" ON DELETE {fk.on_delete}" if fk.on_delete else "")
+
+    def options_clause(self, options: tuple[str, ...]) -> str:
+        """Options after the column list, as the dialect separates them."""
+        return " ".join(options)
+
+    def partition_by(self, p: A.PartitionBy) -> str:
+        """The partitioning clause; the partitions themselves are `CreatePartition`s."""
+        return f"PARTITION BY {p.kind} ({self.ident(p.column)})"
+
+    def _CreatePartition(self, node: A.CreatePartition) -> str:
+        p = node.partition
+        head = f"CREATE TABLE {self.ident(node.name)} PARTITION OF {self.ident(node.table)}"
+        if p.default:
+            return f"{head} DEFAULT"
+        if node.kind == "RANGE":
+            low = "MINVALUE" if p.low is None else self.render(p.low)
+            high = "MAXVALUE" if p.high is None else self.render(p.high)
+            return f"{head} FOR VALUES FROM ({low}) TO ({high})"
+        if node.kind == "LIST":
+            return f"{head} FOR VALUES IN ({', '.join(self.render(v) for v in p.values)})"
+        assert p.low is not None and p.high is not None
+        return (f"{head} FOR VALUES WITH (MODULUS {self.render(p.high)},"
+                f" REMAINDER {self.render(p.low)})")  # fmt: skip
+
+    def index_expr(self, e: A.Expr | A.IndexItem) -> str:
+        if isinstance(e, A.IndexItem):
+            return self.index_item(e)
         return self.render(e) if isinstance(e, A.ColumnRef) else f"({self.render(e)})"
+
+    def index_item(self, item: A.IndexItem) -> str:
+        text = self.index_expr(item.expr)
+        if item.prefix is not None:
+            text += f"({item.prefix})"
+        if item.collate:
+            text += f" {self.collate_clause(item.collate)}"
+        if item.descending is not None:
+            text += " DESC" if item.descending else " ASC"
+        return text
 
     def _CreateIndex(self, node: A.CreateIndex) -> str:
         unique = "UNIQUE " if node.unique else ""
         cols = ", ".join(self.index_expr(e) for e in node.exprs)
-        text = f"CREATE {unique}INDEX {self.ident(node.name)} ON {self.ident(node.table)} ({cols})"
+        using = f" USING {node.method}" if node.method else ""
+        head = f"CREATE {unique}INDEX {self.ident(node.name)} ON {self.ident(node.table)}"
+        if self.index_method_after_columns:
+            text = f"{head} ({cols}){using}"
+        else:
+            text = f"{head}{using} ({cols})"
         return text + (f" WHERE {self.render(node.where)}" if node.where is not None else "")
 
     def _CreateView(self, node: A.CreateView) -> str:
@@ -454,9 +515,37 @@ class Dialect:
         return f"CREATE VIEW {self.ident(node.name)}{cols} AS {self.render(node.query)}"
 
     def _Insert(self, node: A.Insert) -> str:
-        cols = ", ".join(self.ident(c) for c in node.columns)
         rows = ", ".join("(" + ", ".join(self.render(v) for v in r) + ")" for r in node.rows)
-        return f"INSERT INTO {self.ident(node.table)} ({cols}) VALUES {rows}"
+        return self.insert(node.table, node.columns, f"VALUES {rows}", node.conflict)
+
+    def _InsertSelect(self, node: A.InsertSelect) -> str:
+        return self.insert(node.table, node.columns, self.render(node.query), None)
+
+    #: upsert forms spelled before INTO, and after the rows
+    INSERT_VERBS: ClassVar[dict[str, str]] = {
+        "OR IGNORE": "INSERT OR IGNORE", "OR REPLACE": "INSERT OR REPLACE",
+        "REPLACE": "REPLACE", "IGNORE": "INSERT IGNORE",
+    }  # fmt: skip
+
+    def insert(
+        self, table: str, columns: tuple[str, ...], source: str, conflict: A.OnConflict | None
+    ) -> str:
+        verb = self.INSERT_VERBS.get(conflict.form, "INSERT") if conflict else "INSERT"
+        cols = ", ".join(self.ident(c) for c in columns)
+        text = f"{verb} INTO {self.ident(table)} ({cols}) {source}"
+        if conflict is None or conflict.form in self.INSERT_VERBS:
+            return text
+        sets = ", ".join(f"{self.ident(c)} = {self.render(v)}" for c, v in conflict.assignments)
+        if conflict.form == "ON DUPLICATE KEY UPDATE":
+            return f"{text} ON DUPLICATE KEY UPDATE {sets}"
+        target = (
+            f" ({', '.join(self.ident(c) for c in conflict.target)})" if conflict.target else ""
+        )
+        action = "DO NOTHING" if conflict.form == "DO NOTHING" else f"DO UPDATE SET {sets}"
+        return f"{text} ON CONFLICT{target} {action}"
+
+    def _Excluded(self, node: A.Excluded) -> str:
+        return f"excluded.{self.ident(node.name)}"
 
     def _Update(self, node: A.Update) -> str:
         sets = ", ".join(f"{self.ident(c)} = {self.render(v)}" for c, v in node.assignments)
@@ -469,6 +558,28 @@ class Dialect:
 
     def _Maintenance(self, node: A.Maintenance) -> str:
         return f"{node.kind} {self.ident(node.table)}" if node.table else node.kind
+
+    def _Analyze(self, node: A.Analyze) -> str:
+        """SQLite's and DuckDB's spelling: `ANALYZE [t [(columns)]]`."""
+        text = "ANALYZE" + (f" {self.ident(node.table)}" if node.table else "")
+        return text + (f" ({self.idents(node.columns)})" if node.columns else "")
+
+    def idents(self, names: tuple[str, ...]) -> str:
+        return ", ".join(self.ident(n) for n in names)
+
+    def _CreateStatistics(self, node: A.CreateStatistics) -> str:
+        kinds = f" ({', '.join(node.kinds)})" if node.kinds else ""
+        return (f"CREATE STATISTICS {self.ident(node.name)}{kinds} ON {self.idents(node.columns)}"
+                f" FROM {self.ident(node.table)}")  # fmt: skip
+
+    def _SetStatistics(self, node: A.SetStatistics) -> str:
+        head = f"ALTER TABLE {self.ident(node.table)} ALTER COLUMN {self.ident(node.column)} SET"
+        if node.n_distinct is not None:
+            return f"{head} (n_distinct = {node.n_distinct!r})"
+        return f"{head} STATISTICS {node.target}"
+
+    def _Setting(self, node: A.Setting) -> str:
+        return f"SET {node.name} = {node.value}"
 
 
 #: Words no dialect lets us use as a bare identifier; generated names never are one.

@@ -224,6 +224,55 @@ class Capabilities:
     index_hints: tuple[str, ...] = capability((), portable=To(()))
     #: SELECT modifiers that change plans, not answers (MariaDB's STRAIGHT_JOIN, SQL_*)
     select_modifiers: tuple[str, ...] = capability((), portable=To(()))
+    # -- database states (issue 10, item 5); portable states stay plain: both engines of a
+    # differential must build the same state
+    #: CREATE TABLE options as the dialect spells them; each is drawn on its own
+    table_options: tuple[str, ...] = capability((), portable=To(()))
+    #: table options that need a PRIMARY KEY (SQLite's WITHOUT ROWID)
+    keyed_table_options: tuple[str, ...] = capability(())
+    #: storage engine -> what it lacks: column kinds, or "generated", "generated_index",
+    #: "foreign_keys" (MariaDB's ENGINE=...)
+    storage_engines: Mapping[str, tuple[str, ...]] = capability({}, portable=To({}))
+    #: CREATE TEMPORARY / UNLOGGED TABLE (where a reset of the scratch space drops them)
+    persistence: tuple[str, ...] = capability((), portable=To(()))
+    #: generated column kinds: VIRTUAL, STORED, PERSISTENT
+    generated_columns: tuple[str, ...] = capability((), portable=To(()))
+    #: kinds of columns a generated column's expression may not read (MariaDB: CHAR(n), whose
+    #: value depends on the session's PAD_CHAR_TO_FULL_LENGTH)
+    ungenerated_kinds: tuple[str, ...] = capability(())
+    #: may an index cover a generated column?
+    generated_index: bool = capability(True)
+    #: foreign keys with these ON DELETE actions ("" for none); empty: no foreign keys.
+    #: Without an action, rows a foreign key references are never deleted.
+    foreign_keys: tuple[str, ...] = capability((), portable=To(()))
+    #: the session setting that makes the engine enforce foreign keys, as (name, value)
+    foreign_key_setting: tuple[str, ...] = capability(())
+    #: PARTITION BY kinds; `partition_statements`: partitions are tables of their own
+    partitioning: tuple[str, ...] = capability((), portable=To(()))
+    partition_statements: bool = capability(False)
+    #: index method -> family -> the function an indexed column goes through ("" for none)
+    index_methods: Mapping[str, Mapping[str, str]] = capability({}, portable=To({}))
+    #: ASC/DESC and COLLATE on index key parts
+    index_order: bool = capability(True, portable=To(False))
+    index_collate: bool = capability(False, portable=To(False))
+    #: type kinds an index takes only through a prefix length (MariaDB's TEXT, BLOB)
+    index_prefix: tuple[str, ...] = capability(())
+    #: upsert forms (see `ast.OnConflict`); those that must find one key to conflict on
+    upserts: tuple[str, ...] = capability((), portable=To(()))
+    one_key_upserts: tuple[str, ...] = capability(("DO UPDATE",))
+    #: ANALYZE option words; `analyze_columns`: ANALYZE may name columns
+    analyze_options: tuple[str, ...] = capability((), portable=To(()))
+    analyze_columns: bool = capability(False, portable=To(False))
+    #: CREATE STATISTICS kinds; `set_statistics`: per-column targets and n_distinct
+    statistics: tuple[str, ...] = capability((), portable=To(()))
+    set_statistics: bool = capability(False, portable=To(False))
+    #: planner statistics written as rows of the engine's own table (SQLite's sqlite_stat1)
+    stat_rows: bool = capability(False, portable=To(False))
+    #: session settings the planner reads -> their values, the engine's default first; a
+    #: state sets every one, so it does not inherit them from the connection's last state
+    settings: Mapping[str, tuple[str, ...]] = capability({}, portable=To({}))
+    #: collation name prefix -> the codec its column's values must encode in (latin1)
+    collation_codecs: Mapping[str, str] = capability({})
 
     def __post_init__(self) -> None:
         for f in fields(self):  # frozen all the way down: no caller can edit a shared mapping
@@ -231,9 +280,18 @@ class Capabilities:
             if isinstance(value, Mapping) and not isinstance(value, MappingProxyType):
                 object.__setattr__(self, f.name, MappingProxyType(dict(value)))
 
-    def narrowed(self, *, portable: bool = False, deterministic: bool = False) -> Capabilities:
-        """What the generator may emit under these options: each mode's rules, in turn."""
+    def narrowed(
+        self,
+        *,
+        portable: bool = False,
+        deterministic: bool = False,
+        collations: tuple[str, ...] | None = None,
+    ) -> Capabilities:
+        """What the generator may emit under these options: each mode's rules, in turn, and
+        only the `collations` the server has (when it said which)."""
         caps = self
+        if collations is not None:
+            caps = replace(caps, collations=Keep(collations)(caps.collations, caps))
         for mode, on in {"portable": portable, "deterministic": deterministic}.items():
             if on:
                 caps = replace(caps, **{

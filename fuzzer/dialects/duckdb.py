@@ -16,6 +16,10 @@ class DuckDB(Dialect):
         AND t.table_name = c.table_name
         WHERE c.table_catalog = current_database() AND c.table_schema = current_schema()
         ORDER BY c.table_name, c.ordinal_position"""
+    #: collations combine with a dot: the combination exists where both of its parts do
+    collation_query = """SELECT collname FROM pragma_collations() UNION ALL
+        SELECT a.collname || '.' || b.collname FROM pragma_collations() AS a,
+        pragma_collations() AS b WHERE a.collname = 'noaccent' AND b.collname = 'nocase'"""
     capabilities = Capabilities(
         families=FAMILIES,
         column_types={
@@ -43,6 +47,15 @@ class DuckDB(Dialect):
         star_modifiers=True,
         fetch=("ONLY",),
         table_query=True,
+        # ICU's collations compare canonically equivalent strings equal, NFC too: the
+        # oracles' spelling-free fold (fuzzer.collations.fold) is coarser than each of them
+        collations=("nocase", "noaccent", "noaccent.nocase", "nfc", "en_us", "de", "sv", "tr"),
+        generated_columns=("VIRTUAL",),
+        generated_index=False,
+        foreign_keys=("",),  # no ON DELETE actions; a referenced row is neither updated nor deleted
+        upserts=("DO NOTHING", "DO UPDATE", "OR IGNORE", "OR REPLACE"),
+        one_key_upserts=("DO UPDATE", "OR REPLACE"),
+        analyze_columns=True,
     )
     library = duckdb_library.LIBRARY
 

@@ -17,6 +17,10 @@ CAST_TYPES = {
 }  # fmt: skip
 
 
+#: families an index with USING BTREE or HASH takes
+INDEXED = ("int", "numeric", "float", "text", "date", "time", "timestamp", "bool")
+
+
 class MySQL(Dialect):
     name = "mysql"
     catalog_query = """SELECT c.table_name, c.column_name, c.column_type, t.table_type = 'VIEW'
@@ -24,6 +28,8 @@ class MySQL(Dialect):
         ON t.table_schema = c.table_schema AND t.table_name = c.table_name
         WHERE c.table_schema = DATABASE() ORDER BY c.table_name, c.ordinal_position"""
     quote = "`"
+    index_method_after_columns = True
+    collation_query = "SELECT COLLATION_NAME FROM information_schema.COLLATIONS"
     capabilities = Capabilities(
         families=("int", "numeric", "float", "text", "bool", "date", "time", "timestamp",
                   "blob", "json"),
@@ -32,7 +38,14 @@ class MySQL(Dialect):
         joins=("INNER", "LEFT", "RIGHT", "CROSS", "STRAIGHT"),
         nulls_order=False,
         like_ops=("LIKE", "REGEXP"),
-        collations=("utf8mb4_bin",),
+        # no expansions or contractions that make equal strings of different letters
+        # (german2: ae = ä, danish: aa = å): the oracles' spelling-free fold must be coarser
+        collations=("utf8mb4_bin", "utf8mb4_general_ci", "utf8mb4_unicode_ci",
+                    "utf8mb4_unicode_520_ci", "utf8mb4_nopad_bin", "utf8mb4_general_nopad_ci",
+                    "utf8mb4_spanish_ci", "utf8mb4_swedish_ci", "utf8mb4_turkish_ci",
+                    "utf8mb4_polish_ci", "utf8mb4_czech_ci", "latin1_swedish_ci", "latin1_bin",
+                    "latin1_general_ci", "latin1_general_cs", "latin1_spanish_ci"),
+        collation_codecs={"latin1_": "latin-1"},
         maintenance={"ANALYZE TABLE": True, "OPTIMIZE TABLE": True},
         grouping_sets=("ROLLUP",),
         grouping_mixed=False,  # GROUP BY a, b WITH ROLLUP
@@ -47,6 +60,29 @@ class MySQL(Dialect):
         index_hints=("USE",),
         select_modifiers=("HIGH_PRIORITY", "STRAIGHT_JOIN", "SQL_SMALL_RESULT",
                           "SQL_BIG_RESULT", "SQL_BUFFER_RESULT", "SQL_NO_CACHE"),  # this order
+        table_options=("ROW_FORMAT=DYNAMIC", "STATS_PERSISTENT=0", "STATS_PERSISTENT=1",
+                       "STATS_SAMPLE_PAGES=4", "STATS_AUTO_RECALC=0", "CHECKSUM=1",
+                       "PACK_KEYS=1"),
+        storage_engines={
+            "InnoDB": (), "MyISAM": ("foreign_keys",),
+            "Aria": ("foreign_keys", "generated_index"),
+            "MEMORY": ("text", "blob", "json", "generated", "foreign_keys"),
+        },
+        generated_columns=("VIRTUAL", "STORED", "PERSISTENT"),
+        ungenerated_kinds=("char",),
+        foreign_keys=("CASCADE", "SET NULL", ""),
+        partitioning=("RANGE", "LIST", "HASH", "KEY"),
+        index_methods={"BTREE": dict.fromkeys(INDEXED, ""), "HASH": dict.fromkeys(INDEXED, "")},
+        index_prefix=("text", "blob"),
+        upserts=("IGNORE", "ON DUPLICATE KEY UPDATE", "REPLACE"),
+        analyze_options=("PERSISTENT",),
+        analyze_columns=True,
+        settings={
+            "histogram_size": ("254", "0", "16"),
+            "histogram_type": ("'DOUBLE_PREC_HB'", "'SINGLE_PREC_HB'", "'JSON_HB'"),
+            "use_stat_tables": ("'PREFERABLY_FOR_QUERIES'", "'PREFERABLY'", "'NEVER'"),
+            "optimizer_use_condition_selectivity": ("4", "1", "5"),
+        },
     )  # fmt: skip
     library = mysql_library.LIBRARY
     placeholder = "?"
@@ -95,3 +131,40 @@ class MySQL(Dialect):
         order = f" ORDER BY {self.order_items(node.order_by)}" if node.order_by else ""
         distinct = "DISTINCT " if node.distinct else ""
         return f"GROUP_CONCAT({distinct}{value}{order} SEPARATOR {sep})"
+
+    # -- database states -------------------------------------------------------------------
+
+    def collate_clause(self, name: str) -> str:
+        charset = name.split("_", 1)[0]  # a latin1 collation needs a latin1 column
+        head = "" if charset == "utf8mb4" else f"CHARACTER SET {charset} "
+        return f"{head}COLLATE {name}"
+
+    def partition_by(self, p: A.PartitionBy) -> str:
+        head = f"PARTITION BY {p.kind} ({self.ident(p.column)})"
+        if not p.partitions:
+            return f"{head} PARTITIONS {p.count}"
+        parts = []
+        for part in p.partitions:
+            name = f"PARTITION {self.ident(part.name)}"
+            if part.default:
+                parts.append(f"{name} DEFAULT")
+            elif p.kind == "RANGE":
+                high = "MAXVALUE" if part.high is None else f"({self.render(part.high)})"
+                parts.append(f"{name} VALUES LESS THAN {high}")
+            else:
+                parts.append(f"{name} VALUES IN ({', '.join(self.render(v) for v in part.values)})")
+        return f"{head} ({', '.join(parts)})"
+
+    def _Excluded(self, node: A.Excluded) -> str:
+        return f"VALUES({self.ident(node.name)})"
+
+    def _Analyze(self, node: A.Analyze) -> str:
+        text = f"ANALYZE TABLE {self.ident(node.table or '')}"
+        if "PERSISTENT" not in node.options:
+            return text
+        if node.columns:
+            return f"{text} PERSISTENT FOR COLUMNS ({self.idents(node.columns)}) INDEXES ALL"
+        return f"{text} PERSISTENT FOR ALL"
+
+    def _Setting(self, node: A.Setting) -> str:
+        return f"SET SESSION {node.name} = {node.value}"

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fuzzer import ast as A
 from fuzzer.dialects.base import Dialect
 from fuzzer.dialects.capabilities import STANDARD_TYPES, Capabilities
 from fuzzer.dialects.catalog import UNTYPED
 from fuzzer.functions import sqlite as sqlite_library
 
+#: What a STRICT table calls each type: INT, INTEGER, REAL, TEXT, BLOB, or ANY, which keeps
+#: every value as it was given (a NUMERIC column would turn 1.0 into 1, ANY keeps it).
+ANY = A.SQLType("any")
+STRICT_TYPES = {
+    "smallint": A.INTEGER, "integer": A.INTEGER, "bigint": A.INTEGER, "real": A.REAL,
+    "double": A.REAL, "text": A.TEXT, "varchar": A.TEXT, "char": A.TEXT, "blob": A.BLOB,
+}  # fmt: skip
+
 
 class SQLite(Dialect):
     name = "sqlite"
-    catalog_query = """SELECT m.name, p.name, p.type, m.type = 'view' FROM sqlite_schema AS m
-        JOIN pragma_table_info(m.name) AS p WHERE m.type IN ('table', 'view')
-        AND m.name NOT LIKE 'sqlite%' ORDER BY m.name, p.cid"""
+    catalog_query = """SELECT m.name, p.name, p.type, m.type = 'view' FROM (SELECT name, type
+        FROM sqlite_schema UNION ALL SELECT name, type FROM sqlite_temp_schema) AS m
+        JOIN pragma_table_xinfo(m.name) AS p WHERE m.type IN ('table', 'view')
+        AND m.name NOT LIKE 'sqlite%' AND p.hidden <> 1 ORDER BY m.name, p.cid"""
+    collation_query = "SELECT name FROM pragma_collation_list"
     parenthesized_set_operands = False
     is_unknown = False
     capabilities = Capabilities(
@@ -39,6 +51,16 @@ class SQLite(Dialect):
         row_in_list=False,  # a row value's IN takes a subquery only
         derived_columns=False,
         index_hints=("NOT INDEXED",),
+        table_options=("WITHOUT ROWID", "STRICT"),
+        keyed_table_options=("WITHOUT ROWID",),
+        persistence=("TEMPORARY",),  # a reset opens a new connection: temp tables go with it
+        generated_columns=("VIRTUAL", "STORED"),
+        foreign_keys=("CASCADE", "SET NULL", ""),
+        foreign_key_setting=("foreign_keys", "ON"),
+        index_collate=True,
+        upserts=("DO NOTHING", "DO UPDATE", "OR IGNORE", "OR REPLACE", "REPLACE"),
+        stat_rows=True,
+        settings={"analysis_limit": ("0", "100", "1")},
     )
     library = sqlite_library.LIBRARY
 
@@ -52,6 +74,20 @@ class SQLite(Dialect):
 
     def typed_string(self, quoted: str, t: A.SQLType) -> str:
         return quoted  # dates and times are text to SQLite
+
+    def options_clause(self, options: tuple[str, ...]) -> str:
+        return ", ".join(options)
+
+    def _CreateTable(self, node: A.CreateTable) -> str:
+        if "STRICT" in node.options:  # a STRICT table declares only its five type names
+            columns = tuple(
+                replace(c, type=STRICT_TYPES.get(c.type.kind, ANY)) for c in node.columns
+            )
+            node = replace(node, columns=columns)
+        return super()._CreateTable(node)
+
+    def _Setting(self, node: A.Setting) -> str:
+        return f"PRAGMA {node.name} = {node.value}"
 
     def string_agg(self, node: A.Aggregate) -> str:
         value, sep = (self.render(a) for a in node.args)

@@ -403,6 +403,7 @@ class PostgresEngine(Engine):
                 cur.execute("RESET ROLE")
                 owner = pgsql.SQL(" AUTHORIZATION {}").format(pgsql.Identifier(self._role))
             try:
+                cur.execute("DISCARD TEMP")  # temporary tables would shadow the next state's
                 cur.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
                 cur.execute(pgsql.SQL("CREATE SCHEMA {}").format(schema) + owner)
             finally:

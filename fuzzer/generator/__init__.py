@@ -49,7 +49,7 @@ class Generator:
         o = self.options
         #: what this generator may emit: the dialect's capabilities, narrowed by the options
         self.caps = self.dialect.capabilities.narrowed(
-            portable=o.portable, deterministic=o.deterministic
+            portable=o.portable, deterministic=o.deterministic, collations=o.collations
         )
         #: the functions, operators, aggregates and window functions it may call
         self.functions = self.dialect.library.select(

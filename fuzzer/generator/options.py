@@ -34,6 +34,8 @@ class Options:
     tables: tuple[int, int] = (2, 4)
     rows: tuple[int, int] = (4, 10)
     edge_values: float = 0.08
+    #: the collations the server has (`fuzzer.collations.available`); None: all declared
+    collations: tuple[str, ...] | None = None
 
     def chances(self) -> dict[str, float]:
         """The probability of each feature, after weighting."""

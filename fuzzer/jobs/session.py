@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from fuzzer.dialects import render
+from fuzzer.collations import available
+from fuzzer.dialects import get, render
 from fuzzer.engines import Engine, EngineError, Failure, Outcome
 from fuzzer.engines.base import HANG
 from fuzzer.errors import ErrorCategory
@@ -135,6 +136,7 @@ class Session:
         self._stop: Callable[[], bool] = lambda: False
         self._timeouts = 0
         self._header = ""
+        self._server_collations: tuple[str, ...] | bool | None = False  # False: not read yet
 
     def _render(self, node: object) -> str:
         return render(node, self.target.dialect)
@@ -144,7 +146,9 @@ class Session:
     def run_state(self, state: int, stop: Callable[[], bool] = lambda: False) -> None:
         self._stop = stop
         seed = state_seed(self.seed, self.shard, self.worker, state)
-        options = Options(deterministic=True, portable=self._portable)  # what oracles can bear
+        options = Options(  # what oracles can bear, with the collations the server has
+            deterministic=True, portable=self._portable, collations=self._collations()
+        )
         generator = Generator(self.target.dialect, seed, options)
         statements = generator.database()
         setup = Setup(
@@ -165,6 +169,13 @@ class Session:
             self._crash(lost, list(setup.target), Position(self.worker, state, -1))
         except Abandoned:
             self.stats.states_abandoned += 1
+
+    def _collations(self) -> tuple[str, ...] | None:
+        """The target's collations, read once: every state of the session draws from them."""
+        if self._server_collations is False:
+            query = get(self.target.dialect).collation_query
+            self._server_collations = available(self.target, query)
+        return self._server_collations  # type: ignore[return-value]
 
     @property
     def _uses_reference(self) -> bool:
