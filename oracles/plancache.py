@@ -37,6 +37,7 @@ from fuzzer import ast
 from fuzzer.dialects import get
 from fuzzer.engines import Outcome
 from fuzzer.generator import Generator
+from fuzzer.generator.state import Layout
 from fuzzer.schema import Table
 from fuzzer.script import clauses, tokens
 from oracles.base import Discrepancy, Oracle, Probe, Skip
@@ -261,7 +262,8 @@ class PlanCache(Oracle):
         assert spelling is not None
         rng, render = generator.rng, self.render
         maintenance = [k for k, named in generator.caps.maintenance.items() if named]
-        index = generator.state.create_index(table)
+        layout = generator.state.layouts[table.name]
+        index = generator.state.create_index(layout)
         events: list[Event] = []
         for _ in range(EXECUTIONS - 1):
             kind = rng.choice(("nothing", "analyze", "index", "insert", "transaction"))
@@ -274,8 +276,10 @@ class PlanCache(Oracle):
                     ast.TableRef(table.name)))
                 events.append(Event((statement,), cleanup=(drop,)))
                 index = None
+            elif kind in ("insert", "transaction") and "transactions" in layout.lacks:
+                events.append(Event())  # a ROLLBACK would keep the rows: the state would change
             elif kind == "insert":
-                inserts = tuple(render(s) for s in _skewed(generator, table))
+                inserts = tuple(render(s) for s in _skewed(generator, layout))
                 events.append(Event((spelling.begin, *inserts), (spelling.rollback,)))
             elif kind == "transaction":
                 events.append(Event((spelling.begin,), (spelling.rollback,)))
@@ -396,14 +400,15 @@ def _spelled_type(text: str) -> ast.SQLType | None:
     return ast.DOUBLE if "e" in text.lower() else ast.numeric(38, 10)
 
 
-def _skewed(generator: Generator, table: Table) -> list[ast.Statement]:
+def _skewed(generator: Generator, layout: Layout) -> list[ast.Statement]:
     """Inserts of one row many times over: a value suddenly frequent, for the planner's
     estimates to be wrong about."""
-    seen: dict[tuple[str, ...], set] = {}
-    row = generator.state.row(table, seen)
+    table = layout.table
+    columns = [c for c in table.columns if not c.generated]
+    row = generator.state.row(layout, columns, {})
     if row is None:
         return []
-    names = tuple(c.name for c in table.columns)
+    names = tuple(c.name for c in columns)
     keyed = bool(table.keys)
     return [ast.Insert(table.name, names, (row,) if keyed else (row,) * 8)]
 

@@ -20,6 +20,7 @@ from fuzzer.errors import ErrorCategory
 from fuzzer.functions import Library, Signature, fn, standard
 from fuzzer.generator import Generator, Options
 from fuzzer.generator.expressions import Col, Ctx, Scope
+from fuzzer.generator.state import Layout
 from fuzzer.schema import Column, Table, read_schema
 
 URLS = {
@@ -99,7 +100,7 @@ def _table_of_every_family(engine: Engine) -> tuple[Generator, Scope]:
     g.schema.add(table)
     statements: list[A.Statement] = [
         A.CreateTable("f", tuple(A.ColumnDef(c.name, c.type) for c in columns)),
-        *g.state.inserts(table),
+        *g.state.inserts(Layout(table)),
     ]
     engine.reset()
     for statement in statements:

@@ -102,8 +102,11 @@ def test_generator_uses_every_rule(dialect: str) -> None:
     """The grammar has no rule the generator never exercises (the bench's 100% coverage)."""
     p = grammar.parser(dialect)
     used: set[str] = set()
-    for seed in range(12):
+    rules = grammar.rules(dialect)
+    for seed in range(40):  # rare rules need more states; most dialects are done in a dozen
+        if seed >= 12 and rules <= used:
+            break
         g = Generator(dialect, seed)
         for sql in [g.render(s) for s in g.database()] + [g.render(g.query()) for _ in range(60)]:
             used |= grammar.rules_used(p.parse(sql))
-    assert grammar.rules(dialect) - used == set()
+    assert rules - used == set()

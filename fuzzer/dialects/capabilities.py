@@ -231,7 +231,7 @@ class Capabilities:
     #: table options that need a PRIMARY KEY (SQLite's WITHOUT ROWID)
     keyed_table_options: tuple[str, ...] = capability(())
     #: storage engine -> what it lacks: column kinds, or "generated", "generated_index",
-    #: "foreign_keys" (MariaDB's ENGINE=...)
+    #: "foreign_keys", "transactions" (a ROLLBACK keeps its writes) (MariaDB's ENGINE=...)
     storage_engines: Mapping[str, tuple[str, ...]] = capability({}, portable=To({}))
     #: CREATE TEMPORARY / UNLOGGED TABLE (where a reset of the scratch space drops them)
     persistence: tuple[str, ...] = capability((), portable=To(()))

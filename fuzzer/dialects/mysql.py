@@ -64,9 +64,9 @@ class MySQL(Dialect):
                        "STATS_SAMPLE_PAGES=4", "STATS_AUTO_RECALC=0", "CHECKSUM=1",
                        "PACK_KEYS=1"),
         storage_engines={
-            "InnoDB": (), "MyISAM": ("foreign_keys",),
-            "Aria": ("foreign_keys", "generated_index"),
-            "MEMORY": ("text", "blob", "json", "generated", "foreign_keys"),
+            "InnoDB": (), "MyISAM": ("foreign_keys", "transactions"),
+            "Aria": ("foreign_keys", "generated_index", "transactions"),
+            "MEMORY": ("text", "blob", "json", "generated", "foreign_keys", "transactions"),
         },
         generated_columns=("VIRTUAL", "STORED", "PERSISTENT"),
         ungenerated_kinds=("char",),

@@ -7,6 +7,8 @@ between two dialects renders the same call in both, so every dialect's table has
 
 from __future__ import annotations
 
+from typing import Any
+
 from fuzzer.functions import Signature, agg, fn, op, win
 
 NUMBERS = ("int", "numeric", "float")
@@ -112,8 +114,8 @@ PROMOTIONS = [
 ]
 
 
-def comparisons(names: tuple[str, ...], pairs: tuple[str, ...]) -> list[Signature]:
+def comparisons(names: tuple[str, ...], pairs: tuple[str, ...], **flags: Any) -> list[Signature]:
     """Comparison operators between families the dialect converts implicitly (`text, int`:
     a string compared with a number), one signature per operator and pair."""
     return [s for name in names for pair in pairs
-            for s in op(name, f"{pair} -> bool", f"({{0}} {name} {{1}})")]  # fmt: skip
+            for s in op(name, f"{pair} -> bool", f"({{0}} {name} {{1}})", **flags)]  # fmt: skip

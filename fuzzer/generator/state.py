@@ -92,6 +92,9 @@ class State:
         self.caps = g.caps
         self.names = 0
         self.collations: dict[str, str] = {}  # slot -> its collation
+        #: each table's layout, by name: what statements after the setup (an oracle's index
+        #: or insert) must know of it
+        self.layouts: dict[str, Layout] = {}
 
     def keyable(self, c: Column) -> bool:
         """May this column be a key or an index column?"""
@@ -137,7 +140,9 @@ class State:
                 stmts.append(update)
             if rng.random() < 0.15:
                 stmts.append(self.delete(layout))
-        for _ in range(rng.randint(1, 2)):
+        # a view may not read temporary tables (SQLite, DuckDB): with only those, none
+        views = rng.randint(1, 2) if any(not lay.table.temporary for lay in layouts) else 0
+        for _ in range(views):
             stmts.append(self.create_view())
         maintenance = caps.maintenance
         for _ in range(rng.randint(1, 2) if maintenance else 0):
@@ -189,7 +194,7 @@ class State:
             if any(c.type.kind in lacks for c in columns):
                 engine, lacks = None, ()
         table = Table(name, columns, temporary=persistence == "TEMPORARY")
-        layout = Layout(table, lacks, persistence)
+        layout = self.layouts[name] = Layout(table, lacks, persistence)
         pk = self.keys(layout)
         fks = self.foreign_key(layout, earlier) if persistence is None else ()
         partition = None
@@ -326,7 +331,7 @@ class State:
                    if not c.generated and c.type.kind not in caps.ungenerated_kinds]  # fmt: skip
         scope = self.expression_scope(sources, False)
         for _ in range(3):  # a constant is no computation; PostgreSQL finds no collation for
-            expr = self.g.expressions.expr(fam, Ctx(scope, subqueries=False), 1)
+            expr = self.g.expressions.expr(fam, Ctx(scope, subqueries=False, strict=True), 1)
             if _columns_in(expr) and not _constant_text(expr):  # text constants compared here
                 break
         else:
@@ -536,7 +541,8 @@ class State:
         items = [self.index_item(c, unique) for c in cols]
         if caps.expression_index and not unique and rng.random() < 0.3:
             scope = self.expression_scope([c for c in indexable if c.family != "json"], True)
-            expr = self.g.expressions.expr(cols[0].family, Ctx(scope, subqueries=False), 2)
+            ctx = Ctx(scope, subqueries=False, strict=True)
+            expr = self.g.expressions.expr(cols[0].family, ctx, 2)
             if _columns_in(expr):  # an index on a constant indexes nothing
                 layout.tame |= _columns_in(expr)
                 items[0] = A.IndexItem(expr, items[0].descending)
@@ -637,7 +643,7 @@ class State:
         free = layout.writable()
         if not free:
             return None
-        ctx = Ctx(self.table_scope(table), subqueries=False)
+        ctx = Ctx(self.table_scope(table), subqueries=False, strict=True)
         where = self.g.expressions.predicate(ctx, 1)
         assignments: list[tuple[str, A.Expr]] = []
         for c in rng.sample(free, rng.randint(1, min(3, len(free)))):
@@ -672,7 +678,7 @@ class State:
     def delete(self, layout: Layout) -> A.Delete:
         rng, table = self.rng, layout.table
         if rng.random() < 0.5:
-            ctx = Ctx(self.table_scope(table), subqueries=False)
+            ctx = Ctx(self.table_scope(table), subqueries=False, strict=True)
             return A.Delete(table.name, self.g.expressions.predicate(ctx, 1))
         c = rng.choice(table.columns)
         value = rng.choice(c.values) if c.values else self.g.values.value(c.type)
