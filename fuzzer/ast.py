@@ -21,8 +21,12 @@ class SQLType:
 
     kind: str
     params: tuple[int, ...] = ()
+    #: the type of an array's elements (kind "array"); its family is the element's plus "[]"
+    element: SQLType | None = None
 
     def __str__(self) -> str:
+        if self.element is not None:
+            return f"{self.element}[]"
         return f"{self.kind}({', '.join(map(str, self.params))})" if self.params else self.kind
 
 
@@ -40,11 +44,17 @@ BLOB = SQLType("blob")
 JSON = SQLType("json")
 INTERVAL = SQLType("interval")
 UUID = SQLType("uuid")
+TIMESTAMPTZ = SQLType("timestamptz")  # an instant, shown in the session's time zone
 NULLTYPE = SQLType("null")  # the type of an untyped NULL literal
 
 
 def numeric(precision: int, scale: int) -> SQLType:
     return SQLType("numeric", (precision, scale))
+
+
+def array(element: SQLType) -> SQLType:
+    """A one-dimensional array (PostgreSQL) or list (DuckDB) of `element` values."""
+    return SQLType("array", element=element)
 
 
 def varchar(length: int) -> SQLType:
@@ -185,6 +195,8 @@ class Case(Expr):
 class Cast(Expr):
     operand: Expr
     type: SQLType
+    #: spelled `x::type`, where the dialect has that shorthand (PostgreSQL, DuckDB)
+    shorthand: bool = False
 
 
 @dataclass(frozen=True)

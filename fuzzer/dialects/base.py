@@ -27,6 +27,8 @@ CORE_AGGREGATES = frozenset({"COUNT", "SUM", "AVG", "MIN", "MAX"})
 
 def family(t: A.SQLType) -> str:
     """The family of a type: what it may be compared with, unified with, or passed as."""
+    if t.element is not None:
+        return family(t.element) + "[]"
     return _FAMILY.get(t.kind, t.kind)
 
 
@@ -98,6 +100,8 @@ class Dialect:
         return parse(CATALOG_TYPES, name)
 
     def type_name(self, t: A.SQLType) -> str:
+        if t.element is not None:
+            return self.type_name(t.element) + "[]"
         names = {"double": "DOUBLE PRECISION", "text": "TEXT", "varchar": "VARCHAR", "char": "CHAR"}
         base = names.get(t.kind, t.kind.upper())
         return f"{base}({', '.join(map(str, t.params))})" if t.params else base
@@ -128,6 +132,9 @@ class Dialect:
             return self.typed_string(self.string(v), t)
         if fam == "blob":
             return self.blob_literal(v)
+        if t.element is not None:
+            items = ", ".join(self.render(A.Literal(e, t.element)) for e in v)
+            return f"CAST(ARRAY[{items}] AS {self.cast_type(t)})"
         return self.typed_string(self.string(str(v)), t)
 
     def float_literal(self, v: float, t: A.SQLType) -> str:
@@ -145,7 +152,7 @@ class Dialect:
         """A string literal that stands for a value of type t (`DATE '2000-01-01'`)."""
         if t.kind in ("date", "time", "timestamp", "interval"):
             return f"{t.kind.upper()} {quoted}"
-        if t.kind in ("json", "uuid"):
+        if t.kind in ("json", "uuid", "timestamptz"):
             return f"CAST({quoted} AS {self.cast_type(t)})"
         return quoted
 
@@ -222,6 +229,8 @@ class Dialect:
         return " ".join(parts)
 
     def _Cast(self, node: A.Cast) -> str:
+        if node.shorthand:
+            return f"(({self.render(node.operand)})::{self.cast_type(node.type)})"
         return f"CAST({self.render(node.operand)} AS {self.cast_type(node.type)})"
 
     def _Parameter(self, node: A.Parameter) -> str:

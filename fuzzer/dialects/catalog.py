@@ -28,6 +28,7 @@ CATALOG_TYPES = _rules(
     (r"tinyint\(1\)|^bool", lambda m: A.BOOLEAN),
     (r"smallint|int2\b", lambda m: A.SMALLINT),
     (r"bigint|int8\b|hugeint", lambda m: A.BIGINT),
+    (r"timestamp(?:\(\d\))? with time zone|timestamptz", lambda m: A.TIMESTAMPTZ),
     (r"interval", lambda m: A.INTERVAL),
     (r"(?:^|[^a-z]|tiny|medium|u)int", lambda m: A.INTEGER),
     (r"(?:numeric|decimal)\s*\((\d+)\s*,\s*(\d+)\)", lambda m: A.numeric(*map(int, m.groups()))),
@@ -52,6 +53,9 @@ UNTYPED = A.SQLType("untyped")
 def parse(rules: tuple[TypeRule, ...], name: str) -> A.SQLType | None:
     """The type the first matching rule gives, or None for a type the generator skips."""
     lowered = name.lower()
+    if lowered.endswith("[]"):  # an array of the element type the rest names
+        element = parse(rules, name[:-2])
+        return A.array(element) if element is not None else None
     for pattern, make in rules:
         m = pattern.search(lowered)
         if m:

@@ -29,6 +29,11 @@ DATE_EDGES = (datetime.date(1970, 1, 1), datetime.date(2000, 2, 29), datetime.da
 TIME_POOL = ("00:00:00", "12:30:00", "23:59:59", "08:15:30")
 TIMESTAMP_POOL = ("2000-01-01 00:00:00", "2000-01-02 12:00:00", "2020-02-29 23:59:59",
                   "1999-12-31 23:59:59")  # fmt: skip
+#: instants written in several zones: the session shows them in its own (UTC)
+TIMESTAMPTZ_POOL = ("2000-01-01 00:00:00+00", "2000-01-01 05:30:00+05:30",
+                    "2020-02-29 23:59:59-08", "1999-12-31 23:00:00-01")  # fmt: skip
+#: (no infinities or years near 1 or 9999: the driver cannot read what arithmetic makes of them)
+TIMESTAMPTZ_EDGES = ("1970-01-01 00:00:00+00", "2038-01-19 03:14:07+00", "1900-01-01 00:00:00+00")
 INTERVAL_POOL = ("1 day", "2 hours", "-3 days", "1 year 2 months", "0 seconds")
 UUID_POOL = tuple(str(uuid.UUID(int=i * 0x1111111111111111)) for i in range(4))
 JSON_POOL = ('{"a": 1}', '{"a": "x", "b": [1, 2]}', "[1, 2, 3]", '{"b": null}', "{}")
@@ -48,6 +53,8 @@ class Values:
     def value(self, t: A.SQLType, edges: bool = True) -> Any:
         """A non-NULL value that fits type t (lengths, precision, range)."""
         edge = edges and self.rng.random() < self.edges
+        if t.element is not None:
+            return self._array(t, edge)
         return getattr(self, "_" + family(t))(t, edge)
 
     def literal(self, t: A.SQLType, value: Any) -> A.Literal:
@@ -93,6 +100,16 @@ class Values:
 
     def _timestamp(self, t: A.SQLType, edge: bool) -> str:
         return self.rng.choice(TIMESTAMP_POOL)
+
+    def _timestamptz(self, t: A.SQLType, edge: bool) -> str:
+        return self.rng.choice(TIMESTAMPTZ_EDGES if edge else TIMESTAMPTZ_POOL)
+
+    def _array(self, t: A.SQLType, edge: bool) -> tuple[Any, ...]:
+        """A tuple of elements from the element's pool, some NULL; edges: empty or long."""
+        assert t.element is not None
+        n = self.rng.choice((0, 12)) if edge else self.rng.randint(1, 4)
+        return tuple(None if self.rng.random() < 0.1 else self.value(t.element, edges=False)
+                     for _ in range(n))  # fmt: skip
 
     def _interval(self, t: A.SQLType, edge: bool) -> str:
         return self.rng.choice(INTERVAL_POOL)
