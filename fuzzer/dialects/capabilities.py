@@ -40,6 +40,15 @@ STANDARD_TYPES: Mapping[str, tuple[A.SQLType, ...]] = {
 #: The one type per portable family whose values mean the same everywhere: no CHAR(n)
 #: padding (PostgreSQL pads, SQLite does not), no VARCHAR(n) limit (PostgreSQL enforces it,
 #: SQLite does not), no SMALLINT overflow (PostgreSQL raises it, SQLite has no such width).
+#: target family -> source families: conversions that succeed for every value we make
+STANDARD_CASTS: Mapping[str, tuple[str, ...]] = {
+    "int": ("bool", "int"),
+    "numeric": ("int",),
+    "float": ("int", "numeric"),
+    "text": ("int", "text", "date"),
+    "date": ("timestamp", "date"),
+}
+
 PORTABLE_TYPES: Mapping[str, tuple[A.SQLType, ...]] = {"int": (A.INTEGER,), "text": (A.TEXT,)}
 
 
@@ -153,6 +162,10 @@ class Capabilities:
     frame_units: tuple[str, ...] = capability(("ROWS", "RANGE"), portable=Drop(("GROUPS",)))
     #: CAST(x AS t); engines convert differently, so portable has none
     casts: bool = capability(True, portable=To(False))
+    #: the explicit casts the generator writes, by target family (see STANDARD_CASTS)
+    cast_sources: Mapping[str, tuple[str, ...]] = capability(STANDARD_CASTS)
+    #: `x::type` as well as CAST(x AS type)
+    cast_shorthand: bool = capability(False, portable=To(False))
     #: STRING_AGG in the dialect's spelling; deterministic only where it can be ordered
     string_aggregate: bool = capability(
         True, portable=To(False), deterministic=Requires("string_agg_order")

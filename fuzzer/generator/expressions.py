@@ -24,6 +24,7 @@ REPRESENTATIVE = {
     "int": A.INTEGER, "numeric": A.numeric(18, 4), "float": A.DOUBLE, "text": A.TEXT,
     "bool": A.BOOLEAN, "date": A.DATE, "time": A.TIME, "timestamp": A.TIMESTAMP,
     "blob": A.BLOB, "json": A.JSON, "interval": A.INTERVAL, "uuid": A.UUID,
+    "timestamptz": A.TIMESTAMPTZ, "int[]": A.array(A.INTEGER), "text[]": A.array(A.TEXT),
 }  # fmt: skip
 NUMBER = ("int", "numeric", "float")
 #: families with an ordering (<, MIN/MAX, BETWEEN) in every dialect
@@ -31,14 +32,6 @@ ORDERED = ("int", "numeric", "float", "text", "date", "time", "timestamp", "inte
 #: families whose values can be compared with `=` everywhere
 EQUATABLE = (*ORDERED, "bool", "uuid", "blob")
 COMPARISONS = ("=", "=", "<>", "<", "<=", ">", ">=")
-#: target family -> source families: conversions that succeed for every value we make
-CASTS = {
-    "int": ("bool", "int"),
-    "numeric": ("int",),
-    "float": ("int", "numeric"),
-    "text": ("int", "text", "date"),
-    "date": ("timestamp", "date"),
-}
 
 
 @dataclass(frozen=True)
@@ -203,6 +196,10 @@ class Expressions:
             return self.comparison(ctx, 0)
         r = rng.random()
         if r < 0.35:
+            if r < 0.06:  # a call of the dialect's library: a boolean function or operator
+                call = self._func("bool", ctx, depth - 1)
+                if call is not None:
+                    return call
             return self.comparison(ctx, depth - 1)
         if r < 0.5:
             op = "OR" if rng.random() < 0.6 else "AND"
@@ -381,14 +378,15 @@ class Expressions:
         return A.Case(None, tuple(whens), default)
 
     def _cast(self, fam: str, ctx: Ctx, depth: int) -> A.Expr | None:
-        sources = [f for f in CASTS.get(fam, ()) if f in self.caps.families]
+        sources = [f for f in self.caps.cast_sources.get(fam, ()) if f in self.caps.families]
         if not sources:
             return None
         source = self.rng.choice(sources)
         target = REPRESENTATIVE[fam]
         if fam == "int":  # PostgreSQL casts boolean to integer, but not to bigint
             target = A.INTEGER if source == "bool" else A.BIGINT
-        return A.Cast(self.expr(source, ctx, depth, top=False), target)
+        shorthand = self.caps.cast_shorthand and self.rng.random() < 0.5
+        return A.Cast(self.expr(source, ctx, depth, top=False), target, shorthand)
 
     def _subquery(self, fam: str, ctx: Ctx, depth: int) -> A.Expr | None:
         return self.g.queries.scalar_subquery(fam, ctx, depth) if ctx.subqueries else None
