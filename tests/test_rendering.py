@@ -209,6 +209,23 @@ GOLDEN: dict[str, tuple[object, dict[str, str]]] = {
             ("sqlite", "postgres"), "CREATE UNIQUE INDEX i1 ON t1 (c0) WHERE (c2 IS NOT NULL)"
         ),
     ),
+    "cast_shorthand": (
+        A.Cast(A.Binary("+", a, b), A.TEXT, shorthand=True),
+        {"postgres": "(((t.a + t.b))::TEXT)"},
+    ),
+    "array_literal": (
+        A.Literal((1, None), A.array(A.INTEGER)),
+        {"postgres": "CAST(ARRAY[1, CAST(NULL AS INTEGER)] AS INTEGER[])"},
+    ),
+    "timestamptz_literal": (
+        A.Literal("2000-01-01 05:30:00+05:30", A.TIMESTAMPTZ),
+        {"postgres": "CAST('2000-01-01 05:30:00+05:30' AS TIMESTAMPTZ)"},
+    ),
+    "ordered_set_aggregate": (
+        A.Aggregate("PERCENTILE_CONT", (A.Literal(0.5, A.DOUBLE), a), filter=A.IsNull(b)),
+        {"postgres": "PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY t.a)"
+                     " FILTER (WHERE (t.b IS NULL))"},
+    ),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fuzzer import ast as A
 from fuzzer.dialects.base import Dialect
-from fuzzer.dialects.capabilities import FAMILIES, STANDARD_TYPES, Capabilities
+from fuzzer.dialects.capabilities import FAMILIES, STANDARD_CASTS, STANDARD_TYPES, Capabilities
 from fuzzer.functions import postgres as postgres_library
 
 #: families every index method but GIN and GiST takes as they are (BRIN: not bool, uuid)
@@ -22,18 +22,40 @@ class Postgres(Dialect):
     collation_query = """SELECT collname FROM pg_collation
         WHERE collencoding IN (-1, pg_char_to_encoding(getdatabaseencoding()))"""
     capabilities = Capabilities(
-        families=FAMILIES,
+        families=(*FAMILIES, "timestamptz", "int[]", "text[]"),
         column_types={
             **STANDARD_TYPES,
+            # full-width numerics: up to 1000 digits, and unconstrained
+            "numeric": (*STANDARD_TYPES["numeric"], A.numeric(38, 10), A.numeric(1000, 20),
+                        A.SQLType("numeric")),
             "json": (A.JSON,),
             "interval": (A.INTERVAL,),
             "uuid": (A.UUID,),
+            "timestamptz": (A.TIMESTAMPTZ,),
+            "int[]": (A.array(A.INTEGER),),
+            "text[]": (A.array(A.TEXT),),
         },
+        cast_sources={
+            **STANDARD_CASTS,
+            "int": ("bool", "int", "numeric", "float"),
+            "numeric": ("int", "float", "numeric"),
+            "float": ("int", "numeric", "float"),
+            "text": ("int", "text", "date", "numeric", "float", "bool", "timestamp",
+                     "timestamptz", "time", "interval", "uuid", "json", "blob", "int[]",
+                     "text[]"),
+            "date": ("timestamp", "date", "timestamptz"),
+            "timestamp": ("date", "timestamptz", "timestamp"),
+            "timestamptz": ("date", "timestamp"),
+            "time": ("timestamp", "interval"),
+            "interval": ("time",),
+            "text[]": ("int[]",),
+        },
+        cast_shorthand=True,
         float_specials=True,
         lateral=True,
         distinct_on=True,
         aggregate_filter=True,
-        like_ops=("LIKE", "ILIKE", "REGEXP"),
+        like_ops=("LIKE", "ILIKE", "REGEXP", "SIMILAR TO"),
         frame_units=("ROWS", "RANGE", "GROUPS"),
         collations=(
             "C",
