@@ -63,11 +63,17 @@ def values_equal(a: Any, b: Any) -> bool:
         and isinstance(b, numeric)
         and (isinstance(a, float) or isinstance(b, float))
     ):
-        fa, fb = float(a), float(b)
+        fa, fb = _float(a), _float(b)
         if math.isinf(fa) or math.isinf(fb):
             return fa == fb
         return math.isclose(fa, fb, rel_tol=REL_TOLERANCE, abs_tol=ABS_TOLERANCE)
     return False
+
+
+def _float(v: float | int | Decimal) -> float:
+    """A number as a float, infinite beyond the float range (numeric(1000, 0) holds such
+    integers; float() of a Python int that large raises)."""
+    return float(Decimal(v)) if isinstance(v, int) else float(v)
 
 
 def rows_equal(a: Sequence[Any], b: Sequence[Any]) -> bool:
@@ -82,7 +88,7 @@ def _sort_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
         if isinstance(v, float):
             key.append((1, "number", round(v, 6)))
         elif isinstance(v, int | Decimal):
-            key.append((1, "number", round(float(v), 6)))
+            key.append((1, "number", round(_float(v), 6)))
         elif v is None:
             key.append((0, "", 0))
         else:

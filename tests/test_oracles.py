@@ -137,6 +137,18 @@ def test_values_compare_canonically():
     assert judge("tlp", "where", [rows(("a",)), rows(("a ",)), rows(), rows()]) is not None
 
 
+def test_numbers_beyond_the_float_range_compare_and_sort():
+    # a numeric(1000, 20) column's largest integer, made an int; floats that need the
+    # tolerant, sorted comparison next to it
+    huge = int("9" * 980)
+    names = ("x", "y")
+    whole = rows((huge, 0.1 + 0.2), (-huge, 1.5), (1, 2.5), names=names)
+    parts = [rows((1, 2.5), names=names), rows((huge, 0.3), names=names),
+             rows((-huge, 1.5), names=names)]  # fmt: skip
+    assert judge("tlp", "where", [whole, *parts]) is None
+    assert judge("tlp", "where", [whole, parts[0], parts[1], rows(names=names)]) is not None
+
+
 def parts(*values):
     """Partition rows of SUM and AVG probes: sum, count, min, max."""
     return rows(values, names=("s", "c", "lo", "hi"))
