@@ -21,12 +21,13 @@ class SQLType:
 
     kind: str
     params: tuple[int, ...] = ()
-    #: the type of an array's elements (kind "array"); its family is the element's plus "[]"
+    #: the type of an array's elements (kind "array") or a range's bounds (kind "range"); the
+    #: family is the element's plus "[]" or "range" ("int[]", "daterange")
     element: SQLType | None = None
 
     def __str__(self) -> str:
         if self.element is not None:
-            return f"{self.element}[]"
+            return f"{self.element}[]" if self.kind == "array" else f"{self.kind}<{self.element}>"
         return f"{self.kind}({', '.join(map(str, self.params))})" if self.params else self.kind
 
 
@@ -55,6 +56,11 @@ def numeric(precision: int, scale: int) -> SQLType:
 def array(element: SQLType) -> SQLType:
     """A one-dimensional array (PostgreSQL) or list (DuckDB) of `element` values."""
     return SQLType("array", element=element)
+
+
+def range_of(element: SQLType) -> SQLType:
+    """A range of `element` values (PostgreSQL's int4range, daterange, ...)."""
+    return SQLType("range", element=element)
 
 
 def varchar(length: int) -> SQLType:

@@ -28,7 +28,7 @@ CORE_AGGREGATES = frozenset({"COUNT", "SUM", "AVG", "MIN", "MAX"})
 def family(t: A.SQLType) -> str:
     """The family of a type: what it may be compared with, unified with, or passed as."""
     if t.element is not None:
-        return family(t.element) + "[]"
+        return family(t.element) + ("[]" if t.kind == "array" else t.kind)
     return _FAMILY.get(t.kind, t.kind)
 
 
@@ -100,6 +100,8 @@ class Dialect:
         return parse(CATALOG_TYPES, name)
 
     def type_name(self, t: A.SQLType) -> str:
+        if t.kind == "range" and t.element is not None:
+            return RANGE_TYPES[t.element.kind]
         if t.element is not None:
             return self.type_name(t.element) + "[]"
         names = {"double": "DOUBLE PRECISION", "text": "TEXT", "varchar": "VARCHAR", "char": "CHAR"}
@@ -132,10 +134,22 @@ class Dialect:
             return self.typed_string(self.string(v), t)
         if fam == "blob":
             return self.blob_literal(v)
+        if t.kind == "range" and t.element is not None:
+            return self.range_literal(v, t.element)
         if t.element is not None:
             items = ", ".join(self.render(A.Literal(e, t.element)) for e in v)
             return f"CAST(ARRAY[{items}] AS {self.cast_type(t)})"
         return self.typed_string(self.string(str(v)), t)
+
+    def range_literal(self, v: tuple[Any, Any, str] | str, element: A.SQLType) -> str:
+        """A range from its bounds, by its constructor (`INT4RANGE(1, 5, '[)')`); a NULL
+        bound is unbounded; `v` may also be the string 'empty'."""
+        name = RANGE_TYPES[element.kind]
+        if isinstance(v, str):
+            return f"CAST({self.string(v)} AS {name})"
+        low, high, bounds = v
+        lo, hi = (self.render(A.Literal(b, element)) for b in (low, high))
+        return f"{name}({lo}, {hi}, {self.string(bounds)})"
 
     def float_literal(self, v: float, t: A.SQLType) -> str:
         if math.isnan(v) or math.isinf(v) or (v == 0 and math.copysign(1, v) < 0):
@@ -590,6 +604,10 @@ class Dialect:
     def _Setting(self, node: A.Setting) -> str:
         return f"SET {node.name} = {node.value}"
 
+
+#: The range type of each element type (PostgreSQL's names).
+RANGE_TYPES = {"integer": "INT4RANGE", "bigint": "INT8RANGE", "numeric": "NUMRANGE",
+               "timestamp": "TSRANGE", "timestamptz": "TSTZRANGE", "date": "DATERANGE"}  # fmt: skip
 
 #: Words no dialect lets us use as a bare identifier; generated names never are one.
 RESERVED = frozenset(

@@ -27,6 +27,8 @@ def _rules(*rules: tuple[str, Callable[[re.Match[str]], A.SQLType]]) -> tuple[Ty
 CATALOG_TYPES = _rules(
     (r"tinyint\(1\)|^bool", lambda m: A.BOOLEAN),
     (r"smallint|int2\b", lambda m: A.SMALLINT),
+    (r"int4range", lambda m: A.range_of(A.INTEGER)),
+    (r"daterange", lambda m: A.range_of(A.DATE)),
     (r"bigint|int8\b|hugeint", lambda m: A.BIGINT),
     (r"timestamp(?:\(\d\))? with time zone|timestamptz", lambda m: A.TIMESTAMPTZ),
     (r"interval", lambda m: A.INTERVAL),

@@ -53,9 +53,15 @@ class Values:
     def value(self, t: A.SQLType, edges: bool = True) -> Any:
         """A non-NULL value that fits type t (lengths, precision, range)."""
         edge = edges and self.rng.random() < self.edges
+        if t.kind == "range":
+            return self._range(t, edge)
         if t.element is not None:
             return self._array(t, edge)
         return getattr(self, "_" + family(t))(t, edge)
+
+    def edge(self, t: A.SQLType) -> Any:
+        """An edge value of type t, whatever the edge chance."""
+        return getattr(self, "_" + family(t))(t, True)
 
     def literal(self, t: A.SQLType, value: Any) -> A.Literal:
         return A.Literal(value, t)
@@ -110,6 +116,16 @@ class Values:
         n = self.rng.choice((0, 12)) if edge else self.rng.randint(1, 4)
         return tuple(None if self.rng.random() < 0.1 else self.value(t.element, edges=False)
                      for _ in range(n))  # fmt: skip
+
+    def _range(self, t: A.SQLType, edge: bool) -> tuple[Any, Any, str] | str:
+        """Bounds from the element's pool, low <= high; edges: empty, or unbounded sides."""
+        assert t.element is not None
+        if edge and self.rng.random() < 0.3:
+            return "empty"
+        low, high = sorted(self.value(t.element, edges=False) for _ in range(2))
+        if edge:
+            low, high = self.rng.choice(((None, high), (low, None), (None, None)))
+        return low, high, self.rng.choice(("[)", "[]", "(]", "()"))
 
     def _interval(self, t: A.SQLType, edge: bool) -> str:
         return self.rng.choice(INTERVAL_POOL)
