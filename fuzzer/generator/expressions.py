@@ -25,6 +25,7 @@ REPRESENTATIVE = {
     "bool": A.BOOLEAN, "date": A.DATE, "time": A.TIME, "timestamp": A.TIMESTAMP,
     "blob": A.BLOB, "json": A.JSON, "interval": A.INTERVAL, "uuid": A.UUID,
     "timestamptz": A.TIMESTAMPTZ, "int[]": A.array(A.INTEGER), "text[]": A.array(A.TEXT),
+    "intrange": A.range_of(A.INTEGER), "daterange": A.range_of(A.DATE),
 }  # fmt: skip
 NUMBER = ("int", "numeric", "float")
 #: families with an ordering (<, MIN/MAX, BETWEEN) in every dialect
@@ -181,10 +182,12 @@ class Expressions:
             return rng.choice(cols).ref
         return self.literal(fam)
 
-    def literal(self, fam: str, col: Col | None = None) -> A.Literal:
+    def literal(self, fam: str, col: Col | None = None, untyped: bool = False) -> A.Literal:
+        """A value of the family; `untyped`: where a bare NULL is legal (a comparison's
+        operand), a NULL is untyped as often as typed."""
         t = col.type if col is not None else REPRESENTATIVE[fam]
         if self.rng.random() < self.null_chance:
-            return A.Literal(None, t)
+            return A.Literal(None, A.NULLTYPE if untyped and self.rng.random() < 0.5 else t)
         if col is not None and col.values and self.rng.random() < 0.85:
             return A.Literal(self.rng.choice(col.values), t)
         return A.Literal(self.values.value(t, edges=False), t)
@@ -258,7 +261,7 @@ class Expressions:
         left = self.expr(fam, ctx, depth)
         col = self.column_of(left, ctx)
         if self.rng.random() < 0.75:
-            return left, self.literal(fam, col)
+            return left, self.literal(fam, col, untyped=True)
         return left, self.expr(fam, ctx, depth)
 
     def column_of(self, e: A.Expr, ctx: Ctx) -> Col | None:
@@ -273,7 +276,7 @@ class Expressions:
         if fam == "bool" and self.rng.random() < 0.5:
             return self.leaf("bool", ctx) if ctx.groups is None else self.literal("bool")
         left, right = self.operands(fam, ctx, depth)
-        ops = COMPARISONS if fam in ORDERED else ("=", "<>")
+        ops = COMPARISONS if fam in ORDERED or fam == "bool" else ("=", "<>")  # FALSE < TRUE
         return A.Binary(self.rng.choice(ops), left, right)
 
     def between(self, ctx: Ctx, depth: int) -> A.Expr:
@@ -325,6 +328,9 @@ class Expressions:
             right: A.Expr = A.Literal(self.rng.choice((2, 3, 7)), REPRESENTATIVE["int"])
             if fam != "int":
                 right = A.Literal(self.rng.choice((2.0, 0.5, 4.0)), REPRESENTATIVE["float"])
+        elif not self.g.options.portable and self.rng.random() < 0.05:
+            t = REPRESENTATIVE[fam]  # an edge value: the arithmetic may overflow (an error)
+            right = A.Literal(self.values.edge(t), t)
         else:
             right = self.expr(fam, ctx, depth, top=False)
         return A.Binary(op, left, right)
