@@ -22,7 +22,7 @@ class Postgres(Dialect):
     collation_query = """SELECT collname FROM pg_collation
         WHERE collencoding IN (-1, pg_char_to_encoding(getdatabaseencoding()))"""
     capabilities = Capabilities(
-        families=(*FAMILIES, "timestamptz", "int[]", "text[]"),
+        families=(*FAMILIES, "timestamptz", "int[]", "text[]", "intrange", "daterange"),
         column_types={
             **STANDARD_TYPES,
             # full-width numerics: up to 1000 digits, and unconstrained
@@ -34,6 +34,8 @@ class Postgres(Dialect):
             "timestamptz": (A.TIMESTAMPTZ,),
             "int[]": (A.array(A.INTEGER),),
             "text[]": (A.array(A.TEXT),),
+            "intrange": (A.range_of(A.INTEGER),),
+            "daterange": (A.range_of(A.DATE),),
         },
         cast_sources={
             **STANDARD_CASTS,
@@ -49,6 +51,7 @@ class Postgres(Dialect):
             "time": ("timestamp", "interval"),
             "interval": ("time",),
             "text[]": ("int[]",),
+            "daterange": ("daterange",),  # the text of a range is another story
         },
         cast_shorthand=True,
         float_specials=True,

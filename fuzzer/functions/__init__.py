@@ -142,6 +142,8 @@ LITERALS: dict[str, tuple[A.SQLType, tuple[object, ...]]] = {
     "tsquery": (A.TEXT, ("a", "a & b", "foo | bar", "!x", "ab:*")),
     "bit": (A.INTEGER, (0, 1, 7)),
     "few": (A.INTEGER, (0, 1)),
+    "bounds": (A.TEXT, ("[)", "[]", "(]", "()")),
+    "escapes": (A.TEXT, ("\\00e9t\\00e9", "d\\0061t\\+000061", "abc", "\\D83D\\DE00")),
     "byte": (A.INTEGER, (0, 1, 255)),
     "ints": (A.array(A.INTEGER), ((2,), (3,), (0,))),
     "pairs": (A.array(A.TEXT), (("a", "1"), ("b", "x", "a", "y"), ())),

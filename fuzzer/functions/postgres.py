@@ -51,7 +51,21 @@ def typed(template: str) -> Template:
     return spell
 
 
+def bitwise(template: str) -> Template:
+    """A spelling that casts to bigint the operands that are no column or literal: the int
+    family's SUM of a bigint is numeric in PostgreSQL, which has no bitwise operators.
+    Columns stay bare, so smallint and integer operators are called too."""
+
+    def spell(d: Dialect, args: list[str], node: A.Func) -> str:
+        words = [a if isinstance(e, A.ColumnRef | A.Literal) else f"CAST({a} AS BIGINT)"
+                 for a, e in zip(args, node.args, strict=True)]  # fmt: skip
+        return template.format(*words)
+
+    return spell
+
+
 TO_JSONB = typed("TO_JSONB({0})")
+SHIFT_LEFT = bitwise("({0} << {1})")
 TO_JSON = typed("CAST(TO_JSON({0}) AS TEXT)")
 
 #: GCD, LCM and TO_HEX have integer and bigint forms, between which a smallint is ambiguous
@@ -60,12 +74,12 @@ OVERLAY = "OVERLAY({0} PLACING {1} FROM {2} FOR {3})"
 EXTRACT = bare("EXTRACT({0} FROM {1})", 0)
 
 MATH = [  # 9.3
-    *op("&", "int, int -> int", "({0} & {1})"),
-    *op("|", "int, int -> int", "({0} | {1})"),
-    *op("#", "int, int -> int", "({0} # {1})"),
-    *op("~", "int -> int", "(~ {0})"),
-    *op("<<", "int, lit:shift -> int", "({0} << {1})"),
-    *op(">>", "int, lit:shift -> int", "({0} >> {1})"),
+    *op("&", "int, int -> int", bitwise("({0} & {1})"), errors=("22",)),
+    *op("|", "int, int -> int", bitwise("({0} | {1})"), errors=("22",)),
+    *op("#", "int, int -> int", bitwise("({0} # {1})"), errors=("22",)),
+    *op("~", "int -> int", bitwise("(~ {0})"), errors=("22",)),
+    *op("<<", "int, lit:shift -> int", SHIFT_LEFT, errors=("22",)),
+    *op(">>", "int, lit:shift -> int", bitwise("({0} >> {1})"), errors=("22",)),
     *op("^", "float, lit:scale -> float", "({0} ^ {1})", errors=("22",)),
     *op("|/", "abs:float -> float", "(|/ {0})"),
     *op("||/", "float -> float", "(||/ {0})"),
@@ -162,7 +176,7 @@ STRING = [  # 9.4 and 9.7
     *fn("STRING_TO_ARRAY", "text, lit:sep -> text[]"),
     *fn("TO_HEX", "int -> text", "TO_HEX(CAST({0} AS BIGINT))"),
     *fn("TRANSLATE", "text, lit:text, lit:pad -> text"),
-    *fn("UNISTR", "text -> text", errors=("22",)),
+    *fn("UNISTR", "lit:escapes -> text"),  # a backslash in text is a syntax error to it
     *op("~*", "text, lit:regex -> bool", "({0} ~* {1})"),
     *op("!~*", "text, lit:regex -> bool", "({0} !~* {1})"),
     *op("~~", "text, lit:likepat -> bool", "({0} ~~ {1})"),
@@ -342,6 +356,35 @@ ARRAY = [  # 9.19
     *fn("TRIM_ARRAY", "any, lit:few -> any", families=ARRAYS, errors=("22",)),
 ]
 
+RANGES = ("intrange", "daterange")
+#: a range's family and its bounds'
+BOUNDS = (("intrange", "int"), ("daterange", "date"))
+
+RANGE = [  # 9.20
+    *[s for symbol in ("@>", "<@", "&&", "&<", "&>", "-|-")
+      for s in op(symbol, "any, any -> bool", f"({{0}} {symbol} {{1}})", families=RANGES)],
+    *[s for name, symbol in (("<<range", "<<"), (">>range", ">>"))
+      for s in op(name, "any, any -> bool", f"({{0}} {symbol} {{1}})", families=RANGES)],
+    *[s for r, e in BOUNDS for s in (*fn("LOWER", f"{r} -> {e}"), *fn("UPPER", f"{r} -> {e}"))],
+    *op("@>", "daterange, date -> bool", "({0} @> {1})"),
+    *op("<@", "date, daterange -> bool", "({0} <@ {1})"),
+    # an int4range holds integers: a smallint or bigint does not convert implicitly
+    *op("@>int", "intrange, int -> bool", "({0} @> CAST({1} AS INTEGER))", errors=("22",)),
+    *op("<@int", "int, intrange -> bool", "(CAST({0} AS INTEGER) <@ {1})", errors=("22",)),
+    *op("+range", "any, any -> any", "({0} + {1})", families=RANGES, errors=("22",)),
+    *op("*range", "any, any -> any", "({0} * {1})", families=RANGES),
+    *op("-range", "any, any -> any", "({0} - {1})", families=RANGES, errors=("22",)),
+    *fn("RANGE_MERGE", "any, any -> any", families=RANGES),
+    *[s for name in ("ISEMPTY", "LOWER_INC", "UPPER_INC", "LOWER_INF", "UPPER_INF")
+      for s in fn(name, "any -> bool", families=RANGES)],
+    *fn("INT4RANGE", "int, int -> intrange",
+        "INT4RANGE(CAST(LEAST({0}, {1}) AS INTEGER), CAST(GREATEST({0}, {1}) AS INTEGER))",
+        errors=("22",)),
+    *fn("DATERANGE", "date, date, lit:bounds -> daterange",
+        "DATERANGE(LEAST({0}, {1}), GREATEST({0}, {1}), {2})"),
+    *agg("RANGE_INTERSECT_AGG", "any -> any", families=RANGES),
+]
+
 COMPARISON = [  # 9.2 and 9.18
     *fn("NUM_NULLS", "any, any -> int", families=ORDERABLE),
     *fn("NUM_NONNULLS", "any, any, any -> int", families=("int", "text", "json")),
@@ -354,7 +397,7 @@ COMPARISON = [  # 9.2 and 9.18
     *fn("LEAST", "any, any -> any",
         families=("time", "timestamp", "timestamptz", "interval", "uuid", "bool", "numeric")),
     *fn("COALESCE", "any, any -> any", families=("json", "interval", "uuid", "timestamptz",
-                                                 "int[]", "text[]")),
+                                                 "int[]", "text[]", *RANGES)),
     *fn("NULLIF", "any, any -> any", families=("bool", "timestamp", "interval", "uuid")),
 ]
 
@@ -456,6 +499,7 @@ LIBRARY = Library(
     DATETIME,
     JSON,
     ARRAY,
+    RANGE,
     COMPARISON,
     TEXT_SEARCH,
     SESSION,
