@@ -46,6 +46,7 @@ JSON = SQLType("json")
 INTERVAL = SQLType("interval")
 UUID = SQLType("uuid")
 TIMESTAMPTZ = SQLType("timestamptz")  # an instant, shown in the session's time zone
+ENUM = SQLType("enum")  # the database's enum type (Capabilities.enum_labels, CreateEnum)
 NULLTYPE = SQLType("null")  # the type of an untyped NULL literal
 
 
@@ -448,6 +449,14 @@ class CreateTable(Statement):
     #: the dialect's table options as it spells them (`STRICT`, `ENGINE=Aria`, `fillfactor=70`)
     options: tuple[str, ...] = ()
     partition_by: PartitionBy | None = None
+
+
+@dataclass(frozen=True)
+class CreateEnum(Statement):
+    """CREATE TYPE name AS ENUM (labels): its values order as the labels are listed."""
+
+    name: str
+    labels: tuple[str, ...]
 
 
 @dataclass(frozen=True)

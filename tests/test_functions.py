@@ -99,6 +99,7 @@ def _table_of_every_family(engine: Engine) -> tuple[Generator, Scope]:
     table = Table("f", columns)
     g.schema.add(table)
     statements: list[A.Statement] = [
+        *g.state.types(),
         A.CreateTable("f", tuple(A.ColumnDef(c.name, c.type) for c in columns)),
         *g.state.inserts(Layout(table)),
     ]

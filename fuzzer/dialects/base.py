@@ -166,7 +166,7 @@ class Dialect:
         """A string literal that stands for a value of type t (`DATE '2000-01-01'`)."""
         if t.kind in ("date", "time", "timestamp", "interval"):
             return f"{t.kind.upper()} {quoted}"
-        if t.kind in ("json", "uuid", "timestamptz"):
+        if t.kind in ("json", "uuid", "timestamptz", "enum"):
             return f"CAST({quoted} AS {self.cast_type(t)})"
         return quoted
 
@@ -532,6 +532,10 @@ class Dialect:
         else:
             text = f"{head}{using} ({cols})"
         return text + (f" WHERE {self.render(node.where)}" if node.where is not None else "")
+
+    def _CreateEnum(self, node: A.CreateEnum) -> str:
+        labels = ", ".join(self.string(label) for label in node.labels)
+        return f"CREATE TYPE {self.ident(node.name)} AS ENUM ({labels})"
 
     def _CreateView(self, node: A.CreateView) -> str:
         cols = f" ({', '.join(self.ident(c) for c in node.columns)})" if node.columns else ""

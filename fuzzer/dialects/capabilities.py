@@ -49,6 +49,9 @@ STANDARD_CASTS: Mapping[str, tuple[str, ...]] = {
     "date": ("timestamp", "date"),
 }
 
+#: the name of the enum type a database gets where the dialect has one (`enum_labels`)
+ENUM_TYPE = "mood"
+
 PORTABLE_TYPES: Mapping[str, tuple[A.SQLType, ...]] = {"int": (A.INTEGER,), "text": (A.TEXT,)}
 
 
@@ -174,6 +177,9 @@ class Capabilities:
     string_agg_order: bool = capability(True)
     #: collation names for COLLATE, each engine's own
     collations: tuple[str, ...] = capability((), portable=To(()))
+    #: the labels of an enum type the database gets, in their order (CREATE TYPE ... AS ENUM);
+    #: its columns are of family "enum"
+    enum_labels: tuple[str, ...] = capability((), portable=To(()))
     #: CREATE INDEX ... WHERE
     partial_index: bool = capability(False, portable=To(False))
     #: CREATE INDEX on expressions, not only columns

@@ -46,6 +46,7 @@ CATALOG_TYPES = _rules(
     (r"bytea|blob|binary", lambda m: A.BLOB),
     (r"json", lambda m: A.JSON),
     (r"uuid", lambda m: A.UUID),
+    (r"^mood$", lambda m: A.ENUM),  # the generator's enum type (fuzzer.generator.state)
 )
 
 #: The provisional type of a column declared without one; sampling its values replaces it.

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from fuzzer import ast as A
 from fuzzer.dialects.base import Dialect
-from fuzzer.dialects.capabilities import FAMILIES, STANDARD_CASTS, STANDARD_TYPES, Capabilities
+from fuzzer.dialects.capabilities import (
+    ENUM_TYPE,
+    FAMILIES,
+    STANDARD_CASTS,
+    STANDARD_TYPES,
+    Capabilities,
+)
 from fuzzer.functions import postgres as postgres_library
 
 #: families every index method but GIN and GiST takes as they are (BRIN: not bool, uuid)
@@ -22,7 +28,7 @@ class Postgres(Dialect):
     collation_query = """SELECT collname FROM pg_collation
         WHERE collencoding IN (-1, pg_char_to_encoding(getdatabaseencoding()))"""
     capabilities = Capabilities(
-        families=(*FAMILIES, "timestamptz", "int[]", "text[]", "intrange", "daterange"),
+        families=(*FAMILIES, "timestamptz", "int[]", "text[]", "intrange", "daterange", "enum"),
         column_types={
             **STANDARD_TYPES,
             # full-width numerics: up to 1000 digits, and unconstrained
@@ -36,7 +42,10 @@ class Postgres(Dialect):
             "text[]": (A.array(A.TEXT),),
             "intrange": (A.range_of(A.INTEGER),),
             "daterange": (A.range_of(A.DATE),),
+            "enum": (A.ENUM,),
         },
+        # declared out of alphabetical order: enum order is not text order
+        enum_labels=("sad", "ok", "happy", "ecstatic", "Ok"),
         cast_sources={
             **STANDARD_CASTS,
             "int": ("bool", "int", "numeric", "float"),
@@ -44,7 +53,7 @@ class Postgres(Dialect):
             "float": ("int", "numeric", "float"),
             "text": ("int", "text", "date", "numeric", "float", "bool", "timestamp",
                      "timestamptz", "time", "interval", "uuid", "json", "blob", "int[]",
-                     "text[]"),
+                     "text[]", "enum"),
             "date": ("timestamp", "date", "timestamptz"),
             "timestamp": ("date", "timestamptz", "timestamp"),
             "timestamptz": ("date", "timestamp"),
@@ -117,7 +126,7 @@ class Postgres(Dialect):
     library = postgres_library.LIBRARY
 
     def type_name(self, t: A.SQLType) -> str:
-        names = {"blob": "BYTEA", "json": "JSONB"}
+        names = {"blob": "BYTEA", "json": "JSONB", "enum": ENUM_TYPE}
         return names.get(t.kind) or super().type_name(t)
 
     def blob_literal(self, v: bytes) -> str:

@@ -20,7 +20,7 @@ NUMBERS = ("int", "numeric", "float")
 SORTED = ("int", "text", "date", "timestamp", "timestamptz", "uuid")
 #: every family GREATEST/LEAST/COALESCE/NULLIF take in PostgreSQL
 ORDERABLE = ("int", "numeric", "float", "text", "date", "time", "timestamp", "timestamptz",
-             "interval", "uuid", "bool")  # fmt: skip
+             "interval", "uuid", "bool", "enum")  # fmt: skip
 ARRAYS = ("int[]", "text[]")
 
 
@@ -356,6 +356,13 @@ ARRAY = [  # 9.19
     *fn("TRIM_ARRAY", "any, lit:few -> any", families=ARRAYS, errors=("22",)),
 ]
 
+ENUM = [  # 9.10: a value's type is all ENUM_FIRST and ENUM_LAST read of it
+    *fn("ENUM_FIRST", "enum -> enum"),
+    *fn("ENUM_LAST", "enum -> enum"),
+    *fn("ENUM_RANGE", "enum -> text", "CAST(ENUM_RANGE({0}) AS TEXT)"),
+    *fn("ENUM_RANGE_BETWEEN", "enum, enum -> text", "CAST(ENUM_RANGE({0}, {1}) AS TEXT)"),
+]
+
 RANGES = ("intrange", "daterange")
 #: a range's family and its bounds'
 BOUNDS = (("intrange", "int"), ("daterange", "date"))
@@ -500,6 +507,7 @@ LIBRARY = Library(
     JSON,
     ARRAY,
     RANGE,
+    ENUM,
     COMPARISON,
     TEXT_SEARCH,
     SESSION,

@@ -25,11 +25,11 @@ REPRESENTATIVE = {
     "bool": A.BOOLEAN, "date": A.DATE, "time": A.TIME, "timestamp": A.TIMESTAMP,
     "blob": A.BLOB, "json": A.JSON, "interval": A.INTERVAL, "uuid": A.UUID,
     "timestamptz": A.TIMESTAMPTZ, "int[]": A.array(A.INTEGER), "text[]": A.array(A.TEXT),
-    "intrange": A.range_of(A.INTEGER), "daterange": A.range_of(A.DATE),
+    "intrange": A.range_of(A.INTEGER), "daterange": A.range_of(A.DATE), "enum": A.ENUM,
 }  # fmt: skip
 NUMBER = ("int", "numeric", "float")
 #: families with an ordering (<, MIN/MAX, BETWEEN) in every dialect
-ORDERED = ("int", "numeric", "float", "text", "date", "time", "timestamp", "interval")
+ORDERED = ("int", "numeric", "float", "text", "date", "time", "timestamp", "interval", "enum")
 #: families whose values can be compared with `=` everywhere
 EQUATABLE = (*ORDERED, "bool", "uuid", "blob")
 COMPARISONS = ("=", "=", "<>", "<", "<=", ">", ">=")

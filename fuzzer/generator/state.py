@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from fuzzer import ast as A
 from fuzzer.collations import fold
 from fuzzer.dialects import family
+from fuzzer.dialects.capabilities import ENUM_TYPE
 from fuzzer.generator.expressions import Col, Ctx, Scope
 from fuzzer.schema import Column, Table
 
@@ -110,6 +111,7 @@ class State:
             A.Setting(name, rng.choice(values)) for name, values in caps.settings.items()
         ]
         slots = self.slots()
+        stmts += self.types()
         self.collations = self.slot_collations(slots)
         layouts: list[Layout] = []
         for i in range(rng.randint(*opt.tables)):
@@ -151,6 +153,12 @@ class State:
             table = rng.choice(plain) if maintenance[kind] and plain else None
             stmts.append(A.Maintenance(kind, table))
         return stmts + self.statistics(layouts)
+
+    def types(self) -> list[A.Statement]:
+        """The types the tables' columns may be of that the database must create first."""
+        if not self.caps.enum_labels:
+            return []
+        return [A.CreateEnum(ENUM_TYPE, self.caps.enum_labels)]
 
     def slots(self) -> list[tuple[str, str]]:
         """Column names and their families, shared by all tables: a name always has one

@@ -127,6 +127,9 @@ class Values:
             low, high = self.rng.choice(((None, high), (low, None), (None, None)))
         return low, high, self.rng.choice(("[)", "[]", "(]", "()"))
 
+    def _enum(self, t: A.SQLType, edge: bool) -> str:
+        return self.rng.choice(self.caps.enum_labels)
+
     def _interval(self, t: A.SQLType, edge: bool) -> str:
         return self.rng.choice(INTERVAL_POOL)
 
