@@ -224,7 +224,7 @@ def test_fuzz_check_runs_a_users_query_under_each_knob(tmp_path: Path):
 
 def test_on_the_buggy_sqlite_the_finding_names_its_knob_and_recheck_replays_it(tmp_path: Path):
     """SQLite 3.44.0's RIGHT JOIN bug (corpus/known-bugs) depends on the automatic index."""
-    from test_known_bugs import CORPUS, environment, sources
+    from known_bugs import CORPUS, environment, sources
 
     python = str(environment(("apsw==3.44.0.0",)))
     case = CORPUS / "known-bugs" / "sqlite-left-right-join-where.sql"

@@ -194,7 +194,7 @@ GOLDEN: dict[str, tuple[object, dict[str, str]]] = {
             "duckdb": "CREATE TABLE t1 (c0 INTEGER PRIMARY KEY, c1 VARCHAR(16) NOT NULL"
             " DEFAULT 'a', c2 DOUBLE CHECK ((c2 <> 1.5)))",
             "postgres": "CREATE TABLE t1 (c0 INTEGER PRIMARY KEY, c1 VARCHAR(16) NOT NULL"
-            " DEFAULT 'a', c2 DOUBLE PRECISION CHECK ((c2 <> 1.5)))",
+            " DEFAULT 'a', c2 DOUBLE PRECISION CHECK ((c2 <> CAST(1.5 AS DOUBLE PRECISION))))",
             "mysql": "CREATE TABLE t1 (c0 INT PRIMARY KEY, c1 VARCHAR(16) NOT NULL"
             " DEFAULT 'a', c2 DOUBLE CHECK ((c2 <> 1.5)))",
         },
@@ -223,7 +223,7 @@ GOLDEN: dict[str, tuple[object, dict[str, str]]] = {
     ),
     "ordered_set_aggregate": (
         A.Aggregate("PERCENTILE_CONT", (A.Literal(0.5, A.DOUBLE), a), filter=A.IsNull(b)),
-        {"postgres": "PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY t.a)"
+        {"postgres": "PERCENTILE_CONT(CAST(0.5 AS DOUBLE PRECISION)) WITHIN GROUP (ORDER BY t.a)"
                      " FILTER (WHERE (t.b IS NULL))"},
     ),
 }

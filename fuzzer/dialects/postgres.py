@@ -129,6 +129,12 @@ class Postgres(Dialect):
         names = {"blob": "BYTEA", "json": "JSONB", "enum": ENUM_TYPE}
         return names.get(t.kind) or super().type_name(t)
 
+    def float_literal(self, v: float, t: A.SQLType) -> str:
+        """Typed: `2.25` alone is a numeric constant to PostgreSQL, which would make the
+        expression around it numeric, not floating point."""
+        text = super().float_literal(v, t)
+        return text if text.startswith("CAST(") else f"CAST({text} AS {self.cast_type(t)})"
+
     def blob_literal(self, v: bytes) -> str:
         return f"CAST('\\x{v.hex()}' AS BYTEA)"
 

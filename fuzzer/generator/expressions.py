@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from fuzzer import ast as A
@@ -326,8 +327,11 @@ class Expressions:
         left = self.expr(fam, ctx, depth, top=False)
         if op in ("%", "/", "*"):  # a literal divisor is never zero; a factor stays small
             right: A.Expr = A.Literal(self.rng.choice((2, 3, 7)), REPRESENTATIVE["int"])
-            if fam != "int":
-                right = A.Literal(self.rng.choice((2.0, 0.5, 4.0)), REPRESENTATIVE["float"])
+            if fam == "numeric":
+                factor = self.rng.choice((Decimal("2.0"), Decimal("0.5"), Decimal("4.0")))
+                right = A.Literal(factor, REPRESENTATIVE["numeric"])
+            elif fam != "int":
+                right = A.Literal(self.rng.choice((2.0, 0.5, 4.0)), REPRESENTATIVE[fam])
         elif not self.g.options.portable and self.rng.random() < 0.05:
             t = REPRESENTATIVE[fam]  # an edge value: the arithmetic may overflow (an error)
             right = A.Literal(self.values.edge(t), t)

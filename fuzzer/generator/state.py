@@ -439,6 +439,8 @@ class State:
                     layout.skew[c.name] = self.value(layout, c)
         columns = [c for c in table.columns if not c.generated]
         omitted = [c for c in columns if c.name in layout.defaults and rng.random() < 0.4]
+        if len(omitted) == len(columns):  # `INSERT INTO t () VALUES ()` is MySQL's alone
+            omitted = omitted[1:]
         listed = [c for c in columns if c not in omitted]
         seen: dict[tuple[str, ...], set] = {key: set() for key in table.keys}
         rows: list[tuple[A.Expr, ...]] = []
