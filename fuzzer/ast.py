@@ -48,10 +48,10 @@ UUID = SQLType("uuid")
 TIMESTAMPTZ = SQLType("timestamptz")  # an instant, shown in the session's time zone
 ENUM = SQLType("enum")  # the database's enum type (Capabilities.enum_labels, CreateEnum)
 NULLTYPE = SQLType("null")  # the type of an untyped NULL literal
-
-
-def numeric(precision: int, scale: int) -> SQLType:
-    return SQLType("numeric", (precision, scale))
+HUGEINT = SQLType("hugeint")  # DuckDB's 128-bit integer
+#: DuckDB's composite types, one shape each: STRUCT(a INTEGER, b VARCHAR), MAP(VARCHAR, INTEGER)
+STRUCT = SQLType("struct")
+MAP = SQLType("map")
 
 
 def array(element: SQLType) -> SQLType:

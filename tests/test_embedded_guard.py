@@ -200,6 +200,9 @@ def test_a_script_that_reaches_a_users_files_from_duckdb_is_refused(
         ("PRAGMA enable_external_access = true", "enable_external_access"),
         ("SET allowed_directories = ['/']", "allowed_directories"),
         ("SELECT 1; ATTACH '{dir}/x.duckdb' AS x", "ATTACH"),
+        # a list holding "]" is no bracket-quoted name that could swallow the next quote
+        ("SELECT ['a]'][1]; ATTACH '{dir}/x.duckdb' AS x; -- ']", "ATTACH"),
+        ("SELECT $$'$$; ATTACH '{dir}/x.duckdb' AS x; -- '", "ATTACH"),
     ],
 )
 def test_duckdb_refuses_what_would_reopen_or_leave_its_database(

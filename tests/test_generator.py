@@ -123,7 +123,8 @@ def test_base_select_and_predicate_compose() -> None:
     sql = g.render(dataclasses.replace(select, where=where))
     assert " WHERE " in sql
     names = {(c.table, c.name) for c in scope.columns}
-    refs = {(n.table, n.name) for n in walk(where) if isinstance(n, A.ColumnRef)}
+    wheres = [where] + [g.predicate(scope) for _ in range(4)]  # one may be about constants
+    refs = {(n.table, n.name) for w in wheres for n in walk(w) if isinstance(n, A.ColumnRef)}
     assert refs & names
 
 
@@ -231,6 +232,15 @@ def test_sqlite_set_operands_are_not_parenthesised() -> None:
         ("mediumint(9)", A.INTEGER),
         ("uinteger", A.INTEGER),
         ("int unsigned", A.INTEGER),
+        ("HUGEINT", A.HUGEINT),
+        ("UHUGEINT", A.BIGINT),
+        ("INTEGER[]", A.array(A.INTEGER)),
+        ("VARCHAR[]", A.array(A.TEXT)),
+        ("STRUCT(a INTEGER, b VARCHAR)", A.STRUCT),
+        ("STRUCT(a INTEGER)", None),  # a shape the generator does not make
+        ("MAP(VARCHAR, INTEGER)", A.MAP),
+        ("MAP(INTEGER, VARCHAR)", None),
+        ("GEOMETRY[]", None),
     ],
 )
 def test_catalog_type_names_map_to_logical_types(name: str, expected) -> None:

@@ -128,3 +128,21 @@ def test_portable_databases_build_alike_on_every_embedded_engine(dialect: str) -
     finally:
         for e in engines:
             e.close()
+
+
+
+def test_duckdb_predicates_compare_across_families_and_compile() -> None:
+    """Implicit conversions (issue 10, item 3): a value against its string spelling, int
+    against float or bool, date against timestamp; DuckDB compiles every one of them."""
+    with connect("duckdb:") as engine:
+        g = Generator("duckdb", 3)
+        for statement in g.database():
+            assert engine.execute(g.render(statement)).ok
+        spelled = 0
+        for _ in range(150):
+            select, scope = g.base_select()
+            where = g.predicate(scope)
+            outcome = engine.execute(g.render(dataclasses.replace(select, where=where)))
+            assert outcome.ok or outcome.category is not ErrorCategory.COMPILE, outcome
+            spelled += any(f"'{y}-" in g.render(where) for y in (1999, 2000, 2010, 2020))
+    assert spelled > 0

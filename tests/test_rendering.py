@@ -112,7 +112,7 @@ GOLDEN: dict[str, tuple[object, dict[str, str]]] = {
         A.Func("GREATEST", (A.Func("LENGTH", (s,)), A.Func("YEAR", (A.ColumnRef(None, "d"),)))),
         {
             "sqlite": "MAX(LENGTH(s), CAST(STRFTIME('%Y', d) AS INTEGER))",
-            "duckdb": "GREATEST(LENGTH(s), EXTRACT(YEAR FROM d))",
+            "duckdb": "GREATEST(LENGTH(s), YEAR(d))",
             "postgres": "GREATEST(LENGTH(s), CAST(EXTRACT(YEAR FROM d) AS INTEGER))",
             "mysql": "GREATEST(CHAR_LENGTH(s), YEAR(d))",
         },
@@ -192,7 +192,7 @@ GOLDEN: dict[str, tuple[object, dict[str, str]]] = {
             "sqlite": "CREATE TABLE t1 (c0 INTEGER PRIMARY KEY, c1 VARCHAR(16) NOT NULL"
             " DEFAULT 'a', c2 DOUBLE CHECK ((c2 <> 1.5)))",
             "duckdb": "CREATE TABLE t1 (c0 INTEGER PRIMARY KEY, c1 VARCHAR(16) NOT NULL"
-            " DEFAULT 'a', c2 DOUBLE CHECK ((c2 <> 1.5)))",
+            " DEFAULT 'a', c2 DOUBLE CHECK ((c2 <> 1.5e0)))",
             "postgres": "CREATE TABLE t1 (c0 INTEGER PRIMARY KEY, c1 VARCHAR(16) NOT NULL"
             " DEFAULT 'a', c2 DOUBLE PRECISION CHECK ((c2 <> CAST(1.5 AS DOUBLE PRECISION))))",
             "mysql": "CREATE TABLE t1 (c0 INT PRIMARY KEY, c1 VARCHAR(16) NOT NULL"

@@ -35,7 +35,7 @@ def family(t: A.SQLType) -> str:
 _FAMILY = {
     "smallint": "int", "integer": "int", "bigint": "int", "numeric": "numeric",
     "real": "float", "double": "float", "text": "text", "varchar": "text", "char": "text",
-    "boolean": "bool",
+    "boolean": "bool", "hugeint": "int",
 }  # fmt: skip
 
 

@@ -186,6 +186,15 @@ class Capabilities:
     expression_index: bool = capability(False, portable=To(False))
     #: maintenance statement -> whether it names a table
     maintenance: Mapping[str, bool] = capability({"ANALYZE": True}, portable=Keep(("ANALYZE",)))
+    #: numeric / numeric is numeric (DuckDB divides decimals as doubles)
+    numeric_division: bool = capability(True)
+    #: implicit conversions (issue 10, item 3): family -> the families its values compare
+    #: with, the engine converting one side; portable mode has none (engines convert apart)
+    implicit_comparisons: Mapping[str, tuple[str, ...]] = capability({}, portable=To({}))
+    #: families whose values compare with a string literal spelling one ('2000-01-01')
+    string_literal_casts: tuple[str, ...] = capability((), portable=To(()))
+    #: family -> the families an arithmetic operand of it may have (promoted to it)
+    implicit_arithmetic: Mapping[str, tuple[str, ...]] = capability({}, portable=To({}))
 
     # -- SELECT clauses beyond the core (each dialect's manual) ----------------------------------
 

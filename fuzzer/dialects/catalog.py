@@ -13,10 +13,10 @@ from collections.abc import Callable
 from fuzzer import ast as A
 
 #: A pattern searched in the lower-cased catalog name, and the type a match stands for.
-TypeRule = tuple[re.Pattern[str], Callable[[re.Match[str]], A.SQLType]]
+TypeRule = tuple[re.Pattern[str], Callable[[re.Match[str]], A.SQLType | None]]
 
 
-def _rules(*rules: tuple[str, Callable[[re.Match[str]], A.SQLType]]) -> tuple[TypeRule, ...]:
+def _rules(*rules: tuple[str, Callable[[re.Match[str]], A.SQLType | None]]) -> tuple[TypeRule, ...]:
     return tuple((re.compile(pattern), make) for pattern, make in rules)
 
 
@@ -25,10 +25,14 @@ def _rules(*rules: tuple[str, Callable[[re.Match[str]], A.SQLType]]) -> tuple[Ty
 #: follows the prefixes engines put before it (MySQL's mediumint, DuckDB's uinteger), so
 #: that `point` is no integer.
 CATALOG_TYPES = _rules(
+    (r"^struct\(a integer, b varchar\)$", lambda m: A.STRUCT),  # the one shape generated
+    (r"^map\(varchar, integer\)$", lambda m: A.MAP),
+    (r"^(?:struct|map|union)\(", lambda m: None),  # another shape: skipped
     (r"tinyint\(1\)|^bool", lambda m: A.BOOLEAN),
     (r"smallint|int2\b", lambda m: A.SMALLINT),
     (r"int4range", lambda m: A.range_of(A.INTEGER)),
     (r"daterange", lambda m: A.range_of(A.DATE)),
+    (r"^hugeint", lambda m: A.HUGEINT),
     (r"bigint|int8\b|hugeint", lambda m: A.BIGINT),
     (r"timestamp(?:\(\d\))? with time zone|timestamptz", lambda m: A.TIMESTAMPTZ),
     (r"interval", lambda m: A.INTERVAL),

@@ -21,15 +21,21 @@ class DuckDB(Dialect):
         SELECT a.collname || '.' || b.collname FROM pragma_collations() AS a,
         pragma_collations() AS b WHERE a.collname = 'noaccent' AND b.collname = 'nocase'"""
     capabilities = Capabilities(
-        families=FAMILIES,
+        families=(*FAMILIES, "int[]", "text[]", "struct", "map"),
         column_types={
             **STANDARD_TYPES,
+            "int": (A.SMALLINT, A.INTEGER, A.BIGINT, A.HUGEINT),
             "text": (A.TEXT, A.varchar(16)),  # DuckDB reads CHAR(n) as VARCHAR: no padding
             "json": (A.JSON,),
             "interval": (A.INTERVAL,),
             "uuid": (A.UUID,),
+            "int[]": (A.array(A.INTEGER), A.array(A.BIGINT)),
+            "text[]": (A.array(A.TEXT),),
+            "struct": (A.STRUCT,),
+            "map": (A.MAP,),
         },
-        unkeyed_kinds=("json", "interval"),  # ART indexes take neither
+        # ART indexes take none of these
+        unkeyed_kinds=("json", "interval", "array", "struct", "map"),
         float_specials=True,
         lateral=True,
         distinct_on=True,
@@ -56,15 +62,47 @@ class DuckDB(Dialect):
         upserts=("DO NOTHING", "DO UPDATE", "OR IGNORE", "OR REPLACE"),
         one_key_upserts=("DO UPDATE", "OR REPLACE"),
         analyze_columns=True,
+        numeric_division=False,
+        implicit_comparisons={
+            "int": ("numeric", "float", "bool"), "numeric": ("int", "float"),
+            "float": ("int", "numeric"), "bool": ("int",), "date": ("timestamp",),
+            "timestamp": ("date",),
+        },
+        string_literal_casts=("int", "numeric", "float", "bool", "date", "time", "timestamp",
+                              "interval", "uuid"),
+        implicit_arithmetic={"numeric": ("int",), "float": ("int", "numeric")},
     )
     library = duckdb_library.LIBRARY
 
     def type_name(self, t: A.SQLType) -> str:
-        names = {"double": "DOUBLE", "text": "VARCHAR", "numeric": "DECIMAL"}
+        names = {"double": "DOUBLE", "text": "VARCHAR", "numeric": "DECIMAL",
+                 "struct": "STRUCT(a INTEGER, b VARCHAR)", "map": "MAP(VARCHAR, INTEGER)"}
         if t.kind in names:
             base = names[t.kind]
             return f"{base}({', '.join(map(str, t.params))})" if t.params else base
         return super().type_name(t)
+
+    def _Literal(self, node: A.Literal) -> str:
+        """Lists, structs and maps as DuckDB writes them; typed by a cast where the members
+        cannot say the type (an empty or all-NULL list, an empty map)."""
+        v, t = node.value, node.type
+        if v is None or t.kind not in ("array", "struct", "map"):
+            return super()._Literal(node)
+        if t.kind == "struct":  # (a, b)
+            return (f"{{'a': {self.render(A.Literal(v[0], A.INTEGER))},"
+                    f" 'b': {self.render(A.Literal(v[1], A.TEXT))}}}")
+        if t.kind == "map":  # ((key, value), ...)
+            text = "MAP {" + ", ".join(f"{self.string(k)}: {self.render(A.Literal(x, A.INTEGER))}"
+                                       for k, x in v) + "}"
+            return text if v else f"CAST({text} AS {self.cast_type(t)})"
+        assert t.element is not None
+        text = "[" + ", ".join(self.render(A.Literal(x, t.element)) for x in v) + "]"
+        return text if any(x is not None for x in v) else f"CAST({text} AS {self.cast_type(t)})"
+
+    def float_literal(self, v: float, t: A.SQLType) -> str:
+        """In exponent form: DuckDB reads `10.0` as a DECIMAL, `10.0e0` as a DOUBLE."""
+        text = super().float_literal(v, t)
+        return text + "e0" if text[-1].isdigit() and "e" not in text else text
 
     def _Like(self, node: A.Like) -> str:
         if node.op != "REGEXP":

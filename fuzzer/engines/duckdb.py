@@ -39,7 +39,7 @@ from fuzzer.engines.base import (
     too_many_rows,
 )
 from fuzzer.errors import SQLState
-from fuzzer.script import ScriptError, Token, tokens
+from fuzzer.script import Lexicon, ScriptError, Token, tokens
 
 # Exception kind first, then message fragments that refine it; the first match wins.
 _BY_KIND: dict[str, tuple[tuple[str, str], ...]] = {
@@ -94,6 +94,10 @@ _BY_KIND: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 OWNER_MARK = "sqlparity_owned"
+
+#: DuckDB's lexical rules: `$$...$$` strings, nested comments, no backslash escapes in '...';
+#: `[...]` is a list, not a quoted name (the generic reading would take `['a]'` apart).
+LEXICON = Lexicon(backslash_strings=False, nested_comments=True, dollar_quotes=True)
 
 #: Statements DuckDB answers with a row count, which other engines do not return as a result.
 _WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "CREATE"})
@@ -218,7 +222,7 @@ class DuckDBEngine(Engine):
         a multi-statement string is checked, since DuckDB runs them all.
         """
         try:
-            found = tokens(sql)
+            found = tokens(sql, LEXICON)
         except ScriptError:
             return  # DuckDB reports the unterminated string itself
         statement: list[Token] = []
@@ -262,7 +266,8 @@ class DuckDBEngine(Engine):
         """DuckDB answers a write with a one-column `Count` result; other engines with nothing."""
         if len(description) != 1 or description[0][0] != "Count":
             return False
-        first = next(iter(tokens(sql)), None)  # lexer, not parser: old DuckDB releases have none
+        # lexer, not parser: old DuckDB releases have none
+        first = next(iter(tokens(sql, LEXICON)), None)
         return first is not None and first.upper in _WRITES
 
     @staticmethod

@@ -15,8 +15,9 @@ validity bench counts them. A function is added by adding one line to its dialec
 An argument is a family ("int", "text", ...), `lit:KIND` for a literal drawn from `LITERALS`
 (arguments whose range matters: lengths, positions, formats, keys), or `abs:FAMILY` for the
 absolute value of an expression (square roots, logarithms). `any` as an argument and result
-stands for one family the generator picks per call (COALESCE, LAG): such a signature is
-expanded over the families of `families` (default: all equatable families).
+stands for one family the generator picks per call (COALESCE, LAG), `any[]` for an array of
+it: such a signature is expanded over the families of `families` (default: all equatable
+families).
 """
 
 from __future__ import annotations
@@ -149,6 +150,17 @@ LITERALS: dict[str, tuple[A.SQLType, tuple[object, ...]]] = {
     "pairs": (A.array(A.TEXT), (("a", "1"), ("b", "x", "a", "y"), ())),
     "form": (A.TEXT, ("NFC", "NFD", "NFKC", "NFKD")),
     "charset": (A.TEXT, ("UTF8", "LATIN1")),
+    # -- DuckDB (where MySQL's and SQLite's kinds above do not fit) ------------------------
+    "bit_shift": (A.INTEGER, (0, 1, 3, 7)),  # shifts that stay inside the type mostly
+    "count": (A.INTEGER, (0, 1, 3)),  # repetitions
+    "escape_char": (A.TEXT, ("!", "#")),
+    "fmt": (A.TEXT, ("{}", "{:>5}", "x{}y")),  # fmt-style (FORMAT)
+    "printf_int": (A.TEXT, ("%d", "%5d", "%x", "%-3d|")),  # of one integer
+    "time_format": (A.TEXT, ("%Y-%m-%d", "%Y", "%m/%d/%y", "%j", "%a %b", "%W")),  # C strftime
+    "strptime": (A.TEXT, ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d")),  # formats that parse back
+    "bucket": (A.INTERVAL, ("1 day", "7 days", "1 month", "1 year")),  # positive widths
+    "part": (A.TEXT, ("year", "month", "day", "quarter", "week", "dow", "doy", "decade")),
+    "time_part": (A.TEXT, ("hour", "minute", "second", "day", "month")),
 }
 
 
@@ -188,13 +200,17 @@ def _declare(kind: Kind, name: str, spec: str, template: Template | None,
              families: Sequence[str] | None, **flags: object) -> list[Signature]:
     args, returns = _parse(spec)
     sig = Signature(name, args, returns, kind, template, **flags)  # type: ignore[arg-type]
-    if "any" not in (*args, returns):
+    if not {"any", "any[]"} & {*args, returns}:
         return [sig]
     return [
-        replace(sig, args=tuple(f if a == "any" else a for a in args),
-                returns=f if returns == "any" else returns)
+        replace(sig, args=tuple(_instance(a, f) for a in args), returns=_instance(returns, f))
         for f in (families or EQUATABLE)
-    ]  # fmt: skip
+    ]
+
+
+def _instance(spec: str, fam: str) -> str:
+    """`any` as the family, `any[]` as an array of it."""
+    return {"any": fam, "any[]": fam + "[]"}.get(spec, spec)
 
 
 def fn(name: str, spec: str, template: Template | None = None, *,

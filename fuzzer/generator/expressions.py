@@ -27,6 +27,7 @@ REPRESENTATIVE = {
     "blob": A.BLOB, "json": A.JSON, "interval": A.INTERVAL, "uuid": A.UUID,
     "timestamptz": A.TIMESTAMPTZ, "int[]": A.array(A.INTEGER), "text[]": A.array(A.TEXT),
     "intrange": A.range_of(A.INTEGER), "daterange": A.range_of(A.DATE), "enum": A.ENUM,
+    "struct": A.STRUCT, "map": A.MAP,
 }  # fmt: skip
 NUMBER = ("int", "numeric", "float")
 #: families with an ordering (<, MIN/MAX, BETWEEN) in every dialect
@@ -277,8 +278,23 @@ class Expressions:
         if fam == "bool" and self.rng.random() < 0.5:
             return self.leaf("bool", ctx) if ctx.groups is None else self.literal("bool")
         left, right = self.operands(fam, ctx, depth)
+        right = self.converted(fam, right, ctx, depth)
         ops = COMPARISONS if fam in ORDERED or fam == "bool" else ("=", "<>")  # FALSE < TRUE
         return A.Binary(self.rng.choice(ops), left, right)
+
+    def converted(self, fam: str, right: A.Expr, ctx: Ctx, depth: int) -> A.Expr:
+        """Sometimes the right side of a comparison in a family the dialect converts to or
+        from implicitly: an expression of another family, or a value spelled as a string
+        literal (`d = '2000-01-01'`). Dialects that convert nothing draw nothing here."""
+        others = self.caps.implicit_comparisons.get(fam, ())
+        spelled = (fam in self.caps.string_literal_casts and isinstance(right, A.Literal)
+                   and right.value is not None)  # fmt: skip
+        if not (others or spelled) or self.rng.random() >= 0.25:
+            return right
+        if spelled and (not others or self.rng.random() < 0.5):
+            assert isinstance(right, A.Literal)
+            return A.Literal(self.values.text(right.value), A.TEXT)
+        return self.expr(self.rng.choice(others), ctx, depth)
 
     def between(self, ctx: Ctx, depth: int) -> A.Expr:
         fam = self.pick_family(ctx, ORDERED)
@@ -321,7 +337,7 @@ class Expressions:
         ops = ["+", "-", "*"]
         if fam == "int":
             ops.append("%")
-        elif not self.g.options.portable:
+        elif not self.g.options.portable and (fam != "numeric" or self.caps.numeric_division):
             ops.append("/")
         op = self.rng.choice(ops)
         left = self.expr(fam, ctx, depth, top=False)
@@ -331,12 +347,14 @@ class Expressions:
                 factor = self.rng.choice((Decimal("2.0"), Decimal("0.5"), Decimal("4.0")))
                 right = A.Literal(factor, REPRESENTATIVE["numeric"])
             elif fam != "int":
-                right = A.Literal(self.rng.choice((2.0, 0.5, 4.0)), REPRESENTATIVE[fam])
+                right = A.Literal(self.rng.choice((2.0, 0.5, 4.0)), REPRESENTATIVE["float"])
         elif not self.g.options.portable and self.rng.random() < 0.05:
             t = REPRESENTATIVE[fam]  # an edge value: the arithmetic may overflow (an error)
             right = A.Literal(self.values.edge(t), t)
-        else:
-            right = self.expr(fam, ctx, depth, top=False)
+        else:  # of a family the dialect promotes to fam, sometimes (int + float)
+            promoted = self.caps.implicit_arithmetic.get(fam)
+            right_fam = self.rng.choice((fam, fam, *promoted)) if promoted else fam
+            right = self.expr(right_fam, ctx, depth, top=False)
         return A.Binary(op, left, right)
 
     def _neg(self, fam: str, ctx: Ctx, depth: int) -> A.Expr:

@@ -18,7 +18,7 @@ from fuzzer.dialects import family
 from fuzzer.dialects.capabilities import Capabilities
 
 INT_POOL = tuple(range(-3, 11))
-INT_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
+INT_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63, "hugeint": 2**127}
 TEXT_POOL = ("a", "b", "c", "ab", "abc", "B", "x y", "foo", "bar", "a%", "q_1", "zz")
 TEXT_EDGES = ("", " ", "a ", "  b", "it's", "back\\slash", "Ünïcödé", "日本語", "🙂", "NaN")
 FLOAT_POOL = (0.0, 1.0, -1.0, 0.5, 2.25, -3.5, 10.0, 1e10, 0.1)
@@ -142,10 +142,34 @@ class Values:
     def _blob(self, t: A.SQLType, edge: bool) -> bytes:
         return self.rng.choice(BLOB_POOL)
 
+    # Composite values are tuples, so that the literals holding them stay hashable.
+
+    def _struct(self, t: A.SQLType, edge: bool) -> tuple[int, str]:
+        """STRUCT(a INTEGER, b VARCHAR) as (a, b)."""
+        return (self._int(A.INTEGER, edge), self._text(A.TEXT, edge))
+
+    def _map(self, t: A.SQLType, edge: bool) -> tuple[tuple[str, int], ...]:
+        """MAP(VARCHAR, INTEGER) as its (key, value) entries, by key."""
+        keys = self.rng.sample((*JSON_KEYS, "c"), self.rng.randint(0 if edge else 1, 3))
+        return tuple((k, self._int(A.INTEGER, edge)) for k in sorted(keys))
+
+    @staticmethod
+    def text(v: Any) -> str:
+        """A value as the string literal engines convert back to it ('2000-01-01', 'NaN')."""
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, float):
+            return "NaN" if v != v else repr(v).replace("inf", "Infinity")
+        if isinstance(v, datetime.datetime):
+            return v.isoformat(sep=" ")
+        return v.isoformat() if isinstance(v, datetime.date) else str(v)
+
     def is_extreme(self, t: A.SQLType, v: Any) -> bool:
         """Would arithmetic on v overflow or poison a result (NaN, infinities, max ints)?"""
         if isinstance(v, bool):
             return False
+        if isinstance(v, tuple):  # a list's, struct's or map's members
+            return any(self.is_extreme(t, m) for m in v)
         if isinstance(v, int):
             return abs(v) > 1_000_000
         if isinstance(v, float):
