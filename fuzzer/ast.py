@@ -54,6 +54,10 @@ STRUCT = SQLType("struct")
 MAP = SQLType("map")
 
 
+def numeric(precision: int, scale: int) -> SQLType:
+    return SQLType("numeric", (precision, scale))
+
+
 def array(element: SQLType) -> SQLType:
     """A one-dimensional array (PostgreSQL) or list (DuckDB) of `element` values."""
     return SQLType("array", element=element)

@@ -168,8 +168,6 @@ class Values:
         """Would arithmetic on v overflow or poison a result (NaN, infinities, max ints)?"""
         if isinstance(v, bool):
             return False
-        if isinstance(v, tuple):  # a list's, struct's or map's members
-            return any(self.is_extreme(t, m) for m in v)
         if isinstance(v, int):
             return abs(v) > 1_000_000
         if isinstance(v, float):
