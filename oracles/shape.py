@@ -163,8 +163,10 @@ def is_deterministic(node: Any) -> bool:
         limited = isinstance(n, ast.Select | ast.SetOp) and (
             n.limit is not None or n.offset is not None
         )
-        if limited and (n.fetch != "WITH TIES" or n.offset is not None):
-            return False  # WITH TIES returns all rows tying with the last: one multiset
+        if limited and not total_order(n) and (n.fetch != "WITH TIES" or n.offset is not None):
+            # under a total order it keeps the same rows; WITH TIES returns all rows tying
+            # with the last: one multiset
+            return False
         if isinstance(n, ast.Join) and n.kind in ("ASOF", "POSITIONAL"):
             return False  # the nearest match among ties, the pairing by row order
         if isinstance(n, ast.Select) and n.distinct_on:
@@ -203,7 +205,15 @@ def reads_a_view(query: Any, schema: Schema) -> bool:
 
 
 def total_order(query: Any) -> bool:
-    """Does the query's ORDER BY fix the place of every row? Ties can only be equal rows."""
+    """Does the query's ORDER BY fix the place of every row? Ties can only be equal rows.
+
+    (Equal, not identical, where a collation makes 'a' = 'a ': the generator's deterministic
+    mode limits only columns of the dialect's `tie_free` families.)
+    """
+    if isinstance(query, ast.SetOp) and query.order_by:
+        width = len(_first_select(query).items)
+        positions = {i.expr.value for i in query.order_by if isinstance(i.expr, ast.Literal)}
+        return positions >= set(range(1, width + 1))
     if not isinstance(query, ast.Select) or not query.order_by:
         return False
     ordered = {item.expr for item in query.order_by}
@@ -218,6 +228,12 @@ def total_order(query: Any) -> bool:
         or n in positions
         for n, item in enumerate(query.items, start=1)
     )
+
+
+def _first_select(query: ast.Query) -> ast.Select:
+    while not isinstance(query, ast.Select):
+        query = query.left if isinstance(query, ast.SetOp) else query.body  # type: ignore[attr-defined]
+    return query
 
 
 def transform(node: Any, change: Callable[[Any], Any]) -> Any:

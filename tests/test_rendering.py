@@ -146,9 +146,9 @@ GOLDEN: dict[str, tuple[object, dict[str, str]]] = {
         A.SetOp("EXCEPT", one, one, order_by=(A.OrderItem(A.Literal(1, A.INTEGER)),), limit=1),
         {
             "sqlite": "SELECT 1 EXCEPT SELECT 1 ORDER BY 1 LIMIT 1",
-            "duckdb": "(SELECT 1) EXCEPT (SELECT 1) ORDER BY 1 LIMIT 1",
-            "postgres": "(SELECT 1) EXCEPT (SELECT 1) ORDER BY 1 LIMIT 1",
-            "mysql": "(SELECT 1) EXCEPT (SELECT 1) ORDER BY 1 LIMIT 1",
+            "duckdb": "SELECT 1 EXCEPT (SELECT 1) ORDER BY 1 LIMIT 1",
+            "postgres": "SELECT 1 EXCEPT (SELECT 1) ORDER BY 1 LIMIT 1",
+            "mysql": "SELECT 1 EXCEPT (SELECT 1) ORDER BY 1 LIMIT 1",
         },
     ),
     "natural_join": (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +45,8 @@ class Col:
     type: A.SQLType
     values: tuple[Any, ...] = ()
     extreme: bool = False
+    #: NULL-padded by an outer join of the query whose FROM it is in
+    padded: bool = field(default=False, compare=False)
     family: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -53,6 +55,10 @@ class Col:
     @property
     def ref(self) -> A.ColumnRef:
         return A.ColumnRef(self.table, self.name)
+
+    @property
+    def padded_by_join(self) -> Col:
+        return replace(self, padded=True)
 
 
 class Scope:
@@ -126,7 +132,7 @@ class Expressions:
                     ("subquery", 0.4 * o.chance("subquery")), ("aggregate", 1.5)],
             "numeric": [("arith", o.chance("arith")), ("func", o.chance("function")),
                         ("case", 0.3 * o.chance("case")), ("cast", 0.4 * o.chance("cast")),
-                        ("aggregate", 1.5)],
+                        ("subquery", 0.2 * o.chance("subquery")), ("aggregate", 1.5)],
             "float": [("arith", o.chance("arith")), ("func", o.chance("function")),
                       ("case", 0.3 * o.chance("case")), ("cast", 0.4 * o.chance("cast")),
                       ("aggregate", 1.5)],
@@ -134,7 +140,8 @@ class Expressions:
                      ("case", 0.3 * o.chance("case")), ("cast", 0.3 * o.chance("cast")),
                      ("subquery", 0.3 * o.chance("subquery")), ("aggregate", 1.0)],
             "date": [("func", o.chance("function")), ("case", 0.3 * o.chance("case")),
-                     ("cast", 0.3 * o.chance("cast")), ("aggregate", 1.0)],
+                     ("cast", 0.3 * o.chance("cast")), ("subquery", 0.2 * o.chance("subquery")),
+                     ("aggregate", 1.0)],
         }  # fmt: skip
         self.builders: dict[str, tuple[list[Callable], list[float]]] = {}
         for fam in self.caps.families:
