@@ -198,10 +198,16 @@ def plan_independent(query: Any) -> bool:
 
 
 def reads_a_view(query: Any, schema: Schema) -> bool:
-    """A view's own query may be nondeterministic (an unordered group_concat, a LIMIT), and
-    the schema model does not keep it: a plan may change what the view returns."""
-    views = {t.name for t in schema.tables if t.view}
-    return any(isinstance(n, ast.TableRef) and n.name in views for n in walk(query))
+    """Does the query read a view whose rows a plan may change? A view's own query may be
+    nondeterministic (an unordered group_concat, a LIMIT); one the schema model does not keep
+    (read from a catalog) may be anything."""
+    views = {t.name: t.query for t in schema.tables if t.view}
+    for n in walk(query):
+        if isinstance(n, ast.TableRef) and n.name in views:
+            own = views[n.name]
+            if own is None or not plan_independent(own) or reads_a_view(own, schema):
+                return True
+    return False
 
 
 def total_order(query: Any) -> bool:

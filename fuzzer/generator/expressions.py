@@ -238,6 +238,10 @@ class Expressions:
             bools = ctx.scope.by_family.get("bool") if ctx.groups is None else None
             if bools:
                 return rng.choice(bools).ref
+        if r >= 0.93 and ctx.subqueries and rng.random() < self.subquery_chance:
+            sub = self.g.queries.subquery_predicate(ctx, depth - 1)
+            if sub is not None:
+                return sub
         if rng.random() < self.row_chance:
             row = self.g.queries.clauses.row_predicate(ctx, depth - 1)
             if row is not None:

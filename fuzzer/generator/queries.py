@@ -95,7 +95,7 @@ class Queries:
             query, outs = self.set_op(depth, families, outer)
             return (query if ordered else replace(query, order_by=(), limit=None,
                                                   offset=None)), outs  # fmt: skip
-        return self.select(depth, families, outer, top=True, ordered=ordered)
+        return self.select(depth, families, outer, top=True, ordered=ordered, nested=True)
 
     def host(self, depth: int) -> Host:
         """A check's host: a plain SELECT (`base`), often the body of a WITH (recursive, too)."""
@@ -142,9 +142,11 @@ class Queries:
         outer: Sequence[Col] = (),
         top: bool = False,
         ordered: bool = True,
+        nested: bool = False,
     ) -> tuple[A.Select, Outputs]:
         """A SELECT whose items have the given families (any, if None). `top`: it may carry
-        window functions, ORDER BY and LIMIT; members of set operations may not."""
+        window functions, ORDER BY and LIMIT; members of set operations may not. `nested`:
+        it stands in another query, so it takes none of a statement's SELECT modifiers."""
         rng = self.rng
         rels, scope = self.from_clause(depth, outer)
         row = Ctx(scope)
@@ -187,7 +189,8 @@ class Queries:
             outs.append(Col(None, f"c{len(outs)}", A.INTEGER))
         select = A.Select(tuple(items), rels, where, group_by, having)
         alone = top and families is None
-        select = self.clause_extras(select, scope, depth, alone, alone and ctx is row)
+        rows = alone and ctx is row
+        select = self.clause_extras(select, scope, depth, alone and not nested, rows)
         if families is None and self.chance("distinct"):
             first = items[0].expr
             # a set operation's members take no ORDER BY, which DISTINCT ON needs
@@ -505,7 +508,10 @@ class Queries:
         limitable = fam in self.caps.tie_free or not self.opt.deterministic
         if limitable and self.rng.random() < 0.4:
             query, outs = self.inner(depth, [fam], outer, ordered=False)
-            return A.ScalarQuery(self.order(query, outs, force=True, limit=1))
+            rolls_up = isinstance(query, A.Select) and self.clauses.rolls_up(query)
+            if self.caps.grouping_order_by or not rolls_up:
+                limited = self.order(query, outs, force=True, limit=1)
+                return A.ScalarQuery(replace(limited, fetch=None))  # WITH TIES: rows > 1
         rels, scope = self.from_clause(depth, outer)
         agg = self.x.aggregate(fam, Ctx(scope, groups=(), aggregates=True), max(depth - 1, 0))
         if agg is None:
