@@ -384,11 +384,11 @@ STATES = {
         {
             "sqlite": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT "
             "(n + 1) FROM r WHERE (n < 100)) SELECT (n % 3) FROM r",
-            "duckdb": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS ((SELECT 1) UNION ALL "
+            "duckdb": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL "
             "(SELECT (n + 1) FROM r WHERE (n < 100))) SELECT (n % 3) FROM r",
-            "postgres": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS ((SELECT 1) UNION ALL "
+            "postgres": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL "
             "(SELECT (n + 1) FROM r WHERE (n < 100))) SELECT (n % 3) FROM r",
-            "mysql": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS ((SELECT 1) UNION ALL "
+            "mysql": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL "
             "(SELECT (n + 1) FROM r WHERE (n < 100))) SELECT (n % 3) FROM r",
         },
     ),
