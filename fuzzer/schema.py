@@ -48,6 +48,8 @@ class Table:
     rows: int = 0  # how many rows the generator inserted (a view: unknown, 0)
     keys: list[tuple[str, ...]] = field(default_factory=list)  # column sets that are unique
     temporary: bool = False  # a view may not read it (SQLite, MariaDB)
+    #: a view's query, when the generator made it (a catalog's view: None, unknown)
+    query: A.Query | None = None
 
     def column(self, name: str) -> Column:
         for c in self.columns:

@@ -1,8 +1,11 @@
 """Draws from the generator that several oracles share.
 
-Every TLP and NoREC check is built from a plain SELECT over a generated FROM clause (tables,
-views, joins, derived tables) and a generated predicate over it; the oracles then differ only
-in what they wrap around those two.
+Every TLP, NoREC and DQP check is built around a host (`fuzzer.generator.Host`): a plain
+SELECT over any FROM clause the generator writes (tables, views, CTEs, every join kind,
+LATERAL and other derived tables, set operations, ORDER BY and LIMIT inside them), often the
+body of a WITH, and a generated predicate over it, with subqueries of every form. The oracles
+then differ only in what they make of the host's SELECT; `Check.query` puts each of their
+queries back under the host's WITH, so the SELECT an oracle changes is always the outermost.
 """
 
 from __future__ import annotations
@@ -10,31 +13,48 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from fuzzer import ast
-from fuzzer.generator import Generator, Scope
-from oracles.shape import plan_independent, reads_a_view
+from fuzzer.generator import Generator, Host, Scope
+from oracles.shape import is_deterministic, plan_independent, reads_a_view
 
 
 @dataclass(frozen=True)
 class Check:
-    select: ast.Select
-    scope: Scope
+    host: Host
     predicate: ast.Expr
+
+    @property
+    def select(self) -> ast.Select:
+        return self.host.select
+
+    @property
+    def scope(self) -> Scope:
+        return self.host.scope
+
+    def query(self, select: ast.Query) -> ast.Query:
+        """`select` (the host's SELECT, changed) with the host's CTEs around it."""
+        return self.host.wrap(select)
+
+    @property
+    def deterministic(self) -> bool:
+        """The CTEs have one right answer (the SELECT and predicate are each oracle's gate)."""
+        return all(is_deterministic(cte.query) for cte in self.host.ctes)
 
 
 def draw_check(generator: Generator) -> Check:
-    """A plain SELECT and a predicate over its FROM clause."""
-    select, scope = generator.base_select()
-    return Check(select, scope, generator.predicate(scope))
+    """A host SELECT and a predicate over its FROM clause."""
+    host = generator.host()
+    return Check(host, generator.predicate(host.scope, host=host))
 
 
-def draw_plan_free(generator: Generator) -> ast.Select | None:
-    """A check's query filtered by its predicate, without ORDER BY, if its rows cannot
-    honestly depend on the plan (for the oracles that run one query under two plans)."""
+def draw_plan_free(generator: Generator) -> ast.Query | None:
+    """A check's query filtered by its predicate, without ORDER BY, under its host's WITH, if
+    its rows cannot honestly depend on the plan (for the oracles that run one query under two
+    plans)."""
     check = draw_check(generator)
     where = check.predicate
     if check.select.where is not None:
         where = ast.Binary("AND", check.select.where, where)
-    query = replace(check.select, where=where, order_by=())
+    query = check.query(replace(check.select, where=where, order_by=()))
     if not plan_independent(query) or reads_a_view(query, generator.schema):
         return None
     return query

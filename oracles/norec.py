@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from fuzzer import ast
 from fuzzer.engines import Outcome
-from fuzzer.generator import Generator
+from fuzzer.generator import Generator, Host
 from fuzzer.script import clauses
 from oracles.base import Discrepancy, Judge, Oracle, Probe, Skip, rows_of
 from oracles.compare import canonical
@@ -56,7 +56,9 @@ class NoREC(Oracle):
 
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
         check = draw_check(generator)
-        return self.probes(check.select, check.predicate)
+        if not check.deterministic:
+            return []
+        return self.probes(check.select, check.predicate, check.host)
 
     def from_text(self, sql: str) -> list[Probe]:
         c = clauses(sql)
@@ -69,7 +71,11 @@ class NoREC(Oracle):
         unoptimised = f"{prefix}SELECT SUM(CASE WHEN {p} THEN 1 ELSE 0 END) FROM {source}"
         return [self.text_probe("count", [optimised, unoptimised], sql)]
 
-    def probes(self, query: ast.Select, predicate: ast.Expr | None = None) -> list[Probe]:
+    def probes(
+        self, query: ast.Select, predicate: ast.Expr | None = None, host: Host | None = None
+    ) -> list[Probe]:
+        """COUNT(*) ... WHERE p against SUM(CASE WHEN p ...) over the same FROM, both under
+        `host`'s WITH: the same relations, the counted SELECT the outermost."""
         p = predicate if predicate is not None else query.where
         if p is None or not query.from_ or (query.where is not None and predicate is not None):
             return []
@@ -80,6 +86,8 @@ class NoREC(Oracle):
         optimised = ast.Select((ast.SelectItem(ast.Aggregate("COUNT", ())),), query.from_, where=p)
         flag = ast.Case(None, ((p, ONE),), ZERO)
         unoptimised = ast.Select((ast.SelectItem(ast.Aggregate("SUM", (flag,))),), query.from_)
+        if host is not None:
+            optimised, unoptimised = host.wrap(optimised), host.wrap(unoptimised)
         return [
             Probe(
                 self.name,

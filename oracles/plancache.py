@@ -199,10 +199,12 @@ class PlanCache(Oracle):
         variant = f"{mode}{'' if typed else '-untyped'}"
         return [Probe(self.name, variant, tuple(queries), about=query)]
 
-    def _parameterised(self, query: ast.Select, generator: Generator, typed: bool):
+    def _parameterised(self, hosted: ast.Query, generator: Generator, typed: bool):
         """The query with some of its predicate's literals as parameters, a function that
-        writes the literal query for one execution's values, and the slots."""
-        assert query.where is not None
+        writes the literal query for one execution's values, and the slots. The predicate is
+        the outermost SELECT's, the body of the WITH the query may stand under."""
+        query = hosted.body if isinstance(hosted, ast.With) else hosted
+        assert isinstance(query, ast.Select) and query.where is not None
         # ORDER BY 1 is a position, not a value; a function's literal argument (a length, a
         # JSON key) is one its spelling or its range of valid values may need as a literal
         fixed = {id(n.expr) for n in walk(query.where) if isinstance(n, ast.OrderItem)}
@@ -219,18 +221,19 @@ class PlanCache(Oracle):
         index = {id(n): k for k, n in enumerate(chosen, start=1)}
         slots = [Slot(index[id(n)], n.type, self._values(n, generator)) for n in chosen]
 
-        def rewrite(make: Callable[[ast.Literal, int], ast.Expr]) -> ast.Select:
+        def rewrite(make: Callable[[ast.Literal, int], ast.Expr]) -> ast.Query:
             def change(node: Any) -> Any:  # literals are leaves: `transform` keeps them as is
                 k = index.get(id(node))
                 if k is None:
                     return node
                 made = make(node, k)
                 return ast.Cast(made, node.type) if typed else made
-            return replace(query, where=transform(query.where, change))
+            select = replace(query, where=transform(query.where, change))
+            return replace(hosted, body=select) if isinstance(hosted, ast.With) else select
 
         prepared = rewrite(lambda node, k: ast.Parameter(k))
 
-        def literal_of(execution: int) -> ast.Select:
+        def literal_of(execution: int) -> ast.Query:
             return rewrite(lambda node, k: ast.Literal(slots[k - 1].values[execution], node.type))
 
         return prepared, literal_of, slots
@@ -287,8 +290,8 @@ class PlanCache(Oracle):
                 events.append(Event())
         return events
 
-    def _script(self, spelling: Prepared, mode: str, prepared: ast.Select,
-                literal_of: Callable[[int], ast.Select], slots: Sequence[Slot],
+    def _script(self, spelling: Prepared, mode: str, prepared: ast.Query,
+                literal_of: Callable[[int], ast.Query], slots: Sequence[Slot],
                 events: Sequence[Event]) -> list[str]:
         text = self.render(prepared)
         before, after = next((b, a) for m, b, a in spelling.modes if m == mode)

@@ -163,8 +163,10 @@ def is_deterministic(node: Any) -> bool:
         limited = isinstance(n, ast.Select | ast.SetOp) and (
             n.limit is not None or n.offset is not None
         )
-        if limited and (n.fetch != "WITH TIES" or n.offset is not None):
-            return False  # WITH TIES returns all rows tying with the last: one multiset
+        if limited and not total_order(n) and (n.fetch != "WITH TIES" or n.offset is not None):
+            # under a total order it keeps the same rows; WITH TIES returns all rows tying
+            # with the last: one multiset
+            return False
         if isinstance(n, ast.Join) and n.kind in ("ASOF", "POSITIONAL"):
             return False  # the nearest match among ties, the pairing by row order
         if isinstance(n, ast.Select) and n.distinct_on:
@@ -196,14 +198,28 @@ def plan_independent(query: Any) -> bool:
 
 
 def reads_a_view(query: Any, schema: Schema) -> bool:
-    """A view's own query may be nondeterministic (an unordered group_concat, a LIMIT), and
-    the schema model does not keep it: a plan may change what the view returns."""
-    views = {t.name for t in schema.tables if t.view}
-    return any(isinstance(n, ast.TableRef) and n.name in views for n in walk(query))
+    """Does the query read a view whose rows a plan may change? A view's own query may be
+    nondeterministic (an unordered group_concat, a LIMIT); one the schema model does not keep
+    (read from a catalog) may be anything."""
+    views = {t.name: t.query for t in schema.tables if t.view}
+    for n in walk(query):
+        if isinstance(n, ast.TableRef) and n.name in views:
+            own = views[n.name]
+            if own is None or not plan_independent(own) or reads_a_view(own, schema):
+                return True
+    return False
 
 
 def total_order(query: Any) -> bool:
-    """Does the query's ORDER BY fix the place of every row? Ties can only be equal rows."""
+    """Does the query's ORDER BY fix the place of every row? Ties can only be equal rows.
+
+    (Equal, not identical, where a collation makes 'a' = 'a ': the generator's deterministic
+    mode limits only columns of the dialect's `tie_free` families.)
+    """
+    if isinstance(query, ast.SetOp) and query.order_by:
+        width = len(_first_select(query).items)
+        positions = {i.expr.value for i in query.order_by if isinstance(i.expr, ast.Literal)}
+        return positions >= set(range(1, width + 1))
     if not isinstance(query, ast.Select) or not query.order_by:
         return False
     ordered = {item.expr for item in query.order_by}
@@ -218,6 +234,12 @@ def total_order(query: Any) -> bool:
         or n in positions
         for n, item in enumerate(query.items, start=1)
     )
+
+
+def _first_select(query: ast.Query) -> ast.Select:
+    while not isinstance(query, ast.Select):
+        query = query.left if isinstance(query, ast.SetOp) else query.body  # type: ignore[attr-defined]
+    return query
 
 
 def transform(node: Any, change: Callable[[Any], Any]) -> Any:

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 from fuzzer import ast
 from fuzzer.collations import fold
 from fuzzer.engines import Outcome
-from fuzzer.generator import Generator
+from fuzzer.generator import Generator, Host
 from fuzzer.script import Clauses, clauses, features
 from oracles.base import Discrepancy, Judge, Oracle, Probe, Skip, rows_of
 from oracles.compare import (
@@ -40,7 +40,7 @@ from oracles.compare import (
 )
 from oracles.finding import Finding
 from oracles.inputs import Check, draw_check
-from oracles.shape import aggregates_in, is_deterministic, windows_in
+from oracles.shape import aggregates_in, is_deterministic, walk, windows_in
 
 AGGREGATES = ("MIN", "MAX", "SUM", "COUNT", "AVG")
 
@@ -225,7 +225,8 @@ ZERO = ast.Literal(0, ast.INTEGER)
 
 def grouped(check: Check, generator: Generator | None = None) -> ast.Select:
     """The check's SELECT grouped by its own items (the GROUP BY variant); with a generator,
-    sometimes by ROLLUP, CUBE or GROUPING SETS of them where the dialect has them.
+    sometimes by ROLLUP, CUBE or GROUPING SETS of them where the dialect has them. Constant
+    items are no keys: a constant groups nothing, and an integer one names an output position.
 
     Both variants that group stay sound under grouping sets. GROUP BY (a set, no aggregates):
     a grouping set S contributes the rows' keys with the keys outside S set to NULL, so the
@@ -236,9 +237,13 @@ def grouped(check: Check, generator: Generator | None = None) -> ast.Select:
     groups): each output row, super-aggregate rows included, is one group with its own
     aggregates, and p, NOT p and p IS NULL send it to exactly one partition.
     """
-    keys = [i.expr for i in check.select.items]
-    group_by = tuple(keys) if generator is None else generator.grouping(keys)
+    keys = [i.expr for i in check.select.items if _reads_a_column(i.expr)]
+    group_by = tuple(keys) if generator is None or not keys else generator.grouping(keys)
     return replace(check.select, group_by=group_by)
+
+
+def _reads_a_column(e: ast.Expr) -> bool:
+    return any(isinstance(n, ast.ColumnRef) for n in walk(e))
 
 
 def having(generator: Generator, check: Check) -> tuple[ast.Select, ast.Expr]:
@@ -301,16 +306,20 @@ class TLP(Oracle):
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
         check = draw_check(generator)
         variant = self.SCHEDULE[turn % len(self.SCHEDULE)]
+        host = check.host
+        if not check.deterministic:
+            return []
         if variant == "distinct":
-            return self.probes(replace(check.select, distinct=True), check.predicate)
+            return self.probes(replace(check.select, distinct=True), check.predicate, host)
         if variant == "group-by":
-            return self.probes(grouped(check, generator), check.predicate)
+            return self.probes(grouped(check, generator), check.predicate, host)
         if variant == "having":
-            return self.having_probes(*having(generator, check))
+            return self.having_probes(*having(generator, check), host)
         if variant == "aggregate":
-            expr = generator.expression("int", check.scope)  # numeric: MIN to AVG apply
-            return self.aggregate_probes(check.select.from_, expr, check.predicate)
-        return self.probes(check.select, check.predicate)
+            # numeric: MIN to AVG apply
+            expr = generator.expression("int", check.scope, host=host)
+            return self.aggregate_probes(check.select.from_, expr, check.predicate, host)
+        return self.probes(check.select, check.predicate, host)
 
     @classmethod
     def case_query(cls, finding: Finding) -> str:
@@ -351,11 +360,19 @@ class TLP(Oracle):
             return []  # an aggregate or window among other items: no variant recombines it
         return [self.text_probe("distinct" if c.distinct else "where", [base, *parts], sql)]
 
-    def probe(self, variant: str, queries: Sequence[ast.Query], about: ast.Query) -> Probe:
+    def probe(
+        self, variant: str, queries: Sequence[ast.Query], about: ast.Query, host: Host | None
+    ) -> Probe:
+        """The queries, each under the host's WITH: the partitioned SELECT is the outermost."""
+        if host is not None:
+            queries, about = [host.wrap(q) for q in queries], host.wrap(about)
         return Probe(self.name, variant, tuple(self.render(q) for q in queries), about=about)
 
-    def probes(self, query: ast.Select, predicate: ast.Expr | None = None) -> list[Probe]:
-        """Probes for every variant that applies to `query` (its WHERE is p if none is given)."""
+    def probes(
+        self, query: ast.Select, predicate: ast.Expr | None = None, host: Host | None = None
+    ) -> list[Probe]:
+        """Probes for every variant that applies to `query` (its WHERE is p if none is given),
+        each query under `host`'s WITH."""
         p = predicate if predicate is not None else query.where
         if p is None or not is_deterministic(query) or not is_deterministic(p):
             return []
@@ -374,13 +391,15 @@ class TLP(Oracle):
         if not grouped:
             split = [replace(base, where=_and(base.where, part)) for part in partitions(p)]
             variant = "distinct" if base.distinct else "where"
-            found.append(self.probe(variant, [base, *split], replace(base, where=p)))
+            found.append(self.probe(variant, [base, *split], replace(base, where=p), host))
         elif base.group_by and not any(aggregates_in(i.expr) for i in base.items):
             split = [replace(base, where=_and(base.where, part)) for part in partitions(p)]
-            found.append(self.probe("group-by", [base, *split], replace(base, where=p)))
+            found.append(self.probe("group-by", [base, *split], replace(base, where=p), host))
         return found
 
-    def having_probes(self, query: ast.Select, p: ast.Expr) -> list[Probe]:
+    def having_probes(
+        self, query: ast.Select, p: ast.Expr, host: Host | None = None
+    ) -> list[Probe]:
         """HAVING: `query` is grouped, `p` may use aggregates and the grouping expressions."""
         if not query.group_by or query.distinct or query.limit is not None:
             return []
@@ -388,10 +407,14 @@ class TLP(Oracle):
             return []
         base = replace(query, order_by=())
         split = [replace(base, having=_and(base.having, part)) for part in partitions(p)]
-        return [self.probe("having", [base, *split], replace(base, having=p))]
+        return [self.probe("having", [base, *split], replace(base, having=p), host)]
 
     def aggregate_probes(
-        self, relations: tuple[ast.Relation, ...], expr: ast.Expr, p: ast.Expr
+        self,
+        relations: tuple[ast.Relation, ...],
+        expr: ast.Expr,
+        p: ast.Expr,
+        host: Host | None = None,
     ) -> list[Probe]:
         """Aggregates of `expr` over `relations`, against the same over the three partitions."""
         if not is_deterministic(expr) or not is_deterministic(p) or aggregates_in(p):
@@ -408,5 +431,5 @@ class TLP(Oracle):
             else:
                 split = [replace(whole, where=part) for part in partitions(p)]
             about = replace(whole, where=p)
-            found.append(self.probe(f"aggregate:{name.lower()}", [whole, *split], about))
+            found.append(self.probe(f"aggregate:{name.lower()}", [whole, *split], about, host))
         return found

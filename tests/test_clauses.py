@@ -113,9 +113,9 @@ GOLDEN: dict[str, tuple[A.Query, dict[str, str]]] = {
         A.SetOp("UNION", sel(a), A.Values(((ONE,), (A.Literal(None, A.INTEGER),))), all=True),
         {
             "sqlite": "SELECT t.a FROM t UNION ALL VALUES (1), (CAST(NULL AS INTEGER))",
-            **both("(SELECT t.a FROM t) UNION ALL (VALUES (1), (CAST(NULL AS INTEGER)))",
+            **both("SELECT t.a FROM t UNION ALL (VALUES (1), (CAST(NULL AS INTEGER)))",
                    "duckdb", "postgres"),
-            "mysql": "(SELECT t.a FROM t) UNION ALL (VALUES (1), (CAST(NULL AS SIGNED)))",
+            "mysql": "SELECT t.a FROM t UNION ALL (VALUES (1), (CAST(NULL AS SIGNED)))",
         },
     ),
     "table_query": (
@@ -189,7 +189,7 @@ GOLDEN: dict[str, tuple[A.Query, dict[str, str]]] = {
         A.SetOp("UNION", sel(A.Star(exclude=("s",))),
                 sel(A.Star(replace=(A.SelectItem(A.Binary("+", ua, ONE), "a"),)), from_=(U,)),
                 all=True),
-        {"duckdb": "(SELECT * EXCLUDE (s) FROM t) UNION ALL"
+        {"duckdb": "SELECT * EXCLUDE (s) FROM t UNION ALL"
                    " (SELECT * REPLACE ((u.a + 1) AS a) FROM u)"},
     ),
     "fetch_with_ties": (
@@ -336,8 +336,8 @@ def test_deterministic_mode_keeps_only_clauses_with_one_answer() -> None:
 
 def test_with_ties_is_deterministic_without_offset_only() -> None:
     """All rows tying with the last are returned: the multiset is fixed, unless OFFSET skips
-    some of the tying rows."""
-    limited = sel(a, order_by=(A.OrderItem(ONE),), limit=2)
+    some of the tying rows. (An order over every column leaves only ties of equal rows.)"""
+    limited = sel(a, b, order_by=(A.OrderItem(ONE),), limit=2)
     assert not is_deterministic(limited)
     assert not is_deterministic(replace(limited, fetch="ONLY"))
     assert is_deterministic(replace(limited, fetch="WITH TIES"))

@@ -205,7 +205,24 @@ def test_sqlite_set_operands_are_not_parenthesised() -> None:
     one = A.Select((A.SelectItem(A.Literal(1, A.INTEGER)),))
     node = A.SetOp("UNION", one, one, all=True)
     assert render(node, "sqlite") == "SELECT 1 UNION ALL SELECT 1"
-    assert render(node, "postgres") == "(SELECT 1) UNION ALL (SELECT 1)"
+    assert render(node, "postgres") == "SELECT 1 UNION ALL (SELECT 1)"
+
+
+def test_a_set_operation_begins_with_its_select_keyword_unless_intersect_binds_tighter() -> None:
+    """A nested query must begin with SELECT (or WITH) to parse as a subquery; the first
+    operand keeps its parentheses only where INTERSECT would otherwise take it apart."""
+    one, two = (A.Select((A.SelectItem(A.Literal(n, A.INTEGER)),)) for n in (1, 2))
+    union = A.SetOp("UNION", one, two)
+    assert render(A.SetOp("EXCEPT", union, one), "postgres") == (
+        "SELECT 1 UNION (SELECT 2) EXCEPT (SELECT 1)"
+    )
+    assert render(A.SetOp("INTERSECT", union, one), "postgres") == (
+        "(SELECT 1 UNION (SELECT 2)) INTERSECT (SELECT 1)"
+    )
+    both = A.SetOp("INTERSECT", one, two)
+    assert render(A.SetOp("UNION", both, one), "duckdb") == (
+        "SELECT 1 INTERSECT (SELECT 2) UNION (SELECT 1)"
+    )
 
 
 @pytest.mark.parametrize(

@@ -146,9 +146,9 @@ GOLDEN: dict[str, tuple[object, dict[str, str]]] = {
         A.SetOp("EXCEPT", one, one, order_by=(A.OrderItem(A.Literal(1, A.INTEGER)),), limit=1),
         {
             "sqlite": "SELECT 1 EXCEPT SELECT 1 ORDER BY 1 LIMIT 1",
-            "duckdb": "(SELECT 1) EXCEPT (SELECT 1) ORDER BY 1 LIMIT 1",
-            "postgres": "(SELECT 1) EXCEPT (SELECT 1) ORDER BY 1 LIMIT 1",
-            "mysql": "(SELECT 1) EXCEPT (SELECT 1) ORDER BY 1 LIMIT 1",
+            "duckdb": "SELECT 1 EXCEPT (SELECT 1) ORDER BY 1 LIMIT 1",
+            "postgres": "SELECT 1 EXCEPT (SELECT 1) ORDER BY 1 LIMIT 1",
+            "mysql": "SELECT 1 EXCEPT (SELECT 1) ORDER BY 1 LIMIT 1",
         },
     ),
     "natural_join": (
@@ -384,11 +384,11 @@ STATES = {
         {
             "sqlite": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT "
             "(n + 1) FROM r WHERE (n < 100)) SELECT (n % 3) FROM r",
-            "duckdb": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS ((SELECT 1) UNION ALL "
+            "duckdb": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL "
             "(SELECT (n + 1) FROM r WHERE (n < 100))) SELECT (n % 3) FROM r",
-            "postgres": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS ((SELECT 1) UNION ALL "
+            "postgres": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL "
             "(SELECT (n + 1) FROM r WHERE (n < 100))) SELECT (n % 3) FROM r",
-            "mysql": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS ((SELECT 1) UNION ALL "
+            "mysql": "INSERT INTO t1 (k0) WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL "
             "(SELECT (n + 1) FROM r WHERE (n < 100))) SELECT (n % 3) FROM r",
         },
     ),

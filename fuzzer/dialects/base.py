@@ -362,9 +362,20 @@ class Dialect:
         text = self.render(node)
         return f"({text})" if self.parenthesized_set_operands else text
 
+    def first_operand(self, node: A.SetOp) -> str:
+        """The left operand bare where that means the same: a nested set operation then
+        starts with its SELECT keyword, as a subquery in an expression must ("((" would be
+        ambiguous). INTERSECT binds tighter than UNION and EXCEPT: (a UNION b) INTERSECT c
+        keeps its parentheses."""
+        left = node.left
+        bare = isinstance(left, A.Select) and not (left.order_by or left.limit or left.offset)
+        if isinstance(left, A.SetOp) and not (left.order_by or left.limit or left.offset):
+            bare = left.op == "INTERSECT" or node.op != "INTERSECT"
+        return self.render(left) if bare else self.set_operand(left)
+
     def _SetOp(self, node: A.SetOp) -> str:
         op = node.op + (" ALL" if node.all else "")
-        text = f"{self.set_operand(node.left)} {op} {self.set_operand(node.right)}"
+        text = f"{self.first_operand(node)} {op} {self.set_operand(node.right)}"
         tail = self.tail(node)
         return f"{text} {tail}" if tail else text
 

@@ -159,6 +159,18 @@ class Capabilities:
     )  # fmt: skip
     #: x = ANY (SELECT ...) and ALL
     quantified_subquery: bool = capability(True, portable=To(False))
+    #: ORDER BY and LIMIT inside IN, ANY and ALL subqueries (MariaDB: "This version of
+    #: MariaDB doesn't yet support 'LIMIT & IN/ALL/ANY/SOME subquery'")
+    limit_in_subquery: bool = capability(True)
+    #: a set operation of set operations that reads an enclosing query's columns (MariaDB:
+    #: "Unknown column" for an outer reference inside the nested parentheses)
+    correlated_nested_set_ops: bool = capability(True)
+    #: families whose equal values are identical (no 'a' = 'a ', -0.0 = 0.0, 2.5 = 2.50,
+    #: '1 day' = '24 hours'): a LIMIT under an order of such columns keeps the same rows
+    #: whatever the plan, so deterministic mode limits only those
+    tie_free: tuple[str, ...] = capability(
+        ("int", "bool", "date", "time", "timestamp", "uuid", "text")
+    )
     #: pattern operators; portable has none, as SQLite's LIKE ignores ASCII case
     like_ops: tuple[str, ...] = capability(("LIKE",), portable=To(()))
     #: window frame units

@@ -56,6 +56,7 @@ class DuckDB(Dialect):
         # ICU's collations compare canonically equivalent strings equal, NFC too: the
         # oracles' spelling-free fold (fuzzer.collations.fold) is coarser than each of them
         collations=("nocase", "noaccent", "noaccent.nocase", "nfc", "en_us", "de", "sv", "tr"),
+        tie_free=("int", "bool", "date", "time", "timestamp", "uuid"),  # NOCASE: 'a' = 'A'
         generated_columns=("VIRTUAL",),
         generated_index=False,
         foreign_keys=("",),  # no ON DELETE actions; a referenced row is neither updated nor deleted

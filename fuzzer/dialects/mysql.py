@@ -46,6 +46,9 @@ class MySQL(Dialect):
                     "utf8mb4_polish_ci", "utf8mb4_czech_ci", "latin1_swedish_ci", "latin1_bin",
                     "latin1_general_ci", "latin1_general_cs", "latin1_spanish_ci"),
         collation_codecs={"latin1_": "latin-1"},
+        limit_in_subquery=False,
+        correlated_nested_set_ops=False,
+        tie_free=("int", "bool", "date", "time", "timestamp"),  # PAD SPACE, _ci: 'a' = 'A '
         maintenance={"ANALYZE TABLE": True, "OPTIMIZE TABLE": True},
         grouping_sets=("ROLLUP",),
         grouping_mixed=False,  # GROUP BY a, b WITH ROLLUP

@@ -45,6 +45,7 @@ class SQLite(Dialect):
         partial_index=True,
         expression_index=True,
         collations=("BINARY", "NOCASE", "RTRIM"),
+        tie_free=("int", "bool", "date", "time", "timestamp"),  # NOCASE: 'a' = 'A'
         maintenance={"ANALYZE": True, "VACUUM": False, "REINDEX": True},
         string_agg_order=False,  # group_concat(... ORDER BY) arrived in 3.44
         values_order_by=False,

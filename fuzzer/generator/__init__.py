@@ -5,6 +5,9 @@
     q = g.query()                         # any query over that schema
     select, scope = g.base_select()       # FROM + items, for oracles to add WHERE/GROUP BY
     p = g.predicate(scope)                # a boolean expression over that scope
+    host = g.host()                       # the same, often the body of a WITH
+    p = g.predicate(host.scope, host=host)
+    sql = g.render(host.wrap(replace(host.select, where=p)))
     sql = g.render(q)
 
 A run is a pure function of the seed: one `random.Random`, no set or hash-order iteration.
@@ -20,7 +23,7 @@ from fuzzer import ast as A
 from fuzzer.dialects import Dialect, get
 from fuzzer.generator.expressions import Col, Ctx, Expressions, Scope
 from fuzzer.generator.options import DEFAULT_WEIGHTS, Options
-from fuzzer.generator.queries import Queries
+from fuzzer.generator.queries import Host, Queries
 from fuzzer.generator.state import State
 from fuzzer.generator.values import Values
 from fuzzer.schema import Schema
@@ -29,6 +32,7 @@ __all__ = [
     "DEFAULT_WEIGHTS",
     "Col",
     "Generator",
+    "Host",
     "Options",
     "Scope",
     "features",
@@ -75,14 +79,25 @@ class Generator:
         self._need_schema()
         return self.queries.base(self.options.max_depth if depth is None else depth)
 
-    def predicate(self, scope: Scope, depth: int | None = None) -> A.Expr:
-        """A boolean expression over the columns in scope (subqueries may read any table)."""
-        self.queries.env = list(self.schema.tables)
+    def host(self, depth: int | None = None) -> Host:
+        """What a check is built around: a SELECT as `base_select` makes, often the body of a
+        WITH (also a recursive one) whose CTEs its FROM and subqueries read."""
+        self._need_schema()
+        return self.queries.host(self.options.max_depth if depth is None else depth)
+
+    def predicate(
+        self, scope: Scope, depth: int | None = None, host: Host | None = None
+    ) -> A.Expr:
+        """A boolean expression over the columns in scope; its subqueries may read any table,
+        and the CTEs of `host`."""
+        self.queries.env = list(host.env if host else self.schema.tables)
         return self.expressions.predicate(Ctx(scope), self._depth(depth))
 
-    def expression(self, family: str, scope: Scope, depth: int | None = None) -> A.Expr:
+    def expression(
+        self, family: str, scope: Scope, depth: int | None = None, host: Host | None = None
+    ) -> A.Expr:
         """An expression of a type family ("int", "text", ...) over the columns in scope."""
-        self.queries.env = list(self.schema.tables)
+        self.queries.env = list(host.env if host else self.schema.tables)
         return self.expressions.expr(family, Ctx(scope), self._depth(depth))
 
     def grouping(self, keys: list[A.Expr]) -> tuple[A.Expr, ...]:

@@ -189,21 +189,15 @@ class Clauses:
         return A.Binary(rng.choice(ops), row(left), right)
 
     def row_query(self, fams: list[str], ctx: Ctx, depth: int) -> A.Query | None:
-        """SELECT x, y FROM t [WHERE ...] with columns of `fams`, or VALUES rows of them."""
+        """A nested query (`Queries.inner`: joins, set operations, grouping, correlation) of
+        columns of `fams`, or VALUES rows of them."""
         if self.caps.values_query and self.rng.random() < 0.3:
             values = self.values(fams)[0]
             first = [(v.type, v.value) for v in values.rows[0]]  # type: ignore[attr-defined]
             if not self.caps.values_first_row_names or len(set(first)) == len(first):
                 return values
-        ref, scope = self.q.sub_scope(ctx)
-        items = []
-        for f in fams:
-            cols = scope.by_family.get(f)
-            if not cols:
-                return None
-            items.append(A.SelectItem(self.rng.choice(cols).ref))
-        where = self.x.predicate(Ctx(scope), max(depth - 1, 0)) if self.rng.random() < 0.6 else None
-        return A.Select(tuple(items), (ref,), where)
+        outer = self.q.outer_of(ctx)
+        return self.q.inner(depth, fams, outer, ordered=self.caps.limit_in_subquery)[0]
 
     def sample_column(self, fam: str) -> Col | None:
         """A column of the family somewhere in the schema: its values make rows that match."""

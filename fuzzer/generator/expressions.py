@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,8 @@ class Col:
     type: A.SQLType
     values: tuple[Any, ...] = ()
     extreme: bool = False
+    #: NULL-padded by an outer join of the query whose FROM it is in
+    padded: bool = field(default=False, compare=False)
     family: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -54,6 +56,10 @@ class Col:
     @property
     def ref(self) -> A.ColumnRef:
         return A.ColumnRef(self.table, self.name)
+
+    @property
+    def padded_by_join(self) -> Col:
+        return replace(self, padded=True)
 
 
 class Scope:
@@ -127,7 +133,7 @@ class Expressions:
                     ("subquery", 0.4 * o.chance("subquery")), ("aggregate", 1.5)],
             "numeric": [("arith", o.chance("arith")), ("func", o.chance("function")),
                         ("case", 0.3 * o.chance("case")), ("cast", 0.4 * o.chance("cast")),
-                        ("aggregate", 1.5)],
+                        ("subquery", 0.2 * o.chance("subquery")), ("aggregate", 1.5)],
             "float": [("arith", o.chance("arith")), ("func", o.chance("function")),
                       ("case", 0.3 * o.chance("case")), ("cast", 0.4 * o.chance("cast")),
                       ("aggregate", 1.5)],
@@ -135,7 +141,8 @@ class Expressions:
                      ("case", 0.3 * o.chance("case")), ("cast", 0.3 * o.chance("cast")),
                      ("subquery", 0.3 * o.chance("subquery")), ("aggregate", 1.0)],
             "date": [("func", o.chance("function")), ("case", 0.3 * o.chance("case")),
-                     ("cast", 0.3 * o.chance("cast")), ("aggregate", 1.0)],
+                     ("cast", 0.3 * o.chance("cast")), ("subquery", 0.2 * o.chance("subquery")),
+                     ("aggregate", 1.0)],
         }  # fmt: skip
         self.builders: dict[str, tuple[list[Callable], list[float]]] = {}
         for fam in self.caps.families:
@@ -232,6 +239,10 @@ class Expressions:
             bools = ctx.scope.by_family.get("bool") if ctx.groups is None else None
             if bools:
                 return rng.choice(bools).ref
+        if r >= 0.93 and ctx.subqueries and rng.random() < self.subquery_chance:
+            sub = self.g.queries.subquery_predicate(ctx, depth - 1)
+            if sub is not None:
+                return sub
         if rng.random() < self.row_chance:
             row = self.g.queries.clauses.row_predicate(ctx, depth - 1)
             if row is not None:

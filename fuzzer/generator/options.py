@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 
 #: The chance of each optional construct; `Options.weights` multiplies these by name.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "join": 0.45, "comma_join": 0.1, "derived_table": 0.12, "lateral": 0.15, "natural": 0.15,
+    "join": 0.45, "comma_join": 0.1, "derived_table": 0.12, "lateral": 0.25, "natural": 0.15,
     "where": 0.75, "group_by": 0.3, "having": 0.4, "aggregate_only": 0.1, "distinct": 0.12,
     "distinct_on": 0.25, "order_by": 0.4, "limit": 0.3, "offset": 0.4, "window": 0.15,
-    "set_op": 0.12, "with": 0.08, "recursive": 0.04, "subquery": 0.12, "case": 1.0,
+    "set_op": 0.12, "with": 0.08, "recursive": 0.04, "subquery": 0.2,
+    "host_with": 0.25, "host_recursive": 0.08, "correlate": 0.5, "case": 1.0,
     "function": 1.0, "cast": 0.5, "arith": 1.0, "aggregate_filter": 0.15, "null": 0.05,
     # the dialects' own SELECT clauses (fuzzer/generator/clauses.py)
     "grouping_sets": 0.35, "grouping_function": 0.4, "group_distinct": 0.25, "by_all": 0.25,

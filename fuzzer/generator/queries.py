@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from fuzzer import ast as A
@@ -21,6 +21,28 @@ if TYPE_CHECKING:
     from fuzzer.generator import Generator
 
 Outputs = list[Col]
+#: join kinds a LATERAL derived table may stand on the right of (PostgreSQL: "The combining
+#: JOIN type must be INNER or LEFT for a LATERAL reference")
+LATERAL_JOINS = ("CROSS", "INNER", "LEFT")
+
+
+@dataclass(frozen=True)
+class Host:
+    """The SELECT an oracle partitions or counts, and the WITH it is the body of.
+
+    An oracle changes only `select` (its WHERE, items, grouping); `wrap` puts each changed
+    SELECT back under the same CTEs, so every query of a check reads the same relations.
+    `env` are the relations its subqueries may read: the tables, the views and the CTEs.
+    """
+
+    select: A.Select
+    scope: Scope
+    ctes: tuple[A.CTE, ...] = ()
+    recursive: bool = False
+    env: tuple[Table, ...] = ()
+
+    def wrap(self, query: A.Query) -> A.Query:
+        return A.With(self.ctes, query, self.recursive) if self.ctes else query
 
 
 class Queries:
@@ -63,18 +85,46 @@ class Queries:
             return self.set_op(depth)[0]
         return self.select(depth, top=True)[0]
 
+    def inner(
+        self, depth: int, families: Sequence[str] | None = None, outer: Sequence[Col] = (),
+        ordered: bool = True,
+    ) -> tuple[A.Query, Outputs]:
+        """A query nested in another (a derived table, a CTE, a subquery): a SELECT or a set
+        operation, with ORDER BY and LIMIT/OFFSET when `ordered`."""
+        if self.caps.set_ops and self.chance("set_op"):
+            query, outs = self.set_op(depth, families, outer)
+            return (query if ordered else replace(query, order_by=(), limit=None,
+                                                  offset=None)), outs  # fmt: skip
+        return self.select(depth, families, outer, top=True, ordered=ordered, nested=True)
+
+    def host(self, depth: int) -> Host:
+        """A check's host: a plain SELECT (`base`), often the body of a WITH (recursive, too)."""
+        self.env = list(self.g.schema.tables)
+        ctes: list[A.CTE] = []
+        recursive = self.chance("host_recursive")
+        if self.chance("host_with"):
+            # DuckDB reads a set operation under WITH RECURSIVE as a recursion, which may
+            # not have an ORDER BY
+            ctes += self.ctes(depth, ordered=not recursive)
+        if recursive:
+            ctes.append(self.counting_cte())
+        select, scope = self.plain(depth)
+        return Host(select, scope, tuple(ctes), recursive, tuple(self.env))
+
     def base(self, depth: int) -> tuple[A.Select, Scope]:
         """A plain SELECT (no WHERE, grouping, windows, ORDER BY) and the scope of its FROM."""
         self.env = list(self.g.schema.tables)
+        return self.plain(depth)
+
+    def plain(self, depth: int) -> tuple[A.Select, Scope]:
         rels, scope = self.from_clause(depth, ())
-        items, outs = [], []
+        items = []
         for i, col in enumerate(self.pick_columns(scope, self.rng.randint(1, 4))):
             if self.rng.random() < 0.6 or col.family == "json":
                 e: A.Expr = col.ref
             else:
                 e = self.x.expr(col.family, Ctx(scope), depth)
             items.append(A.SelectItem(e, f"c{i}"))
-            outs.append(Col(None, f"c{i}", col.type))
         return A.Select(tuple(items), rels), scope
 
     def pick_columns(self, scope: Scope, n: int) -> list[Col]:
@@ -92,14 +142,18 @@ class Queries:
         outer: Sequence[Col] = (),
         top: bool = False,
         ordered: bool = True,
+        nested: bool = False,
     ) -> tuple[A.Select, Outputs]:
         """A SELECT whose items have the given families (any, if None). `top`: it may carry
-        window functions, ORDER BY and LIMIT; members of set operations may not."""
+        window functions, ORDER BY and LIMIT; members of set operations may not. `nested`:
+        it stands in another query, so it takes none of a statement's SELECT modifiers."""
         rng = self.rng
         rels, scope = self.from_clause(depth, outer)
         row = Ctx(scope)
         fams = list(families) if families else self.item_families(scope)
         where = self.x.predicate(row, depth) if self.chance("where") else None
+        if outer and self.chance("correlate"):
+            where = _and(where, self.correlation(scope))
         group_by: tuple[A.Expr, ...] = ()
         having = None
         windows = False
@@ -135,16 +189,18 @@ class Queries:
             outs.append(Col(None, f"c{len(outs)}", A.INTEGER))
         select = A.Select(tuple(items), rels, where, group_by, having)
         alone = top and families is None
-        select = self.clause_extras(select, scope, depth, alone, alone and ctx is row)
+        rows = alone and ctx is row
+        select = self.clause_extras(select, scope, depth, alone and not nested, rows)
         if families is None and self.chance("distinct"):
             first = items[0].expr
-            if (self.caps.distinct_on and self.chance("distinct_on") and not group_by
-                    and not isinstance(first, A.Literal | A.Star)):  # DISTINCT ON (1): a position
+            # a set operation's members take no ORDER BY, which DISTINCT ON needs
+            if (self.caps.distinct_on and top and ordered and self.chance("distinct_on")
+                    and not group_by and not isinstance(first, A.Literal | A.Star)):  # (1)
                 select = replace(select, distinct_on=(items[0].expr,))
-                return self.order(select, len(outs), force=True), outs
+                return self.order(select, outs, force=True), outs
             select = replace(select, distinct=True)
         if top and ordered and (self.caps.grouping_order_by or not self.clauses.rolls_up(select)):
-            select = self.order(select, len(outs))
+            select = self.order(select, outs)
         return select, outs
 
     def clause_extras(
@@ -183,26 +239,30 @@ class Queries:
                 keys.append(c)
         return keys
 
-    def order(self, q: A.Select | A.SetOp, width: int, force: bool = False) -> A.Select | A.SetOp:
-        """ORDER BY output positions, and LIMIT/OFFSET. In deterministic mode a LIMIT comes
-        only with an order over every output column: rows that tie are then equal."""
+    def order(
+        self, q: A.Select | A.SetOp, outs: Sequence[Col], force: bool = False, limit: int = 0
+    ) -> A.Select | A.SetOp:
+        """ORDER BY output positions, and LIMIT/OFFSET (`limit`: this one, always). In
+        deterministic mode a LIMIT comes only with an order over every output column, all of
+        families whose equal values are identical: rows that tie are then the same rows."""
         rng = self.rng
-        if not force and not self.chance("order_by"):
+        if not force and not limit and not self.chance("order_by"):
             return q
-        limit = rng.randint(1, 6) if self.chance("limit") else None
-        offset = rng.randint(0, 2) if limit is not None and self.chance("offset") else None
-        total = force or limit is not None or rng.random() < 0.3
+        width = len(outs)
+        if not limit:
+            limit = rng.randint(1, 6) if self.chance("limit") else 0
+        offset = rng.randint(0, 2) if limit and self.chance("offset") else None
+        total = force or bool(limit) or rng.random() < 0.3
         positions = list(range(1, width + 1))
         if not total:
             positions = rng.sample(positions, rng.randint(1, width))
         elif not force:
             rng.shuffle(positions)
-        fetch = self.clauses.fetch(total) if limit is not None else None
+        fetch = self.clauses.fetch(total) if limit else None
         if fetch == "WITH TIES":
             offset = None
-        elif self.opt.deterministic and not total:
-            limit = offset = None
-            fetch = None
+        elif self.opt.deterministic and not (total and self.tie_free(outs)):
+            limit, offset, fetch = 0, None, None
         nulls = self.caps.nulls_order
         items = tuple(
             A.OrderItem(
@@ -214,7 +274,31 @@ class Queries:
         )
         if total and positions == list(range(1, width + 1)):
             items = self.clauses.order_all(items)
-        return replace(q, order_by=items, limit=limit, offset=offset, fetch=fetch)
+        return replace(q, order_by=items, limit=limit or None, offset=offset, fetch=fetch)
+
+    def tie_free(self, outs: Sequence[Col]) -> bool:
+        """Rows whose values are all equal are the same rows (no 'a' = 'a ', -0.0 = 0.0)."""
+        return all(c.family in self.caps.tie_free for c in outs)
+
+    def correlation(self, scope: Scope) -> A.Expr:
+        """A term that ties a subquery's rows to the enclosing row: an inner column compared
+        with an outer one, most often one an outer join may have padded with NULL."""
+        rng = self.rng
+        padded = [c for c in scope.outer if c.padded and c.family in EQUATABLE]
+        outer = padded if padded and rng.random() < 0.7 else [
+            c for c in scope.outer if c.family in EQUATABLE]
+        if not outer:
+            return self.x.predicate(Ctx(scope), 0)
+        o = rng.choice(outer)
+        inner = [c for c in scope.columns if c.family == o.family]
+        if not inner or rng.random() < 0.1:
+            return A.IsNull(o.ref, rng.random() < 0.5)
+        i = rng.choice(inner)
+        r = rng.random()
+        if r < 0.15:
+            return A.IsDistinctFrom(i.ref, o.ref, negated=True)
+        ops = ("=", "=", "=", "<>", "<", ">=") if o.family in ORDERED else ("=", "<>")
+        return A.Binary(rng.choice(ops), i.ref, o.ref)
 
     def window(self, scope: Scope, depth: int) -> tuple[A.Window, str]:
         rng = self.rng
@@ -267,30 +351,34 @@ class Queries:
             rels, cols = (rel, extra), cols + extra_cols
         return rels, Scope(cols, outer)
 
-    def relation(self, depth: int, left: Sequence[Col]) -> tuple[A.Relation, list[Col]]:
-        """A table, a view, a CTE or (with depth to spare) a derived table."""
+    def relation(self, depth: int, left: Sequence[Col] = ()) -> tuple[A.Relation, list[Col]]:
+        """A table, a view, a CTE or (with depth to spare) a derived table; LATERAL, reading
+        the columns `left` of it, when `left` is given."""
         alias = self.alias()
-        special = self.clauses.relation(alias) if depth > 1 else None
+        special = self.clauses.relation(alias) if depth > 1 and not left else None
         if special is not None:
             return special
-        if depth > 1 and self.chance("derived_table"):
-            lateral = bool(left) and self.caps.lateral and self.chance("lateral")
-            query, outs = self.select(depth - 1, outer=left if lateral else ())
+        if left or (depth > 1 and self.chance("derived_table")):
+            query, outs = self.inner(max(depth - 1, 0), outer=left)
             cols = [Col(alias, c.name, c.type, c.values, c.extreme) for c in outs]
-            return A.DerivedTable(query, alias, lateral), cols
+            return A.DerivedTable(query, alias, bool(left)), cols
         table = self.rng.choice(self.env)
         cols = [_col(alias, c) for c in table.columns]
         return self.clauses.table_ref(table, alias), cols
 
     def join(self, left: A.Relation, lcols: list[Col], depth: int) -> tuple[A.Relation, list[Col]]:
         rng = self.rng
+        if self.caps.lateral and depth > 0 and self.chance("lateral"):
+            return self.lateral_join(left, lcols, depth)
         kind = self.clauses.join_kind()
-        right, rcols = self.relation(depth, lcols if kind in ("INNER", "CROSS", "LEFT") else ())
-        both = lcols + rcols
-        if isinstance(right, A.DerivedTable) and right.lateral:
-            return A.Join("CROSS", left, right), both
+        right, rcols = self.relation(depth)
         if kind not in ("INNER", "LEFT", "RIGHT", "FULL", "CROSS"):
             return self.clauses.dialect_join(kind, left, right, lcols, rcols)
+        if kind in ("RIGHT", "FULL"):
+            lcols = [c.padded_by_join for c in lcols]
+        if kind in ("LEFT", "FULL"):
+            rcols = [c.padded_by_join for c in rcols]
+        both = lcols + rcols
         if self.caps.natural_join and kind != "CROSS" and self.chance("natural"):
             natural = self.natural(left, right, kind, lcols, rcols)
             if natural is not None:
@@ -306,6 +394,22 @@ class Queries:
             op = rng.choice(("AND", "OR"))
             on = A.Binary(op, on, self.x.predicate(Ctx(Scope(both)), 1))
         return A.Join(kind, left, right, self.clauses.constant_on(kind, on)), both
+
+    def lateral_join(
+        self, left: A.Relation, lcols: list[Col], depth: int
+    ) -> tuple[A.Relation, list[Col]]:
+        """`left [CROSS | INNER | LEFT] JOIN LATERAL (query over left's columns) AS a [ON ...]`."""
+        kind = self.rng.choice(LATERAL_JOINS)
+        right, rcols = self.relation(depth, lcols)
+        if kind == "LEFT":
+            rcols = [c.padded_by_join for c in rcols]
+        both = lcols + rcols
+        if kind == "CROSS":
+            return A.Join("CROSS", left, right), both
+        on = self.equi_condition(lcols, rcols) if self.rng.random() < 0.5 else None
+        if on is None:  # DuckDB: "Subqueries are not supported in LATERAL join conditions"
+            on = self.x.predicate(Ctx(Scope(both), subqueries=False), 1)
+        return A.Join(kind, left, right, on), both
 
     def natural(self, left, right, kind, lcols, rcols) -> A.Join | None:
         """NATURAL or USING: only between two base relations whose same-named columns have
@@ -334,34 +438,50 @@ class Queries:
 
     # -- set operations and WITH ---------------------------------------------------------------
 
-    def set_op(self, depth: int, families: Sequence[str] | None = None) -> tuple[A.Query, Outputs]:
-        left, outs = self.select(depth, families=families, ordered=False)
+    def set_op(
+        self, depth: int, families: Sequence[str] | None = None, outer: Sequence[Col] = ()
+    ) -> tuple[A.Query, Outputs]:
+        left, outs = self.select(depth, families=families, outer=outer, ordered=False)
         fams = [c.family for c in outs]
         node: A.Query = left
-        for _ in range(self.rng.randint(1, 2)):
+        most = 2 if self.caps.correlated_nested_set_ops or not outer else 1
+        for _ in range(self.rng.randint(1, most)):
             right: A.Query | None = self.clauses.set_operand(fams)
             if right is None:
-                right, _ = self.select(depth, families=fams, ordered=False)
-            op, all_ = self.rng.choice(self.set_ops)
+                right, _ = self.select(depth, families=fams, outer=outer, ordered=False)
+            ops = self.set_ops
+            if isinstance(node, A.SetOp) and node.op != "INTERSECT":
+                # (a UNION b) INTERSECT c must keep its parentheses, which a nested query
+                # cannot begin with: INTERSECT binds tighter
+                ops = [o for o in ops if o[0] != "INTERSECT"]
+            op, all_ = self.rng.choice(ops)
             node = A.SetOp(op, node, right, all_)
         assert isinstance(node, A.SetOp)
         if isinstance(node.right, A.Values) and not self.caps.values_order_by:
             return node, outs
-        return self.order(node, len(outs)), outs
+        return self.order(node, outs), outs
 
     def with_query(self, depth: int) -> A.Query:
+        return A.With(self.ctes(depth), self.body(depth))
+
+    def ctes(self, depth: int, ordered: bool = True) -> list[A.CTE]:
+        """One or two CTEs (selects or set operations, ordered and limited as any nested
+        query), added to the relations a FROM may name: the body reads one most of the time."""
         ctes = []
         for _ in range(self.rng.randint(1, 2)):
             name = self.alias("w")
-            query, outs = self.select(max(depth - 1, 1))
+            query, outs = self.inner(max(depth - 1, 1), ordered=ordered)
             ctes.append(A.CTE(name, query, tuple(c.name for c in outs)))
             self.env.append(Table(name, [_column(c) for c in outs]))
-        self.env = self.env[-len(ctes):] + self.env  # the body reads a CTE most of the time
-        return A.With(tuple(ctes), self.body(depth))
+        self.env = self.env[-len(ctes):] + self.env
+        return ctes
 
     def recursive_query(self, depth: int) -> A.Query:
-        """The counting recursion: WITH RECURSIVE r(c0) AS (SELECT 1 UNION ALL SELECT c0 + 1
-        FROM r WHERE c0 < n); the body joins it like any table."""
+        return A.With((self.counting_cte(),), self.body(depth), recursive=True)
+
+    def counting_cte(self) -> A.CTE:
+        """The counting recursion: r(c0) AS (SELECT 1 UNION ALL SELECT c0 + 1 FROM r WHERE
+        c0 < n), which a FROM then joins like any table."""
         name, n = self.alias("r"), self.rng.randint(2, 8)
         one = A.Literal(1, A.INTEGER)
         anchor = A.Select((A.SelectItem(one, "c0"),))
@@ -370,50 +490,67 @@ class Queries:
             (A.TableRef(name),),
             A.Binary("<", A.ColumnRef(name, "c0"), A.Literal(n, A.INTEGER)),
         )
-        cte = A.CTE(name, A.SetOp("UNION", anchor, step, all=True), ("c0",))
         self.env.insert(0, Table(name, [Column("c0", A.INTEGER, values=list(range(1, n + 1)))]))
         self.env = self.env[:1] * 3 + self.env
-        return A.With((cte,), self.body(depth), recursive=True)
+        return A.CTE(name, A.SetOp("UNION", anchor, step, all=True), ("c0",))
 
     # -- subqueries in expressions -------------------------------------------------------------
 
-    def sub_scope(self, ctx: Ctx) -> tuple[A.TableRef, Scope]:
-        table = self.rng.choice(self.env)
-        alias = self.alias()
-        outer = (ctx.scope.columns + ctx.scope.outer) if ctx.correlate else ()
-        cols = [_col(alias, c) for c in table.columns]
-        return A.TableRef(table.name, alias), Scope(cols, outer)
+    @staticmethod
+    def outer_of(ctx: Ctx) -> tuple[Col, ...]:
+        """The columns a subquery in ctx may correlate with: ctx's own and its outer ones."""
+        return (ctx.scope.columns + ctx.scope.outer) if ctx.correlate else ()
 
     def scalar_subquery(self, fam: str, ctx: Ctx, depth: int) -> A.Expr | None:
-        """(SELECT agg(...) FROM t WHERE ...): an aggregate without GROUP BY is one row."""
-        ref, scope = self.sub_scope(ctx)
-        inner = Ctx(scope, groups=(), aggregates=True)
-        agg = self.x.aggregate(fam, inner, max(depth - 1, 0))
+        """A query of one row at most: an aggregate without GROUP BY, or any nested query of
+        one column under an order of its rows and LIMIT 1."""
+        outer = self.outer_of(ctx)
+        limitable = fam in self.caps.tie_free or not self.opt.deterministic
+        if limitable and self.rng.random() < 0.4:
+            query, outs = self.inner(depth, [fam], outer, ordered=False)
+            rolls_up = isinstance(query, A.Select) and self.clauses.rolls_up(query)
+            if self.caps.grouping_order_by or not rolls_up:
+                limited = self.order(query, outs, force=True, limit=1)
+                return A.ScalarQuery(replace(limited, fetch=None))  # WITH TIES: rows > 1
+        rels, scope = self.from_clause(depth, outer)
+        agg = self.x.aggregate(fam, Ctx(scope, groups=(), aggregates=True), max(depth - 1, 0))
         if agg is None:
             return None
         where = self.x.predicate(Ctx(scope), max(depth - 1, 0)) if self.rng.random() < 0.7 else None
-        return A.ScalarQuery(A.Select((A.SelectItem(agg),), (ref,), where))
+        if outer and self.chance("correlate"):
+            where = _and(where, self.correlation(scope))
+        return A.ScalarQuery(A.Select((A.SelectItem(agg),), rels, where))
 
     def subquery_predicate(self, ctx: Ctx, depth: int) -> A.Expr | None:
+        """EXISTS, IN, ANY/ALL or a comparison with a scalar subquery; the subquery is any
+        nested query (joins, set operations, grouping, ORDER BY and LIMIT), often correlated."""
         rng = self.rng
-        ref, scope = self.sub_scope(ctx)
-        row = Ctx(scope)
-        where = self.x.predicate(row, max(depth - 1, 0)) if rng.random() < 0.8 else None
+        outer = self.outer_of(ctx)
         kind = rng.random()
-        if kind < 0.35:
-            item = A.SelectItem(A.Literal(1, A.INTEGER))
-            return A.Exists(A.Select((item,), (ref,), where), rng.random() < 0.3)
-        shared = [c for c in scope.columns if c.family in EQUATABLE
-                  and (c.family in ctx.scope.by_family or ctx.groups is not None)]  # fmt: skip
-        if not shared:
+        if kind < 0.3:
+            query, _ = self.inner(depth, outer=outer)
+            return A.Exists(query, rng.random() < 0.3)
+        fams = [c.family for c in (ctx.groups if ctx.groups is not None else ctx.scope.columns)
+                if c.family in EQUATABLE]  # fmt: skip
+        if not fams:
             return None
-        col = rng.choice(shared)
-        left = self.x.expr(col.family, ctx, max(depth - 1, 0))
-        select = A.Select((A.SelectItem(col.ref),), (ref,), where)
-        if kind < 0.75 or not self.caps.quantified_subquery or col.family not in ORDERED:
-            return A.InQuery(left, select, rng.random() < 0.2)
+        fam = rng.choice(fams)
+        left = self.x.expr(fam, ctx, max(depth - 1, 0))
+        if kind < 0.45:
+            right = self.scalar_subquery(fam, ctx, depth)
+            if right is None:
+                return None
+            ops = ("=", "<>", "<", "<=", ">", ">=") if fam in ORDERED else ("=", "<>")
+            return A.Binary(rng.choice(ops), left, right)
+        query, _ = self.inner(depth, [fam], outer, ordered=self.caps.limit_in_subquery)
+        if kind < 0.8 or not self.caps.quantified_subquery or fam not in ORDERED:
+            return A.InQuery(left, query, rng.random() < 0.25)
         op = rng.choice(("=", "<>", "<", "<=", ">", ">="))
-        return A.Quantified(left, op, rng.choice(("ANY", "ALL")), select)
+        return A.Quantified(left, op, rng.choice(("ANY", "ALL")), query)
+
+
+def _and(a: A.Expr | None, b: A.Expr) -> A.Expr:
+    return b if a is None else A.Binary("AND", a, b)
 
 
 def _col(alias: str, c: Column) -> Col:

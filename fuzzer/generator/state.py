@@ -706,6 +706,7 @@ class State:
                 name,
                 [Column(c.name, c.type, values=list(c.values), extreme=c.extreme) for c in outs],
                 view=True,
+                query=query,
             )
         )
         return A.CreateView(name, query, tuple(c.name for c in outs))
