@@ -1,0 +1,171 @@
+"""What a target rejects, learned from its compile errors (the SQLancer++ idea).
+
+Every statement the generator made is observed with its outcome: the features it uses
+(`fuzzer.generator.features(node, detailed=True)`) passed when it compiled (ran, or failed
+on its data: a runtime error means the engine understood it), and were suspects when it
+was rejected at compile time. Other failures (timeouts, lost connections, limits) and
+errors that only follow from an earlier failure (a table whose CREATE failed) say nothing.
+
+Attribution, as a failed statement has many features: a feature is turned off only on
+evidence, by explaining the failures greedily. It must have failed at least `MIN_FAILURES`
+times, and statements with it must compile far less often than others of their kinds: its
+estimated chance of compiling (the mean of a Beta(1, 1) posterior over its passes and
+failures) below `RELATIVE_SUPPORT` times what the kinds of statement it was seen in
+(`Insert`, `Select`, ...) compile at (`Evidence.expected`), and that few passes must be
+unlikely by chance (`Evidence.chance` below `ALPHA`). So what all statements of a kind have
+is never the culprit while they all fail, and a handful of failures is no verdict. Among
+such features, the one in the most failures not yet explained is turned off first, which
+explains them, and so on while a
+feature explains at least `MIN_FAILURES` of the rest. A feature that co-occurs with the
+culprit, but also compiles elsewhere, keeps a high estimate; one that always co-occurs
+with it is explained away once the culprit is off. A feature once off stays off (the
+generator no longer makes it, so no new evidence could turn it on again).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from fuzzer.engines import Outcome
+from fuzzer.errors import ErrorCategory, SQLState
+from fuzzer.generator import features
+
+#: failures before a feature may be turned off
+MIN_FAILURES = 3
+#: a feature is off only while its estimated chance of compiling is below this share of the
+#: chance that any statement compiles
+RELATIVE_SUPPORT = 0.5
+#: the pseudo-feature every statement has: its counts are the totals
+EVERY = "*"
+#: and only while so few of its statements compiling is this unlikely by chance
+ALPHA = 0.01
+#: failed statements kept for attribution (the most recent)
+MAX_KEPT = 4000
+#: compile errors that follow from an earlier failure, not from the statement's features
+CONSEQUENTIAL = frozenset({SQLState.UNDEFINED_TABLE})
+#: outcomes that show the statement compiled
+COMPILED = frozenset({ErrorCategory.RUNTIME, ErrorCategory.CONSTRAINT})
+
+
+Key = tuple[str, str]  # (statement kind, feature)
+
+
+@dataclass
+class Evidence:
+    """What one target did with the features it was sent; counts add up across workers.
+
+    Counts are kept per kind of statement (the root node's: `Insert`, `Select`, ...): a
+    feature is compared with the other statements of its kind, so that the kind itself, or
+    what all its statements have, is never mistaken for a culprit while they all fail.
+    """
+
+    passed: Counter[Key] = field(default_factory=Counter)
+    failed: Counter[Key] = field(default_factory=Counter)
+    #: (kind, features) of failed statements, oldest first, at most MAX_KEPT
+    failures: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+    #: features turned off, by this run or an earlier one
+    off: set[str] = field(default_factory=set)
+
+    def observe(self, kind: str, found: Iterable[str], outcome: Outcome) -> None:
+        """Count one statement's features with its outcome."""
+        verdict = judged(outcome)
+        if verdict is None:
+            return
+        found = frozenset(found) | {EVERY}
+        counts = self.passed if verdict else self.failed
+        counts.update((kind, f) for f in found)
+        if not verdict:
+            self.failures.append((kind, found))
+            del self.failures[:-MAX_KEPT]
+
+    def observe_statement(self, node: object, outcome: Outcome) -> None:
+        """Count a generated statement or query with its outcome."""
+        self.observe(type(node).__name__, features(node, detailed=True), outcome)
+
+    def support(self, feature: str, kind: str | None = None) -> float:
+        """The estimated chance that a statement (of this kind) with this feature compiles."""
+        kinds = [kind] if kind is not None else self.kinds()
+        ok = sum(self.passed[k, feature] for k in kinds)
+        bad = sum(self.failed[k, feature] for k in kinds)
+        return (ok + 1) / (ok + bad + 2)
+
+    def expected(self, feature: str) -> float:
+        """The chance of compiling of the statements this feature was seen in, had it no
+        influence: the support of each kind, weighted by how often the feature was in it."""
+        seen = {k: self.passed[k, feature] + self.failed[k, feature] for k in self.kinds()}
+        total = sum(seen.values())
+        if not total:
+            return 1.0
+        return sum(n * self.support(EVERY, k) for k, n in seen.items()) / total
+
+    def chance(self, feature: str) -> float:
+        """How likely so few statements with this feature would have compiled, had it no
+        influence (a Poisson tail: a conservative stand-in for the sum of binomials)."""
+        kinds = self.kinds()
+        mean = sum(
+            (self.passed[k, feature] + self.failed[k, feature]) * self.support(EVERY, k)
+            for k in kinds
+        )
+        passed = sum(self.passed[k, feature] for k in kinds)
+        if mean <= 0:
+            return 1.0
+        return min(1.0, sum(
+            math.exp(-mean + i * math.log(mean) - math.lgamma(i + 1)) for i in range(passed + 1)
+        ))  # fmt: skip
+
+    def kinds(self) -> list[str]:
+        return sorted({k for k, f in (*self.passed, *self.failed) if f == EVERY})
+
+    def features(self) -> list[str]:
+        return sorted({f for _, f in (*self.passed, *self.failed)} | self.off)
+
+    def decide(self) -> frozenset[str]:
+        """Turn off the features the failures are best explained by (see the module doc);
+        returns every feature that is off."""
+        left = [(k, f) for k, f in self.failures if self.off.isdisjoint(f)]
+        eligible = {
+            f for f in {f for _, found in left for f in found}
+            if f != EVERY and sum(self.failed[k, f] for k in self.kinds()) >= MIN_FAILURES
+            and self.support(f) < RELATIVE_SUPPORT * self.expected(f)
+            and self.chance(f) < ALPHA
+        }  # fmt: skip
+        while left and eligible:
+            counts = Counter(f for _, found in left for f in found & eligible)
+            if not counts:
+                break
+            # the most failures explained; ties: the lower support, then the name
+            best = min(counts, key=lambda f: (-counts[f], self.support(f), f))
+            if counts[best] < MIN_FAILURES:
+                break
+            self.off.add(best)
+            eligible.discard(best)
+            left = [(k, found) for k, found in left if best not in found]
+        return frozenset(self.off)
+
+    def merge(self, other: Evidence) -> None:
+        self.passed.update(other.passed)
+        self.failed.update(other.failed)
+        self.failures.extend(other.failures)
+        del self.failures[:-MAX_KEPT]
+        self.off |= other.off
+
+    def take(self) -> Evidence:
+        """What was observed since the last take, and forget it (to send deltas)."""
+        taken = Evidence(self.passed, self.failed, self.failures, set(self.off))
+        self.passed, self.failed, self.failures = Counter(), Counter(), []
+        return taken
+
+
+def judged(outcome: Outcome) -> bool | None:
+    """True: the statement compiled; False: rejected at compile time; None: it cannot tell."""
+    if outcome.ok:
+        return True
+    kind = outcome.category  # type: ignore[union-attr]
+    if kind in COMPILED:
+        return True
+    if kind is ErrorCategory.COMPILE and outcome.sqlstate not in CONSEQUENTIAL:  # type: ignore[union-attr]
+        return False
+    return None

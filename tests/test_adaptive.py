@@ -1,0 +1,156 @@
+"""Adaptive generation: which features a target rejects, learned from its compile errors,
+and a generator that then leaves them out."""
+
+from __future__ import annotations
+
+import pytest
+
+from fuzzer import ast as A
+from fuzzer.adaptive import EVERY, MIN_FAILURES, Evidence
+from fuzzer.engines import Failure, Rows, connect
+from fuzzer.errors import SQLState
+from fuzzer.generator import Generator, Options, features
+
+OK = Rows((), [])
+SYNTAX = Failure(SQLState.SYNTAX_ERROR, "1", "near X: syntax error")
+NO_TABLE = Failure(SQLState.UNDEFINED_TABLE, "1", "no such table: t0")
+ZERO = Failure(SQLState.DIVISION_BY_ZERO, "1", "division by zero")
+
+
+def observed(*statements: tuple[set[str], object], times: int = 1) -> Evidence:
+    evidence = Evidence()
+    for _ in range(times):
+        for found, outcome in statements:
+            evidence.observe("Select", found, outcome)  # type: ignore[arg-type]
+    return evidence
+
+
+# -- attribution, without engines ---------------------------------------------------------------
+
+
+def test_a_feature_whose_statements_always_fail_while_others_compile_is_turned_off() -> None:
+    evidence = observed(
+        ({"Select", "Func:ABS", "Func:NEW"}, SYNTAX),
+        ({"Select", "Func:ABS"}, OK),
+        ({"Select", "Join:LEFT"}, OK),
+        times=10,
+    )
+    assert evidence.decide() == {"Func:NEW"}
+
+
+def test_a_feature_is_not_turned_off_before_it_failed_often_enough() -> None:
+    evidence = observed(({"Select", "Func:NEW"}, SYNTAX), ({"Select"}, OK), times=MIN_FAILURES - 1)
+    assert evidence.decide() == frozenset()
+    # nor while its failures are no more than the kind's own rate makes likely
+    evidence = observed(({"Insert", "Func:NEW"}, SYNTAX), ({"Insert"}, SYNTAX), times=10)
+    assert evidence.decide() == frozenset()
+
+
+def test_a_feature_seen_only_beside_the_culprit_is_explained_away_by_it() -> None:
+    evidence = observed(
+        ({"Select", "Window", "Frame:GROUPS"}, SYNTAX),
+        ({"Select", "Window", "Frame:GROUPS", "Func:RARE"}, SYNTAX),
+        ({"Select", "Window", "Frame:ROWS"}, OK),
+        ({"Select"}, OK),
+        times=10,
+    )
+    evidence.observe("Select", {"Select", "Func:RARE", "Frame:GROUPS"}, SYNTAX)
+    # RARE failed as often as it was seen, but every one of its failures had GROUPS in it
+    assert evidence.decide() == {"Frame:GROUPS"}
+
+
+def test_a_feature_that_mostly_compiles_stays_on_even_beside_failures() -> None:
+    evidence = observed(
+        ({"Select", "Join:LEFT", "Func:NEW"}, SYNTAX),
+        ({"Select", "Join:LEFT"}, OK),
+        ({"Select", "Join:LEFT"}, OK),
+        times=10,
+    )
+    assert evidence.decide() == {"Func:NEW"}
+    assert evidence.support("Join:LEFT") > 0.6
+
+
+def test_runtime_errors_and_missing_tables_never_turn_a_feature_off() -> None:
+    evidence = observed(
+        ({"Select", "Binary:/"}, ZERO),
+        ({"Select", "TableRef"}, NO_TABLE),
+        ({"Select"}, OK),
+        times=10,
+    )
+    assert evidence.decide() == frozenset()
+    assert evidence.passed["Select", "Binary:/"] == 10  # a runtime error: it was understood
+    assert ("Select", "TableRef") not in evidence.failed | evidence.passed
+
+
+def test_evidence_taken_from_workers_merges_into_the_same_verdict() -> None:
+    statements = [({"Select", "Func:NEW"}, SYNTAX), ({"Select"}, OK)]
+    whole = observed(*statements, times=12)
+    merged = Evidence()
+    for _ in range(2):
+        merged.merge(observed(*statements, times=6).take())
+    assert merged.passed == whole.passed and merged.failed == whole.failed
+    assert merged.decide() == whole.decide() == {"Func:NEW"}
+    assert merged.passed["Select", EVERY] == 12 and merged.failed["Select", EVERY] == 12
+
+
+# -- the generator ------------------------------------------------------------------------------
+
+AVOID = frozenset({"Join:LEFT", "Func:ABS", "IsTruth", "Literal:date", "ColumnDef:bigint",
+                   "Exists", "CreateIndex.where", "Frame:RANGE"})  # fmt: skip
+
+
+def drawn(seed: int, avoid: frozenset[str], n: int = 150) -> list[A.Statement | A.Query]:
+    g = Generator("postgres", seed, Options(deterministic=True, avoid=avoid))
+    return [*g.database(), *(g.query() for _ in range(n))]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_generator_never_emits_what_it_avoids(seed: int) -> None:
+    emitted = [features(s, detailed=True) for s in drawn(seed, AVOID)]
+    assert not any(found & AVOID for found in emitted)
+    assert any("Join:RIGHT" in found for found in emitted)  # the rest is still drawn
+
+
+def test_the_same_seed_and_the_same_learned_table_give_the_same_sql() -> None:
+    g = Generator("postgres", 0)
+    render = g.render
+    assert [render(s) for s in drawn(7, AVOID)] == [render(s) for s in drawn(7, AVOID)]
+    assert [render(s) for s in drawn(7, frozenset())] == [
+        render(s) for s in drawn(7, frozenset())
+    ]
+
+
+def test_detailed_features_name_types_and_optional_parts() -> None:
+    column = A.ColumnDef("c0", A.UUID, collate="C")
+    found = features(A.CreateTable("t0", (column,)), detailed=True)
+    assert {"CreateTable", "ColumnDef", "ColumnDef:uuid", "ColumnDef.collate"} <= found
+    assert "ColumnDef:uuid" not in features(A.CreateTable("t0", (column,)))
+
+
+# -- on a real engine ---------------------------------------------------------------------------
+
+
+def test_sqlite_spoken_to_in_postgres_turns_typed_date_literals_off() -> None:
+    """SQLite has no `DATE '...'` literals: what it learns keeps them, and the failures they
+    caused, out of the next database."""
+    engine = connect("sqlite:")
+    evidence = Evidence()
+
+    def build(seed: int) -> list[bool]:
+        """Build a database and run queries on it, learning; True for each that compiled."""
+        engine.reset()
+        g = Generator("postgres", seed, Options(deterministic=True, avoid=evidence.decide()))
+        done = []
+        for statement in [*g.database(), *(g.query() for _ in range(30))]:
+            outcome = engine.execute(g.render(statement))
+            evidence.observe_statement(statement, outcome)
+            done.append(outcome.ok)
+        return done
+
+    try:
+        before = [ok for seed in range(10) for ok in build(seed)]
+        assert "Literal:date" in evidence.decide()
+        after = [ok for seed in range(100, 105) for ok in build(seed)]
+    finally:
+        engine.close()
+    assert sum(after) / len(after) > sum(before) / len(before) + 0.2
