@@ -14,9 +14,10 @@ failures) below `RELATIVE_SUPPORT` times what the kinds of statement it was seen
 (`Insert`, `Select`, ...) compile at (`Evidence.expected`), and that few passes must be
 unlikely by chance (`Evidence.chance` below `ALPHA`). So what all statements of a kind have
 is never the culprit while they all fail, and a handful of failures is no verdict. Among
-such features, the one in the most failures not yet explained is turned off first, which
-explains them, and so on while a
-feature explains at least `MIN_FAILURES` of the rest. A feature that co-occurs with the
+such features, the one that gains the most is turned off first: the failures not yet
+explained that it explains, less the statements with it that compiled (`Frame:GROUPS`
+rather than `Frame`). That explains them, and so on while a feature gains at least
+`MIN_FAILURES`. A feature that co-occurs with the
 culprit, but also compiles elsewhere, keeps a high estimate; one that always co-occurs
 with it is explained away once the culprit is off. A feature once off stays off (the
 generator no longer makes it, so no new evidence could turn it on again).
@@ -132,13 +133,14 @@ class Evidence:
             and self.support(f) < RELATIVE_SUPPORT * self.expected(f)
             and self.chance(f) < ALPHA
         }  # fmt: skip
+        passes = {f: sum(self.passed[k, f] for k in self.kinds()) for f in eligible}
         while left and eligible:
-            counts = Counter(f for _, found in left for f in found & eligible)
-            if not counts:
-                break
-            # the most failures explained; ties: the lower support, then the name
-            best = min(counts, key=lambda f: (-counts[f], self.support(f), f))
-            if counts[best] < MIN_FAILURES:
+            explained = Counter(f for _, found in left for f in found & eligible)
+            # what turning it off gains: the failures it explains, less the statements with
+            # it that compiled (so `Frame:GROUPS` rather than `Frame`); ties: the name
+            gain = {f: n - passes[f] for f, n in explained.items()}
+            best = min(gain, key=lambda f: (-gain[f], f), default=None)
+            if best is None or gain[best] < MIN_FAILURES:
                 break
             self.off.add(best)
             eligible.discard(best)
