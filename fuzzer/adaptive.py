@@ -70,7 +70,7 @@ class Evidence:
     #: features turned off, by this run or an earlier one
     off: set[str] = field(default_factory=set)
 
-    def observe(self, kind: str, found: Iterable[str], outcome: Outcome) -> None:
+    def observe(self, kind: str, found: Iterable[str], outcome: Outcome | None) -> None:
         """Count one statement's features with its outcome."""
         verdict = judged(outcome)
         if verdict is None:
@@ -82,63 +82,57 @@ class Evidence:
             self.failures.append((kind, found))
             del self.failures[:-MAX_KEPT]
 
-    def observe_statement(self, node: object, outcome: Outcome) -> None:
-        """Count a generated statement or query with its outcome."""
+    def observe_statement(self, node: object, outcome: Outcome | None) -> None:
+        """Count a generated statement or query with its outcome (None: it ran)."""
         self.observe(type(node).__name__, features(node, detailed=True), outcome)
 
     def support(self, feature: str, kind: str | None = None) -> float:
         """The estimated chance that a statement (of this kind) with this feature compiles."""
-        kinds = [kind] if kind is not None else self.kinds()
-        ok = sum(self.passed[k, feature] for k in kinds)
-        bad = sum(self.failed[k, feature] for k in kinds)
-        return (ok + 1) / (ok + bad + 2)
+        if kind is not None:
+            return _support(self.passed[kind, feature], self.failed[kind, feature])
+        return _support(*self.totals().get(feature, (0, 0, 0.0))[:2])
 
     def expected(self, feature: str) -> float:
         """The chance of compiling of the statements this feature was seen in, had it no
         influence: the support of each kind, weighted by how often the feature was in it."""
-        seen = {k: self.passed[k, feature] + self.failed[k, feature] for k in self.kinds()}
-        total = sum(seen.values())
-        if not total:
-            return 1.0
-        return sum(n * self.support(EVERY, k) for k, n in seen.items()) / total
+        passed, failed, mean = self.totals().get(feature, (0, 0, 0.0))
+        return mean / (passed + failed) if passed + failed else 1.0
 
     def chance(self, feature: str) -> float:
         """How likely so few statements with this feature would have compiled, had it no
         influence (a Poisson tail: a conservative stand-in for the sum of binomials)."""
-        kinds = self.kinds()
-        mean = sum(
-            (self.passed[k, feature] + self.failed[k, feature]) * self.support(EVERY, k)
-            for k in kinds
-        )
-        passed = sum(self.passed[k, feature] for k in kinds)
-        if mean <= 0:
-            return 1.0
-        return min(1.0, sum(
-            math.exp(-mean + i * math.log(mean) - math.lgamma(i + 1)) for i in range(passed + 1)
-        ))  # fmt: skip
+        passed, _, mean = self.totals().get(feature, (0, 0, 0.0))
+        return _poisson_tail(passed, mean)
 
-    def kinds(self) -> list[str]:
-        return sorted({k for k, f in (*self.passed, *self.failed) if f == EVERY})
-
-    def features(self) -> list[str]:
-        return sorted({f for _, f in (*self.passed, *self.failed)} | self.off)
+    def totals(self) -> dict[str, tuple[int, int, float]]:
+        """Per feature: statements with it that compiled, that failed, and how many would
+        have compiled had it no influence (the sum of their kinds' supports)."""
+        base = {k: _support(self.passed[k, f], self.failed[k, f])
+                for k, f in (*self.passed, *self.failed) if f == EVERY}  # fmt: skip
+        totals: dict[str, tuple[int, int, float]] = {}
+        for key in sorted(set(self.passed) | set(self.failed)):
+            kind, feature = key
+            ok, bad = self.passed[key], self.failed[key]
+            p, f, m = totals.get(feature, (0, 0, 0.0))
+            totals[feature] = (p + ok, f + bad, m + (ok + bad) * base.get(kind, 0.5))
+        return totals
 
     def decide(self) -> frozenset[str]:
         """Turn off the features the failures are best explained by (see the module doc);
         returns every feature that is off."""
         left = [(k, f) for k, f in self.failures if self.off.isdisjoint(f)]
+        totals = self.totals()
         eligible = {
-            f for f in {f for _, found in left for f in found}
-            if f != EVERY and sum(self.failed[k, f] for k in self.kinds()) >= MIN_FAILURES
-            and self.support(f) < RELATIVE_SUPPORT * self.expected(f)
-            and self.chance(f) < ALPHA
+            f for f in {f for _, found in left for f in found} - {EVERY}
+            if (t := totals.get(f)) is not None and t[1] >= MIN_FAILURES
+            and _support(t[0], t[1]) < RELATIVE_SUPPORT * t[2] / (t[0] + t[1])
+            and _poisson_tail(t[0], t[2]) < ALPHA
         }  # fmt: skip
-        passes = {f: sum(self.passed[k, f] for k in self.kinds()) for f in eligible}
         while left and eligible:
             explained = Counter(f for _, found in left for f in found & eligible)
             # what turning it off gains: the failures it explains, less the statements with
             # it that compiled (so `Frame:GROUPS` rather than `Frame`); ties: the name
-            gain = {f: n - passes[f] for f, n in explained.items()}
+            gain = {f: n - totals[f][0] for f, n in explained.items()}
             best = min(gain, key=lambda f: (-gain[f], f), default=None)
             if best is None or gain[best] < MIN_FAILURES:
                 break
@@ -161,9 +155,22 @@ class Evidence:
         return taken
 
 
-def judged(outcome: Outcome) -> bool | None:
+def _support(passed: int, failed: int) -> float:
+    """The mean of the Beta(1, 1) posterior of the chance of compiling."""
+    return (passed + 1) / (passed + failed + 2)
+
+
+def _poisson_tail(passed: int, mean: float) -> float:
+    """P(X <= passed) for X ~ Poisson(mean)."""
+    if mean <= 0:
+        return 1.0
+    terms = (math.exp(-mean + i * math.log(mean) - math.lgamma(i + 1)) for i in range(passed + 1))
+    return min(1.0, sum(terms))
+
+
+def judged(outcome: Outcome | None) -> bool | None:
     """True: the statement compiled; False: rejected at compile time; None: it cannot tell."""
-    if outcome.ok:
+    if outcome is None or outcome.ok:
         return True
     kind = outcome.category  # type: ignore[union-attr]
     if kind in COMPILED:

@@ -3,13 +3,19 @@ and a generator that then leaves them out."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
+from click.testing import CliRunner
 
 from fuzzer import ast as A
 from fuzzer.adaptive import EVERY, MIN_FAILURES, Evidence
+from fuzzer.cli import cli
 from fuzzer.engines import Failure, Rows, connect
 from fuzzer.errors import SQLState
 from fuzzer.generator import Generator, Options, features
+from triage.store import Store
 
 OK = Rows((), [])
 SYNTAX = Failure(SQLState.SYNTAX_ERROR, "1", "near X: syntax error")
@@ -154,3 +160,53 @@ def test_sqlite_spoken_to_in_postgres_turns_typed_date_literals_off() -> None:
     finally:
         engine.close()
     assert sum(after) / len(after) > sum(before) / len(before) + 0.2
+
+
+# -- the learned table in the triage store, and `fuzz generate --features` ----------------------
+
+
+def learned_on_sqlite() -> Evidence:
+    evidence = observed(
+        ({"Select", "Func:NEW"}, SYNTAX), ({"Select", "Join:LEFT"}, OK), times=10
+    )
+    evidence.decide()
+    evidence.off.add("Frame:GROUPS")  # off in an earlier run, with no counts of its own
+    return evidence
+
+
+def test_the_learned_table_round_trips_through_the_store_by_engine_and_version(
+    tmp_path: Path,
+) -> None:
+    evidence = learned_on_sqlite()
+    with Store.open(tmp_path / "t.db") as store:
+        store.save_learned("sqlite", "3.40.1", evidence)
+        store.save_learned("sqlite", "3.40.1", evidence)  # saving again replaces, never adds
+        store.save_learned("duckdb", "1.0.0", Evidence())
+    with Store.open(tmp_path / "t.db") as store:
+        again = store.learned("sqlite", "3.40.1")
+        other = store.learned("sqlite", "3.45.0")
+    assert again.passed == evidence.passed and again.failed == evidence.failed
+    assert again.off == {"Func:NEW", "Frame:GROUPS"}
+    assert not other.off and not other.passed
+
+
+def test_fuzz_generate_prints_the_table_learned_for_a_target(tmp_path: Path) -> None:
+    engine = connect("sqlite:")
+    version = engine.version
+    engine.close()
+    with Store.open(tmp_path / "t.db") as store:
+        store.save_learned("sqlite", version, learned_on_sqlite())
+    args = ["generate", "--target", "sqlite:", "--store", str(tmp_path / "t.db")]
+    shown = CliRunner().invoke(cli, [*args, "--features", "--json"])
+    assert shown.exit_code == 0, shown.output
+    table = json.loads(shown.output)
+    assert table["off"] == ["Frame:GROUPS", "Func:NEW"]
+    assert table["statements"] == 20 and table["compiled"] == 10
+    rows = {r["feature"]: r for r in table["features"]}
+    assert rows["Func:NEW"]["off"] and rows["Func:NEW"]["failed"] == 10
+    assert not rows["Join:LEFT"]["off"] and rows["Join:LEFT"]["passed"] == 10
+    text = CliRunner().invoke(cli, [*args, "--features"])
+    assert text.exit_code == 0 and "2 features off" in text.output
+    assert "Func:NEW" in text.output.split("Join:LEFT")[0]  # the features off come first
+    script = CliRunner().invoke(cli, [*args, "-n", "5"])
+    assert script.exit_code == 0 and script.output.startswith("CREATE TABLE")

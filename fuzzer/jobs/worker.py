@@ -17,6 +17,7 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 
 from fuzzer.engines import Engine, EngineError, connect
+from fuzzer.jobs.learned import first_table, read_table, table_path
 from fuzzer.jobs.lifeline import Lifeline
 from fuzzer.jobs.seeds import Shard
 from fuzzer.jobs.session import Halted, Session, StatementLog
@@ -103,7 +104,8 @@ def _work(
     single = [f"the {role} ({e.url})" for role, e in roles if e.single_connection]
     if single:
         events.put(("single-connection", worker, " and ".join(single)))
-    events.put(("engine", worker, EngineInfo.of(target)))
+    info = EngineInfo.of(target)
+    events.put(("engine", worker, info))
     log = StatementLog(log_path(config.log_dir, worker))
     session = Session(
         target=target,
@@ -120,24 +122,32 @@ def _work(
     )
     last_report = time.monotonic()
 
+    def report() -> None:
+        events.put(("stats", worker, session.stats.take()))
+        if session.evidence.passed or session.evidence.failed:
+            events.put(("evidence", worker, session.evidence.take()))
+
     def stopping() -> bool:
         nonlocal last_report
         if time.monotonic() - last_report >= REPORT_SECONDS:
-            events.put(("stats", worker, session.stats.take()))
+            report()
             last_report = time.monotonic()
         return stop.is_set() or lifeline.halted.is_set()
 
+    table = table_path(config.log_dir, info)
+    session.avoid = first_table(table, stopping)
     state = first_state
     try:
         while not stopping():
             events.put(("state", worker, state))
             session.run_state(state, stopping)
+            session.avoid = read_table(table) or session.avoid  # off stays off
             state += 1
     except Halted:
         pass  # the check in progress is given up; what it found so far was reported
     finally:
         if not lifeline.orphaned:
-            events.put(("stats", worker, session.stats.take()))
+            report()
         log.close()
         for engine in engines:
             engine.close()
