@@ -4,6 +4,7 @@ again with the table the first run learned (the same store, other seeds).
 
     python bench/adaptive.py --target duckdb: --minutes 2 \\
         --python ~/.cache/sqlparity/known-bugs/duckdb_0.6.1-numpy_2/bin/python
+    python bench/adaptive.py --target sqlite: --dialect postgres   # a lesser engine
 
 `--python` runs sqlparity (this checkout) with another environment's engine release, as
 tests/test_known_bugs.py does. Numbers, never assertions: a bench, not a test.
@@ -23,12 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 WINDOW = 10.0
 
 
-def run(python: str, target: str, store: Path, seconds: int, seed: int, workers: int) -> list:
+def run(python: str, target: str, store: Path, seconds: int, seed: int, workers: int,
+        dialect: str | None) -> list:  # fmt: skip
     """The counters `fuzz run --json` printed, every few seconds."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [python, "-m", "fuzzer", "run", "-t", target, "--duration", f"{seconds}s",
                "--json", "--store", str(store), "--seed", str(seed), "--workers", str(workers),
-               "--no-reduce"]  # fmt: skip
+               "--no-reduce", *(["--dialect", dialect] if dialect else [])]  # fmt: skip
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     if not lines:
@@ -59,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=2.0, help="per run")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--dialect", help="speak this dialect to the target (fuzz run --dialect)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     seconds = int(args.minutes * 60)
@@ -66,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         store = Path(folder) / "triage.db"
         report = {}
         for name, seed in (("from scratch", args.seed), ("learned table", args.seed + 1)):
-            lines = run(args.python, args.target, store, seconds, seed, args.workers)
+            lines = run(args.python, args.target, store, seconds, seed, args.workers, args.dialect)
             final = lines[-1]
             report[name] = {"engines": final["engines"], "valid": final["ok_share"],
                             "features_off": final.get("features_off", {}),

@@ -781,6 +781,16 @@ class MergeStats:
     cases: int = 0
 
 
+def learned_at(path: str | Path | None, engine: str, version: str) -> Evidence:
+    """What the store at `path` (default: default_path()) learned about this engine release;
+    nothing if there is no store there. Raises StoreError for a file that is not one."""
+    path = Path(path) if path is not None else default_path()
+    if not path.is_file():
+        return Evidence()
+    with Store.open(path, create=False) as store:
+        return store.learned(engine, version)
+
+
 # -- the writes, shared by record and merge (each runs inside an open transaction) ------------
 
 

@@ -16,7 +16,7 @@ from fuzzer.dialects import DIALECTS
 from fuzzer.engines import EngineError, connect
 from fuzzer.generator import Generator, Options
 from fuzzer.options import COUNT, SEED
-from triage.store import Store, StoreError, default_path
+from triage.store import StoreError, default_path, learned_at
 
 
 @click.command()
@@ -85,12 +85,8 @@ def _identify(url: str) -> tuple[str, str, str]:
 
 
 def _learned(path: Path | None, name: str, version: str) -> Evidence:
-    path = path or default_path()
-    if not path.exists():
-        return Evidence()
     try:
-        with Store.open(path, create=False) as store:
-            return store.learned(name, version)
+        return learned_at(path, name, version)
     except StoreError as exc:
         fail(str(exc))
 

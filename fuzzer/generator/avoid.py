@@ -3,10 +3,10 @@
 Two means, both in one place and reproducible (same seed, same avoided set, same SQL):
 - what is data is narrowed before anything is drawn: the column types and type families
   whose literals or declarations the target rejects, the functions, operators and
-  aggregates it lacks, and the items
-  of the capabilities that name a feature one to one (join kinds, pattern operators, frame
-  units, maintenance statements). Inserts must be able to write every column's values, so
-  types cannot be left to rejection;
+  aggregates it lacks, the capabilities that allow one rejected feature (collations,
+  LATERAL, ...), and the items of those that name a feature one to one (join kinds, pattern
+  operators, frame units, maintenance statements). A CREATE TABLE or an INSERT cannot be
+  left out of a database, so what they may contain cannot be left to rejection;
 - whatever else a draw contains is rejected at the top: the generator draws again, up to
   `MAX_DRAWS` times, until the statement has none of the avoided features.
 """
@@ -29,6 +29,14 @@ MAX_DRAWS = 30
 #: Capabilities whose items each name one feature: field -> the node kind of that feature.
 ITEM_FEATURES = {"joins": "Join", "like_ops": "Like", "frame_units": "Frame", "maintenance":
                  "Maintenance"}  # fmt: skip
+#: Capabilities that allow one feature: field -> that feature. With it off, they are off too
+#: (False, or an empty tuple), so that no CREATE TABLE, which cannot be left out, has it.
+FLAG_FEATURES = {
+    "collations": "ColumnDef.collate", "partial_index": "CreateIndex.where",
+    "lateral": "DerivedTable.lateral", "distinct_on": "Select.distinct_on",
+    "aggregate_filter": "Aggregate.filter", "nulls_order": "OrderItem.nulls", "casts": "Cast",
+    "quantified_subquery": "Quantified", "natural_join": "Join.natural",
+}  # fmt: skip
 #: Statements a database script can do without: dropping one leaves the schema it describes
 #: true (an UPDATE's values only widen what a column is thought to hold).
 OPTIONAL_STATEMENTS = (A.CreateIndex, A.Update, A.Delete, A.Maintenance)
@@ -48,6 +56,9 @@ def narrow(caps: Capabilities, avoid: frozenset[str]) -> Capabilities:
         f for f in caps.families if f not in lost and (f in types or f not in caps.column_types)
     )
     changes: dict[str, object] = {"families": families, "column_types": types} if families else {}
+    for name, feature in FLAG_FEATURES.items():
+        if feature in avoid and hasattr(caps, name):
+            changes[name] = type(getattr(caps, name))()
     for name, kind in ITEM_FEATURES.items():
         items = getattr(caps, name)
         kept = [i for i in items if f"{kind}:{i}" not in avoid]

@@ -59,6 +59,7 @@ class JobSettings:
     max_checks: int | None = None
     profile: Profile = field(default_factory=Profile)
     reduce_seconds: float | None = 60.0  # None: new findings are not reduced
+    dialect: str | None = None  # spoken to the targets instead of their own
 
     def worker_config(self, worker: int, log_dir: Path) -> WorkerConfig:
         return WorkerConfig(
@@ -71,6 +72,7 @@ class JobSettings:
             checks_per_state=self.checks_per_state,
             log_dir=log_dir,
             profile=self.profile,
+            dialect=self.dialect,
         )
 
 
@@ -172,6 +174,7 @@ class Job:
                 "workers": s.workers,
                 "timeout": s.timeout,
                 "checks_per_state": s.checks_per_state,
+                "dialect": s.dialect,
                 "resumed_from": resumed_from,
             },
         )

@@ -43,6 +43,8 @@ class WorkerConfig:
     checks_per_state: int
     log_dir: Path
     profile: Profile
+    #: the dialect to speak to the target, when not its own (see `fuzz run --dialect`)
+    dialect: str | None = None
 
 
 def log_path(log_dir: Path, worker: int) -> Path:
@@ -99,6 +101,8 @@ def _work(
         events.put(("fatal", worker, str(exc)))
         return
     target, reference = engines[0], (engines[1] if config.reference else None)
+    if config.dialect is not None:
+        target.dialect = config.dialect  # type: ignore[misc]  # this engine only, not its class
     lifeline.hold(*engines)
     roles = zip(("target", "reference"), engines, strict=False)
     single = [f"the {role} ({e.url})" for role, e in roles if e.single_connection]
