@@ -12,7 +12,8 @@ times, and statements with it must compile far less often than others of their k
 estimated chance of compiling (the mean of a Beta(1, 1) posterior over its passes and
 failures) below `RELATIVE_SUPPORT` times what the kinds of statement it was seen in
 (`Insert`, `Select`, ...) compile at (`Evidence.expected`), and that few passes must be
-unlikely by chance (`Evidence.chance` below `ALPHA`). So what all statements of a kind have
+unlikely by chance (`Evidence.chance` below `ALPHA`, divided by the number of features
+tested). So what all statements of a kind have
 is never the culprit while they all fail, and a handful of failures is no verdict. Among
 such features, the one that gains the most is turned off first: the failures not yet
 explained that it explains, less the statements with it that compiled (`Frame:GROUPS`
@@ -41,7 +42,8 @@ MIN_FAILURES = 3
 RELATIVE_SUPPORT = 0.5
 #: the pseudo-feature every statement has: its counts are the totals
 EVERY = "*"
-#: and only while so few of its statements compiling is this unlikely by chance
+#: and only while so few of its statements compiling is this unlikely by chance (for all
+#: the features tested together)
 ALPHA = 0.01
 #: failed statements kept for attribution (the most recent)
 MAX_KEPT = 4000
@@ -104,15 +106,17 @@ class Evidence:
         passed, _, mean = self.totals().get(feature, (0, 0, 0.0))
         return _poisson_tail(passed, mean)
 
-    def totals(self) -> dict[str, tuple[int, int, float]]:
+    def totals(self, explained: Counter[Key] | None = None) -> dict[str, tuple[int, int, float]]:
         """Per feature: statements with it that compiled, that failed, and how many would
-        have compiled had it no influence (the sum of their kinds' supports)."""
-        base = {k: _support(self.passed[k, f], self.failed[k, f])
+        have compiled had it no influence (the sum of their kinds' supports). `explained`:
+        failures not to count, as a feature that is off explains them."""
+        gone = explained or Counter()
+        base = {k: _support(self.passed[k, f], self.failed[k, f] - gone[k, f])
                 for k, f in (*self.passed, *self.failed) if f == EVERY}  # fmt: skip
         totals: dict[str, tuple[int, int, float]] = {}
         for key in sorted(set(self.passed) | set(self.failed)):
             kind, feature = key
-            ok, bad = self.passed[key], self.failed[key]
+            ok, bad = self.passed[key], self.failed[key] - gone[key]
             p, f, m = totals.get(feature, (0, 0, 0.0))
             totals[feature] = (p + ok, f + bad, m + (ok + bad) * base.get(kind, 0.5))
         return totals
@@ -120,24 +124,36 @@ class Evidence:
     def decide(self) -> frozenset[str]:
         """Turn off the features the failures are best explained by (see the module doc);
         returns every feature that is off."""
-        left = [(k, f) for k, f in self.failures if self.off.isdisjoint(f)]
-        totals = self.totals()
-        eligible = {
-            f for f in {f for _, found in left for f in found} - {EVERY}
-            if (t := totals.get(f)) is not None and t[1] >= MIN_FAILURES
-            and _support(t[0], t[1]) < RELATIVE_SUPPORT * t[2] / (t[0] + t[1])
-            and _poisson_tail(t[0], t[2]) < ALPHA
-        }  # fmt: skip
-        while left and eligible:
-            explained = Counter(f for _, found in left for f in found & eligible)
-            # what turning it off gains: the failures it explains, less the statements with
+        explained: Counter[Key] = Counter()
+        left = []
+        for kind, found in self.failures:
+            if self.off.isdisjoint(found):
+                left.append((kind, found))
+            else:
+                explained.update((kind, f) for f in found)
+        while left:
+            # the failures explained so far are out of the counts: the next culprit stands
+            # out against what the rest compiles at
+            totals = self.totals(explained)
+            suspects = {f for _, found in left for f in found} - {EVERY}
+            alpha = ALPHA / max(1, len(suspects))  # so many features tested: Bonferroni
+            eligible = {
+                f for f in suspects
+                if (t := totals[f])[1] >= MIN_FAILURES
+                and _support(t[0], t[1]) < RELATIVE_SUPPORT * t[2] / (t[0] + t[1])
+                and _poisson_tail(t[0], t[2]) < alpha
+            }  # fmt: skip
+            # what turning one off gains: the failures it explains, less the statements with
             # it that compiled (so `Frame:GROUPS` rather than `Frame`); ties: the name
-            gain = {f: n - totals[f][0] for f, n in explained.items()}
+            gain = Counter(f for _, found in left for f in found & eligible)
+            gain.subtract({f: totals[f][0] for f in gain})
             best = min(gain, key=lambda f: (-gain[f], f), default=None)
             if best is None or gain[best] < MIN_FAILURES:
                 break
             self.off.add(best)
-            eligible.discard(best)
+            for kind, found in left:
+                if best in found:
+                    explained.update((kind, f) for f in found)
             left = [(k, found) for k, found in left if best not in found]
         return frozenset(self.off)
 

@@ -36,10 +36,14 @@ FLAG_FEATURES = {
     "lateral": "DerivedTable.lateral", "distinct_on": "Select.distinct_on",
     "aggregate_filter": "Aggregate.filter", "nulls_order": "OrderItem.nulls", "casts": "Cast",
     "quantified_subquery": "Quantified", "natural_join": "Join.natural",
+    "table_options": "CreateTable.options", "keyed_table_options": "CreateTable.options",
+    "persistence": "CreateTable.persistence", "foreign_keys": "CreateTable.foreign_keys",
+    "partitioning": "CreateTable.partition_by", "generated_columns": "ColumnDef.generated",
 }  # fmt: skip
 #: Statements a database script can do without: dropping one leaves the schema it describes
 #: true (an UPDATE's values only widen what a column is thought to hold).
-OPTIONAL_STATEMENTS = (A.CreateIndex, A.Update, A.Delete, A.Maintenance)
+OPTIONAL_STATEMENTS = (A.CreateIndex, A.Update, A.Delete, A.Maintenance, A.Analyze,
+                       A.CreateStatistics, A.SetStatistics, A.Setting)  # fmt: skip
 
 
 def narrow(caps: Capabilities, avoid: frozenset[str]) -> Capabilities:
