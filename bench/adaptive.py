@@ -72,14 +72,17 @@ def main(argv: list[str] | None = None) -> int:
             lines = run(args.python, args.target, store, seconds, seed, args.workers, args.dialect)
             final = lines[-1]
             report[name] = {"engines": final["engines"], "valid": final["ok_share"],
+                            "elapsed": final["elapsed"], "statements": final["queries"],
                             "features_off": final.get("features_off", {}),
+                            "errors": final["errors"], "failed": final["failed"],
                             "windows": windows(lines)}  # fmt: skip
     if args.json:
         print(json.dumps(report))
         return 0
     for name, r in report.items():
-        print(f"{name}: {', '.join(r['engines'])}, valid {r['valid']:.1%} overall, "
-              f"features off {r['features_off']}")  # fmt: skip
+        print(f"{name}: {', '.join(r['engines'])}, valid {r['valid']:.1%} of "
+              f"{r['statements']} statements in {r['elapsed']:.0f} s, features off "
+              f"{r['features_off']}, errors {r['errors']}")  # fmt: skip
         for w in r["windows"]:
             print(f"  until {w['until']:>4} s  {w['statements']:>6} statements  "
                   f"valid {w['valid']:.1%}  off {w['features_off']}")  # fmt: skip
