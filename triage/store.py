@@ -6,6 +6,8 @@
     occurrences     every hit, linked to its finding and its run
     cases           reproducers: the shortest original seen so far, and every reduction
     status_changes  the workflow history: each change with its note, link and timestamp
+    target_features what each engine release did with the generator's features: compiled or
+                    rejected, per kind of statement, and which are off (fuzzer.adaptive)
 
 Several fuzzing workers write to one store at once. Every write is one `BEGIN IMMEDIATE`
 transaction (WAL mode, a busy timeout, and a retry of the whole transaction while another
@@ -35,6 +37,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import sqlite_utils
 
+from fuzzer.adaptive import Evidence
 from oracles.finding import EngineInfo, Finding
 
 T = TypeVar("T")
@@ -208,8 +211,28 @@ def _search_cases(db: sqlite_utils.Database) -> None:
     db["cases"].enable_fts(["script", "message"], create_triggers=True)
 
 
+def _target_features(db: sqlite_utils.Database) -> None:
+    """The adaptive generator's learned table, by engine name and version. A feature that is
+    off has its rows marked, or one row of kind '' when it has no counts."""
+    db.executescript("""
+CREATE TABLE target_features (
+    engine TEXT NOT NULL,
+    version TEXT NOT NULL,
+    kind TEXT NOT NULL,                    -- the statement kind: Insert, Select, ...
+    feature TEXT NOT NULL,
+    passed INTEGER NOT NULL DEFAULT 0,     -- statements with it that compiled
+    failed INTEGER NOT NULL DEFAULT 0,     -- statements with it rejected at compile time
+    off INTEGER NOT NULL DEFAULT 0 CHECK (off IN (0, 1)),
+    updated TEXT NOT NULL,
+    PRIMARY KEY (engine, version, kind, feature)
+);
+""")
+
+
 #: schema version N is reached by applying the first N migrations, in order; append only
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_create_tables, _search_cases)
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
+    _create_tables, _search_cases, _target_features
+)  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -483,6 +506,42 @@ class Store:
         update = {"finished": now(), "counters": _json(scrub(dict(counters or {})))}
         self.write(lambda: self.db["runs"].update(run_id, update))
 
+    def learned(self, engine: str, version: str) -> Evidence:
+        """What the adaptive generator learned about this engine release so far."""
+        evidence = Evidence()
+        rows = self.db.execute(
+            "SELECT kind, feature, passed, failed, off FROM target_features"
+            " WHERE engine = ? AND version = ? ORDER BY kind, feature", [engine, version]
+        ).fetchall()  # fmt: skip
+        for kind, feature, passed, failed, off in rows:
+            if kind:
+                evidence.passed[kind, feature] += passed
+                evidence.failed[kind, feature] += failed
+            if off:
+                evidence.off.add(feature)
+        return evidence
+
+    def save_learned(self, engine: str, version: str, evidence: Evidence) -> None:
+        """Replace what is stored about this engine release by `evidence` (which includes
+        what was loaded of it), in one transaction."""
+        stamp = now()
+        keys = sorted(set(evidence.passed) | set(evidence.failed))
+        counted = {f for _, f in keys}
+        rows = [
+            {"engine": engine, "version": version, "kind": kind, "feature": feature,
+             "passed": evidence.passed[kind, feature], "failed": evidence.failed[kind, feature],
+             "off": int(feature in evidence.off), "updated": stamp}
+            for kind, feature in [*keys, *(("", f) for f in sorted(evidence.off - counted))]
+        ]  # fmt: skip
+
+        def work() -> None:
+            self.db.execute(
+                "DELETE FROM target_features WHERE engine = ? AND version = ?", [engine, version]
+            )
+            self.db["target_features"].insert_all(rows)
+
+        self.write(work)
+
     def record(self, finding: Finding, run_id: int | None = None) -> Recorded:
         """Store one hit: a new finding for a new signature, else one more occurrence of it."""
         seen = now()
@@ -720,6 +779,16 @@ class MergeStats:
     findings: int = 0  # new to this store
     occurrences: int = 0
     cases: int = 0
+
+
+def learned_at(path: str | Path | None, engine: str, version: str) -> Evidence:
+    """What the store at `path` (default: default_path()) learned about this engine release;
+    nothing if there is no store there. Raises StoreError for a file that is not one."""
+    path = Path(path) if path is not None else default_path()
+    if not path.is_file():
+        return Evidence()
+    with Store.open(path, create=False) as store:
+        return store.learned(engine, version)
 
 
 # -- the writes, shared by record and merge (each runs inside an open transaction) ------------

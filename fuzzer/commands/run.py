@@ -13,6 +13,7 @@ from sqlite_utils.db import NotFoundError
 from fuzzer.commands.check import parse_oracles
 from fuzzer.commands.clean import sweep_own_leftovers
 from fuzzer.console import EXIT_FOUND, err, fail, out
+from fuzzer.dialects import DIALECTS
 from fuzzer.engines import connect
 from fuzzer.jobs.coordinator import Job, JobSettings
 from fuzzer.jobs.display import JsonLines, LiveDisplay
@@ -21,7 +22,7 @@ from fuzzer.jobs.session import Session
 from fuzzer.options import COUNT, DURATION, PROFILE, SECONDS, SEED, TIMEOUT
 from oracles import selectable
 from oracles.differential import Profile
-from triage.store import Store, StoreError, default_path
+from triage.store import Store, StoreError, default_path, learned_at
 
 
 @click.command()
@@ -50,6 +51,9 @@ from triage.store import Store, StoreError, default_path
 @click.option("--checks-per-state", type=COUNT, default=50, show_default=True,
               help="Oracle checks on each generated database before a new one.")  # fmt: skip
 @click.option("--profile", type=PROFILE, help="TOML file of the target's accepted divergences.")
+@click.option("--dialect", type=click.Choice(DIALECTS),
+              help="Speak this dialect to the targets instead of their own: for an engine "
+              "that claims its compatibility (what they reject is learned, left out).")  # fmt: skip
 @click.option("--resume", "resume_id", type=int, help="Continue a stopped run by its id.")
 @click.option(
     "--replay", "replay_position", help="Regenerate one finding's state: WORKER/STATE[/CHECK]."
@@ -80,6 +84,7 @@ def run(
     timeout: float,
     checks_per_state: int,
     profile: Profile | None,
+    dialect: str | None,
     resume_id: int | None,
     replay_position: str | None,
     reduce_findings: bool,
@@ -110,11 +115,12 @@ def run(
             max_checks=max_checks,
             profile=profile or Profile(),
             reduce_seconds=reduce_time if reduce_findings else None,
+            dialect=dialect,
         )
     except (click.BadParameter, ValueError) as exc:
         fail(str(exc.format_message() if isinstance(exc, click.BadParameter) else exc))
     if replay_position is not None:
-        replay(settings, replay_position, as_json)
+        replay(settings, replay_position, as_json, store_path)
         return
     if resume_id is None:
         preflight(settings)  # before the store: an unreachable engine leaves no file behind
@@ -188,13 +194,18 @@ def resumed(store: Store, run_id: int, given: JobSettings) -> tuple[JobSettings,
         max_checks=given.max_checks,
         profile=given.profile,
         reduce_seconds=given.reduce_seconds,
+        dialect=stored.get("dialect", given.dialect),
     )
     positions = {int(k): v for k, v in counters.get("positions", {}).items()}
     return settings, positions
 
 
-def replay(settings: JobSettings, position: str, as_json: bool) -> None:
-    """Regenerate one state of one worker, print its script, and run its checks again."""
+def replay(settings: JobSettings, position: str, as_json: bool, store_path: str | None) -> None:
+    """Regenerate one state of one worker, print its script, and run its checks again.
+
+    The generator leaves out what the store's learned table has off for the target now: a
+    state made before a feature was turned off may come out otherwise (the finding's own
+    script is its reproducer, and needs no table)."""
     try:
         parts = [int(x) for x in position.split("/")]
         where = Position(parts[0], parts[1], parts[2] if len(parts) > 2 else -1)
@@ -202,6 +213,8 @@ def replay(settings: JobSettings, position: str, as_json: bool) -> None:
         fail(f"a position is WORKER/STATE[/CHECK], not {position!r}")
     target = connect(settings.targets[where.worker % len(settings.targets)], settings.timeout)
     ref = connect(settings.reference, settings.timeout) if settings.reference else None
+    if settings.dialect is not None:
+        target.dialect = settings.dialect  # type: ignore[misc]
     found = []
     session = Session(
         target=target,
@@ -213,6 +226,7 @@ def replay(settings: JobSettings, position: str, as_json: bool) -> None:
         profile=settings.profile,
         checks_per_state=where.check + 1 if where.check >= 0 else settings.checks_per_state,
         report=found.append,
+        avoid=learned_off(store_path, target.name, target.version),
     )
     try:
         session.run_state(where.state)
@@ -228,3 +242,11 @@ def replay(settings: JobSettings, position: str, as_json: bool) -> None:
     if not as_json:
         err.print(f"{session.stats.checks} checks replayed, {len(found)} findings", markup=False)
     sys.exit(EXIT_FOUND if found else 0)
+
+
+def learned_off(store_path: str | None, name: str, version: str) -> frozenset[str]:
+    """The features the store's learned table has off for this engine release."""
+    try:
+        return frozenset(learned_at(store_path, name, version).off)
+    except StoreError as exc:
+        fail(str(exc))

@@ -17,16 +17,20 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fuzzer import ast as A
 from fuzzer.dialects import Dialect, get
+from fuzzer.generator.avoid import OPTIONAL_STATEMENTS, draw_avoiding, narrow, without_functions
 from fuzzer.generator.expressions import Col, Ctx, Expressions, Scope
 from fuzzer.generator.options import DEFAULT_WEIGHTS, Options
 from fuzzer.generator.queries import Host, Queries
 from fuzzer.generator.state import State
 from fuzzer.generator.values import Values
 from fuzzer.schema import Schema
+
+T = TypeVar("T")
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -55,10 +59,13 @@ class Generator:
         self.caps = self.dialect.capabilities.narrowed(
             portable=o.portable, deterministic=o.deterministic, collations=o.collations
         )
+        if o.avoid:
+            self.caps = narrow(self.caps, o.avoid)
         #: the functions, operators, aggregates and window functions it may call
-        self.functions = self.dialect.library.select(
+        usable = self.dialect.library.select(
             self.caps.families, portable=o.portable, deterministic=o.deterministic
         )
+        self.functions = without_functions(usable, o.avoid) if o.avoid else usable
         self.values = Values(self.rng, self.caps, o.edge_values, o.portable)
         self.schema = schema if schema is not None else Schema()
         self.expressions = Expressions(self)
@@ -66,24 +73,49 @@ class Generator:
         self.state = State(self)
 
     def database(self) -> list[A.Statement]:
-        """Statements that create and fill a database; `self.schema` then describes it."""
-        return self.state.database()
+        """Statements that create and fill a database; `self.schema` then describes it.
+
+        Optional statements with an avoided feature are left out, and so is a view with one,
+        with the views after it (they may read it), from the script and the schema alike."""
+        statements = self.state.database()
+        avoid = self.options.avoid
+        if not avoid:
+            return statements
+        kept: list[A.Statement] = []
+        views_gone = False
+        for s in statements:
+            if isinstance(s, A.CreateView):
+                views_gone = views_gone or not avoid.isdisjoint(_found(s))
+                if views_gone:
+                    self.schema.tables.remove(self.schema.table(s.name))
+                    continue
+            elif isinstance(s, OPTIONAL_STATEMENTS) and not avoid.isdisjoint(_found(s)):
+                continue
+            kept.append(s)
+        return kept
 
     def query(self, depth: int | None = None) -> A.Query:
         self._need_schema()
-        return self.queries.query(self.options.max_depth if depth is None else depth)
+        depth = self.options.max_depth if depth is None else depth
+        return self._avoiding(lambda: self.queries.query(depth))
 
     def base_select(self, depth: int | None = None) -> tuple[A.Select, Scope]:
         """A SELECT with FROM (tables, views, joins, derived tables) and plain items, without
         WHERE, GROUP BY or ORDER BY, and the scope its clauses may use."""
         self._need_schema()
-        return self.queries.base(self.options.max_depth if depth is None else depth)
+        depth = self.options.max_depth if depth is None else depth
+        return draw_avoiding(
+            lambda: self.queries.base(depth), self.options.avoid, lambda b: _found(b[0])
+        )
 
     def host(self, depth: int | None = None) -> Host:
         """What a check is built around: a SELECT as `base_select` makes, often the body of a
         WITH (also a recursive one) whose CTEs its FROM and subqueries read."""
         self._need_schema()
-        return self.queries.host(self.options.max_depth if depth is None else depth)
+        depth = self.options.max_depth if depth is None else depth
+        return draw_avoiding(
+            lambda: self.queries.host(depth), self.options.avoid, lambda h: _found(h.wrap(h.select))
+        )
 
     def predicate(
         self, scope: Scope, depth: int | None = None, host: Host | None = None
@@ -91,14 +123,19 @@ class Generator:
         """A boolean expression over the columns in scope; its subqueries may read any table,
         and the CTEs of `host`."""
         self.queries.env = list(host.env if host else self.schema.tables)
-        return self.expressions.predicate(Ctx(scope), self._depth(depth))
+        depth = self._depth(depth)
+        return self._avoiding(lambda: self.expressions.predicate(Ctx(scope), depth))
 
     def expression(
         self, family: str, scope: Scope, depth: int | None = None, host: Host | None = None
     ) -> A.Expr:
         """An expression of a type family ("int", "text", ...) over the columns in scope."""
         self.queries.env = list(host.env if host else self.schema.tables)
-        return self.expressions.expr(family, Ctx(scope), self._depth(depth))
+        depth = self._depth(depth)
+        return self._avoiding(lambda: self.expressions.expr(family, Ctx(scope), depth))
+
+    def _avoiding(self, draw: Callable[[], T]) -> T:
+        return draw_avoiding(draw, self.options.avoid, _found)
 
     def grouping(self, keys: list[A.Expr]) -> tuple[A.Expr, ...]:
         """GROUP BY elements over these keys: the keys, or ROLLUP / CUBE / GROUPING SETS of
@@ -116,9 +153,14 @@ class Generator:
             raise ValueError("the schema is empty: call database() or pass a schema")
 
 
-def features(node: Any) -> frozenset[str]:
+def features(node: Any, detailed: bool = False) -> frozenset[str]:
     """The constructs a statement uses, without names or values: node kinds, operators,
-    functions, join kinds. Oracles deduplicate findings by it."""
+    functions, join kinds. Oracles deduplicate findings by it.
+
+    `detailed` adds what an engine may reject besides (see fuzzer.adaptive): the kind of
+    each type a node names (`ColumnDef:uuid`, `Literal:date`, `Cast:bigint`) and each
+    optional part a node has (`CreateIndex.where`, `ColumnDef.collate`, `Select.limit`).
+    """
     found: set[str] = set()
     stack = [node]
     while stack:
@@ -126,9 +168,13 @@ def features(node: Any) -> frozenset[str]:
         if isinstance(n, (tuple, list)):
             stack.extend(n)
             continue
-        if not dataclasses.is_dataclass(n) or isinstance(n, (A.Literal, A.ColumnRef, A.SQLType)):
+        if not dataclasses.is_dataclass(n) or isinstance(n, A.SQLType):
             continue
         kind = type(n).__name__
+        if detailed:
+            found.update(_details(n, kind))
+        if isinstance(n, (A.Literal, A.ColumnRef)):
+            continue
         found.add(kind)
         detail = _DETAIL.get(kind)
         if detail is not None:
@@ -142,6 +188,22 @@ def features(node: Any) -> frozenset[str]:
     return frozenset(found)
 
 
+def _details(n: Any, kind: str) -> list[str]:
+    found = []
+    for f in dataclasses.fields(n):
+        value = getattr(n, f.name)
+        if isinstance(value, A.SQLType):
+            found.append(f"{kind}:{value.kind}")
+        elif f.default in _ABSENT and value not in _ABSENT:
+            found.append(f"{kind}.{f.name}")
+    return found
+
+
+_ABSENT = (None, False, ())
+
+
+def _found(node: Any) -> frozenset[str]:
+    return features(node, detailed=True)
 _DETAIL = {
     "Binary": lambda n: n.op,
     "Unary": lambda n: n.op,

@@ -37,6 +37,8 @@ class Options:
     edge_values: float = 0.08
     #: the collations the server has (`fuzzer.collations.available`); None: all declared
     collations: tuple[str, ...] | None = None
+    #: features the target rejects (learned: see fuzzer.adaptive), never to be emitted
+    avoid: frozenset[str] = frozenset()
 
     def chances(self) -> dict[str, float]:
         """The probability of each feature, after weighting."""

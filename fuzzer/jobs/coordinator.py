@@ -23,8 +23,10 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from fuzzer.adaptive import Evidence
 from fuzzer.jobs.crash import crash_from_log, describe, engine_fault
 from fuzzer.jobs.display import Display
+from fuzzer.jobs.learned import table_path, write_table
 from fuzzer.jobs.lifeline import HALT
 from fuzzer.jobs.reductions import Reductions
 from fuzzer.jobs.seeds import Shard
@@ -57,6 +59,7 @@ class JobSettings:
     max_checks: int | None = None
     profile: Profile = field(default_factory=Profile)
     reduce_seconds: float | None = 60.0  # None: new findings are not reduced
+    dialect: str | None = None  # spoken to the targets instead of their own
 
     def worker_config(self, worker: int, log_dir: Path) -> WorkerConfig:
         return WorkerConfig(
@@ -69,6 +72,7 @@ class JobSettings:
             checks_per_state=self.checks_per_state,
             log_dir=log_dir,
             profile=self.profile,
+            dialect=self.dialect,
         )
 
 
@@ -88,6 +92,7 @@ class Summary:
     reduced: int = 0  # reductions that saved a reduced case
     reductions_failed: list[str] = field(default_factory=list)  # "#id: why", one each
     unreduced: int = 0
+    features_off: dict[str, int] = field(default_factory=dict)  # per engine release
     worker_deaths: int = 0
     interrupted: bool = False
     waiting: str | None = None  # what a stopping job waits for, for the display
@@ -121,6 +126,7 @@ class Summary:
             "reductions_failed": len(self.reductions_failed),
             "reduction_failures": self.reductions_failed,
             "unreduced": self.unreduced,  # new findings left for `fuzz reduce ID`
+            "features_off": dict(sorted(self.features_off.items())),  # learned: not generated
             "positions": {str(k): v for k, v in sorted(self.positions.items())},
             "engines": sorted({f"{e.name} {e.version}" for e in self.engines.values()}),
             "errors": self.errors,
@@ -150,6 +156,8 @@ class Job:
         self._start_time = 0.0
         self._stop_time: float | None = None  # when the workers were told to stop
         self._halt_time: float | None = None  # when they were told to stop at once
+        #: what each engine release (name, version) did with the features, this run and before
+        self._learned: dict[tuple[str, str], Evidence] = {}
 
     def run(
         self, first_states: dict[int, int] | None = None, resumed_from: int | None = None
@@ -166,6 +174,7 @@ class Job:
                 "workers": s.workers,
                 "timeout": s.timeout,
                 "checks_per_state": s.checks_per_state,
+                "dialect": s.dialect,
                 "resumed_from": resumed_from,
             },
         )
@@ -219,6 +228,8 @@ class Job:
                     )
             summary.waiting = None
             summary.elapsed = self._elapsed()
+            for (name, version), evidence in self._learned.items():
+                self.store.save_learned(name, version, evidence)
             self.store.finish_run(run_id, summary.counters())
             self.display.finish(summary)
         return summary
@@ -409,6 +420,9 @@ class Job:
                 summary.positions[worker] = payload
             elif kind == "engine":
                 summary.engines[worker] = payload
+                self._share(payload, summary)
+            elif kind == "evidence":
+                self._learn(worker, payload, summary)
             elif kind == "single-connection":
                 self._single = payload
                 if self._reductions is not None:
@@ -422,6 +436,32 @@ class Job:
                 self._fatal[worker] = payload
             elif kind == "done":
                 self._done.add(worker)
+
+    # -- adaptive generation -----------------------------------------------------------------
+
+    def _share(self, engine: EngineInfo, summary: Summary) -> None:
+        """The learned table of a worker's engine release, from the store the first time."""
+        key = (engine.name, engine.version)
+        if key not in self._learned:
+            self._learned[key] = self.store.learned(*key)
+        self._publish(engine, summary)
+
+    def _learn(self, worker: int, evidence: Evidence, summary: Summary) -> None:
+        """Merge a worker's evidence; when a feature turns off, tell every worker and store it."""
+        engine = summary.engines.get(worker)
+        if engine is None:
+            return
+        learned = self._learned.setdefault((engine.name, engine.version), Evidence())
+        before = frozenset(learned.off)
+        learned.merge(evidence)
+        if learned.decide() != before:
+            self.store.save_learned(engine.name, engine.version, learned)
+            self._publish(engine, summary)
+
+    def _publish(self, engine: EngineInfo, summary: Summary) -> None:
+        off = frozenset(self._learned[engine.name, engine.version].off)
+        write_table(table_path(self._log_dir, engine), off)
+        summary.features_off[f"{engine.name} {engine.version}"] = len(off)
 
     def _record(self, finding: Finding, summary: Summary, worker: int) -> None:
         recorded = self.store.record(finding, summary.run_id)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from fuzzer.adaptive import Evidence
 from fuzzer.collations import available
 from fuzzer.dialects import get, render
 from fuzzer.engines import Engine, EngineError, Failure, Outcome
@@ -118,6 +119,10 @@ class Session:
     stats: Stats = field(default_factory=Stats)
     #: True when the worker must stop at once: `Halted` is raised before the next statement.
     halted: Callable[[], bool] = lambda: False
+    #: the features the next states' generators leave out: what was learned of the target
+    avoid: frozenset[str] = frozenset()
+    #: what the target did with each generated statement's features, since the last take
+    evidence: Evidence = field(default_factory=Evidence)
 
     def __post_init__(self) -> None:
         context = Context(
@@ -137,6 +142,7 @@ class Session:
         self._timeouts = 0
         self._header = ""
         self._server_collations: tuple[str, ...] | bool | None = False  # False: not read yet
+        self._built: list[Outcome] = []  # the target's outcomes of the last build
 
     def _render(self, node: object) -> str:
         return render(node, self.target.dialect)
@@ -146,9 +152,11 @@ class Session:
     def run_state(self, state: int, stop: Callable[[], bool] = lambda: False) -> None:
         self._stop = stop
         seed = state_seed(self.seed, self.shard, self.worker, state)
-        options = Options(  # what oracles can bear, with the collations the server has
-            deterministic=True, portable=self._portable, collations=self._collations()
-        )
+        options = Options(  # what oracles can bear, with the collations the server has,
+            # without what the target is known to reject
+            deterministic=True, portable=self._portable, collations=self._collations(),
+            avoid=self.avoid,
+        )  # fmt: skip
         generator = Generator(self.target.dialect, seed, options)
         statements = generator.database()
         setup = Setup(
@@ -160,6 +168,8 @@ class Session:
         self._timeouts = 0
         try:
             self._comparable = self._build(setup)
+            for statement, outcome in zip(statements, self._built, strict=False):
+                self.evidence.observe_statement(statement, outcome)
             self.stats.states += 1
             for check in range(self.checks_per_state):
                 if stop():
@@ -195,8 +205,10 @@ class Session:
         for engine in self._engines() if both else (self.target,):
             engine.reset()
         agree = True
+        self._built = []
         for n, statement in enumerate(setup.target):
             built = self._execute(self.target, statement)
+            self._built.append(built)
             if both and setup.reference and self.reference is not None:
                 agree &= built.ok == self._execute(self.reference, setup.reference[n]).ok
         return agree
@@ -255,6 +267,9 @@ class Session:
     def _probe(self, oracle: Oracle, probe: Probe, setup: Setup, position: Position) -> None:
         self.stats.checks += 1  # one oracle check: one probe run and judged
         checked = self._pipeline.check(oracle, probe, setup, seed=self.seed, position=str(position))
+        if probe.about is not None:
+            failed = next((o for e, o in checked.failures if e is self.target), None)
+            self.evidence.observe_statement(probe.about, failed)
         if not checked.judged:
             self.stats.skipped += 1
         if checked.finding is not None:

@@ -17,6 +17,7 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 
 from fuzzer.engines import Engine, EngineError, connect
+from fuzzer.jobs.learned import first_table, read_table, table_path
 from fuzzer.jobs.lifeline import Lifeline
 from fuzzer.jobs.seeds import Shard
 from fuzzer.jobs.session import Halted, Session, StatementLog
@@ -42,6 +43,8 @@ class WorkerConfig:
     checks_per_state: int
     log_dir: Path
     profile: Profile
+    #: the dialect to speak to the target, when not its own (see `fuzz run --dialect`)
+    dialect: str | None = None
 
 
 def log_path(log_dir: Path, worker: int) -> Path:
@@ -98,12 +101,15 @@ def _work(
         events.put(("fatal", worker, str(exc)))
         return
     target, reference = engines[0], (engines[1] if config.reference else None)
+    if config.dialect is not None:
+        target.dialect = config.dialect  # type: ignore[misc]  # this engine only, not its class
     lifeline.hold(*engines)
     roles = zip(("target", "reference"), engines, strict=False)
     single = [f"the {role} ({e.url})" for role, e in roles if e.single_connection]
     if single:
         events.put(("single-connection", worker, " and ".join(single)))
-    events.put(("engine", worker, EngineInfo.of(target)))
+    info = EngineInfo.of(target)
+    events.put(("engine", worker, info))
     log = StatementLog(log_path(config.log_dir, worker))
     session = Session(
         target=target,
@@ -120,24 +126,32 @@ def _work(
     )
     last_report = time.monotonic()
 
+    def report() -> None:
+        events.put(("stats", worker, session.stats.take()))
+        if session.evidence.passed or session.evidence.failed:
+            events.put(("evidence", worker, session.evidence.take()))
+
     def stopping() -> bool:
         nonlocal last_report
         if time.monotonic() - last_report >= REPORT_SECONDS:
-            events.put(("stats", worker, session.stats.take()))
+            report()
             last_report = time.monotonic()
         return stop.is_set() or lifeline.halted.is_set()
 
+    table = table_path(config.log_dir, info)
+    session.avoid = first_table(table, stopping)
     state = first_state
     try:
         while not stopping():
             events.put(("state", worker, state))
             session.run_state(state, stopping)
+            session.avoid = read_table(table) or session.avoid  # off stays off
             state += 1
     except Halted:
         pass  # the check in progress is given up; what it found so far was reported
     finally:
         if not lifeline.orphaned:
-            events.put(("stats", worker, session.stats.take()))
+            report()
         log.close()
         for engine in engines:
             engine.close()
