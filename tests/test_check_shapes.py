@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from conftest import open_engine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +28,6 @@ from oracles.inputs import Check, draw_check
 from oracles.norec import NoREC
 from oracles.shape import is_deterministic, walk
 from oracles.tlp import TLP
-from tests.conftest import open_engine
 
 #: weights that make every check a WITH host whose predicate holds correlated subqueries
 SHAPED = {"host_with": 10, "subquery": 4, "correlate": 2, "lateral": 2, "join": 2}

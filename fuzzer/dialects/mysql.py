@@ -43,8 +43,10 @@ class MySQL(Dialect):
         collations=("utf8mb4_bin", "utf8mb4_general_ci", "utf8mb4_unicode_ci",
                     "utf8mb4_unicode_520_ci", "utf8mb4_nopad_bin", "utf8mb4_general_nopad_ci",
                     "utf8mb4_spanish_ci", "utf8mb4_swedish_ci", "utf8mb4_turkish_ci",
-                    "utf8mb4_polish_ci", "utf8mb4_czech_ci", "latin1_swedish_ci", "latin1_bin",
-                    "latin1_general_ci", "latin1_general_cs", "latin1_spanish_ci"),
+                    "utf8mb4_polish_ci", "utf8mb4_czech_ci"),
+        # latin1 collations wait: MariaDB cannot mix a latin1 column with a utf8mb4 function
+        # result (BIN, SHA1, DATE_FORMAT...) in CONCAT or CASE, an "illegal mix of
+        # collations" the generator does not yet type
         collation_codecs={"latin1_": "latin-1"},
         limit_in_subquery=False,
         correlated_nested_set_ops=False,
@@ -105,9 +107,11 @@ class MySQL(Dialect):
         return "'" + s.replace("\\", "\\\\").replace("'", "''") + "'"
 
     def float_literal(self, v: float, t: A.SQLType) -> str:
+        """With an exponent: `2.25` alone is a DECIMAL to MySQL, `2.25e0` a DOUBLE."""
         if v == 0 and math.copysign(1, v) < 0:
             return "-0e0"
-        return repr(v)
+        text = repr(v)
+        return text if "e" in text else text + "e0"
 
     def typed_string(self, quoted: str, t: A.SQLType) -> str:
         return quoted if t.kind == "json" else super().typed_string(quoted, t)

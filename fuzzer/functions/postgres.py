@@ -293,7 +293,7 @@ JSON = [  # 9.16: the generator's json family is jsonb
     *op("?", "json, lit:key -> bool", "({0} ? {1})"),
     *op("?|", "json, lit:keys -> bool", "({0} ?| {1})"),
     *op("?&", "json, lit:keys -> bool", "({0} ?& {1})"),
-    *op("-", "json, lit:key -> json", "({0} - {1})"),
+    *op("-", "json, lit:key -> json", "({0} - {1})", errors=("22",)),  # not from a scalar
     *op("#-", "json, lit:keypath -> json", "({0} #- {1})", errors=("22",)),
     *op("@?", "json, lit:jsonpath -> bool", "({0} @? {1})"),
     *op("@@", "json, lit:jsonpred -> bool", "({0} @@ {1})"),

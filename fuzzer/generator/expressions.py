@@ -359,7 +359,7 @@ class Expressions:
                 right = A.Literal(factor, REPRESENTATIVE["numeric"])
             elif fam != "int":
                 right = A.Literal(self.rng.choice((2.0, 0.5, 4.0)), REPRESENTATIVE["float"])
-        elif not self.g.options.portable and self.rng.random() < 0.05:
+        elif self.values.edges and self.rng.random() < 0.6 * self.values.edges:
             t = REPRESENTATIVE[fam]  # an edge value: the arithmetic may overflow (an error)
             right = A.Literal(self.values.edge(t), t)
         else:  # of a family the dialect promotes to fam, sometimes (int + float)
