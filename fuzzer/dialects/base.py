@@ -36,6 +36,8 @@ _FAMILY = {
     "smallint": "int", "integer": "int", "bigint": "int", "numeric": "numeric",
     "real": "float", "double": "float", "text": "text", "varchar": "text", "char": "text",
     "boolean": "bool", "hugeint": "int",
+    "usmallint": "int", "uinteger": "int", "ubigint": "int", "year": "int", "bit": "int",
+    "enum": "text", "set": "text",
 }  # fmt: skip
 
 
