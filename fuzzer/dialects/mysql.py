@@ -13,8 +13,21 @@ from fuzzer.functions import mysql as mysql_library
 CAST_TYPES = {
     "smallint": "SIGNED", "integer": "SIGNED", "bigint": "SIGNED", "boolean": "SIGNED",
     "real": "DOUBLE", "double": "DOUBLE", "text": "CHAR", "varchar": "CHAR", "char": "CHAR",
-    "json": "CHAR", "blob": "BINARY", "timestamp": "DATETIME",
+    "json": "CHAR", "blob": "BINARY", "timestamp": "DATETIME", "usmallint": "UNSIGNED",
+    "uinteger": "UNSIGNED", "ubigint": "UNSIGNED", "bit": "UNSIGNED", "year": "SIGNED",
+    "enum": "CHAR", "set": "CHAR",
 }  # fmt: skip
+#: MySQL's own column types, by family: unsigned integers, YEAR, BIT(n), DECIMAL up to
+#: (65, 30), ENUM and SET, DATETIME and TIME with fractional seconds
+TYPES = {
+    **STANDARD_TYPES,
+    "int": (*STANDARD_TYPES["int"], A.USMALLINT, A.UINTEGER, A.UBIGINT, A.YEAR, A.bit(8)),
+    "numeric": (*STANDARD_TYPES["numeric"], A.numeric(5, 0), A.numeric(65, 30)),
+    "text": (*STANDARD_TYPES["text"], A.ENUM, A.SET),
+    "time": (A.TIME, A.time(6)),
+    "timestamp": (A.TIMESTAMP, A.timestamp(3), A.timestamp(6)),
+    "json": (A.JSON,),
+}
 
 
 #: families an index with USING BTREE or HASH takes
@@ -33,7 +46,7 @@ class MySQL(Dialect):
     capabilities = Capabilities(
         families=("int", "numeric", "float", "text", "bool", "date", "time", "timestamp",
                   "blob", "json"),
-        column_types={**STANDARD_TYPES, "json": (A.JSON,)},
+        column_types=TYPES,
         unkeyed_kinds=("text", "blob", "json"),  # indexes on these need a prefix length
         joins=("INNER", "LEFT", "RIGHT", "CROSS", "STRAIGHT"),
         nulls_order=False,
@@ -92,7 +105,10 @@ class MySQL(Dialect):
 
     def type_name(self, t: A.SQLType) -> str:
         names = {"integer": "INT", "double": "DOUBLE", "numeric": "DECIMAL", "real": "FLOAT",
-                 "timestamp": "DATETIME"}  # fmt: skip
+                 "timestamp": "DATETIME", "usmallint": "SMALLINT UNSIGNED",
+                 "uinteger": "INT UNSIGNED", "ubigint": "BIGINT UNSIGNED"}  # fmt: skip
+        if t.kind in ("enum", "set"):
+            return f"{t.kind.upper()}({', '.join(self.string(m) for m in A.ENUM_MEMBERS)})"
         if t.kind in names:
             base = names[t.kind]
             return f"{base}({', '.join(map(str, t.params))})" if t.params else base

@@ -15,7 +15,11 @@ _CONVERT = keywords("CONVERT({0}, {1})", 1)
 _TIMESTAMPDIFF = keywords("TIMESTAMPDIFF({0}, {1}, {2})", 0)
 _TIMESTAMPADD = keywords("TIMESTAMPADD({0}, {1}, {2})", 0)
 _EXTRACT = keywords("EXTRACT({0} FROM {1})", 0)
-_COLLATE = keywords("({0} COLLATE {1})", 1)
+#: a collation names its character set: utf8mb4's fit only strings in it (VERSION() is utf8mb3)
+_COLLATE = keywords("(CONVERT({0} USING utf8mb4) COLLATE {1})", 1)
+_EQ_COLLATE = keywords("({0} = (CONVERT({1} USING utf8mb4) COLLATE {2}))", 2)
+_LT_COLLATE = keywords("({0} < (CONVERT({1} USING utf8mb4) COLLATE {2}))", 2)
+_LIKE_COLLATE = keywords("({0} LIKE (CONVERT({1} USING utf8mb4) COLLATE {2}))", 2)
 
 MATH = [
     *fn("COT", "float -> float", errors=("22",)),  # COT(0) is out of range
@@ -179,7 +183,13 @@ CONDITIONAL = [
     *fn("CONVERT", "int, lit:mysql_char -> text", _CONVERT),
     *fn("CONVERT", "text, lit:mysql_decimal -> numeric", _CONVERT),
     *fn("CONVERT", "timestamp, lit:mysql_date -> date", _CONVERT),
-    *fn("COLLATE", "text, lit:mysql_collation -> text", _COLLATE),
+    # a value under a case- or accent-insensitive collation makes DISTINCT, GROUP BY and
+    # MIN/MAX pick one of several equal spellings; a comparison under it has one answer
+    *fn("COLLATE", "text, lit:mysql_binary -> text", _COLLATE),
+    *fn("COLLATE", "text, lit:mysql_collation -> text", _COLLATE, deterministic=False),
+    *op("= COLLATE", "text, text, lit:mysql_collation -> bool", _EQ_COLLATE),
+    *op("< COLLATE", "text, text, lit:mysql_collation -> bool", _LT_COLLATE),
+    *op("LIKE COLLATE", "text, lit:like, lit:mysql_collation -> bool", _LIKE_COLLATE),
     *fn("INET_ATON", "text -> int"),
     *fn("INET_NTOA", "int -> text"),
     *fn("IS_IPV4", "text -> int"),
