@@ -66,7 +66,8 @@ ENUM_MEMBERS = ("a", "b", "c", "ab", "abc", "foo", "bar", "x y")
 
 
 def bit(width: int) -> SQLType:
-    """MySQL's BIT(n): an n-bit unsigned integer (not a bit string: family int)."""
+    """MySQL's BIT(n), an n-bit value (family bit): an integer in arithmetic and comparisons,
+    a binary string when read (and MAX(b) gives its decimal digits as one)."""
     return SQLType("bit", (width,))
 
 

@@ -27,7 +27,7 @@ REPRESENTATIVE = {
     "blob": A.BLOB, "json": A.JSON, "interval": A.INTERVAL, "uuid": A.UUID,
     "timestamptz": A.TIMESTAMPTZ, "int[]": A.array(A.INTEGER), "text[]": A.array(A.TEXT),
     "intrange": A.range_of(A.INTEGER), "daterange": A.range_of(A.DATE), "enum": A.ENUM,
-    "struct": A.STRUCT, "map": A.MAP,
+    "struct": A.STRUCT, "map": A.MAP, "bit": A.bit(8),
 }  # fmt: skip
 NUMBER = ("int", "numeric", "float")
 #: families with an ordering (<, MIN/MAX, BETWEEN) in every dialect
@@ -485,7 +485,8 @@ class Expressions:
             cols = [c for c in ctx.scope.by_family.get(fam, ()) if top or not c.extreme]
             if cols:
                 return self.rng.choice(cols).ref
-            return A.Cast(e, e.type) if self.caps.casts else e
+            t = REPRESENTATIVE[fam] if e.type == A.NULLTYPE else e.type
+            return A.Cast(e, t) if self.caps.casts else e
         return e
 
 

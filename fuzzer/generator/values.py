@@ -85,7 +85,8 @@ class Values:
             return self.rng.choice((low, high, *(v for v in (0, -1) if low <= v <= high)))
         if t.kind == "year":
             return self.rng.choice(YEAR_POOL)
-        return self.rng.choice(INT_POOL if low < 0 else tuple(v for v in INT_POOL if v >= 0))
+        return self.rng.choice(INT_POOL if low < 0 else tuple(v for v in INT_POOL
+                                                               if low <= v <= high))
 
     def _numeric(self, t: A.SQLType, edge: bool) -> Decimal:
         if edge and t.params:
@@ -114,6 +115,9 @@ class Values:
         else:
             s = self.rng.choice(TEXT_POOL)
         return s[:limit]
+
+    def _bit(self, t: A.SQLType, edge: bool) -> int:
+        return self._int(t, edge)
 
     def _bool(self, t: A.SQLType, edge: bool) -> bool:
         return self.rng.random() < 0.5
