@@ -21,7 +21,8 @@ CAST_TYPES = {
 #: (65, 30), ENUM and SET, DATETIME and TIME with fractional seconds
 TYPES = {
     **STANDARD_TYPES,
-    "int": (*STANDARD_TYPES["int"], A.USMALLINT, A.UINTEGER, A.UBIGINT, A.YEAR, A.bit(8)),
+    "int": (*STANDARD_TYPES["int"], A.USMALLINT, A.UINTEGER, A.UBIGINT, A.YEAR),
+    "bit": (A.bit(8), A.bit(1)),
     "numeric": (*STANDARD_TYPES["numeric"], A.numeric(5, 0), A.numeric(65, 30)),
     "text": (*STANDARD_TYPES["text"], A.ENUM, A.SET),
     "time": (A.TIME, A.time(6)),
@@ -45,11 +46,12 @@ class MySQL(Dialect):
     collation_query = "SELECT COLLATION_NAME FROM information_schema.COLLATIONS"
     capabilities = Capabilities(
         families=("int", "numeric", "float", "text", "bool", "date", "time", "timestamp",
-                  "blob", "json"),
+                  "blob", "json", "bit"),
         column_types=TYPES,
         unkeyed_kinds=("text", "blob", "json"),  # indexes on these need a prefix length
         joins=("INNER", "LEFT", "RIGHT", "CROSS", "STRAIGHT"),
         nulls_order=False,
+        unique_key_names=True,
         like_ops=("LIKE", "REGEXP"),
         # no expansions or contractions that make equal strings of different letters
         # (german2: ae = ä, danish: aa = å): the oracles' spelling-free fold must be coarser

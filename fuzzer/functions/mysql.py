@@ -42,6 +42,10 @@ MATH = [
     *fn("CRC32", "text -> int"),
     *fn("RAND", " -> float", deterministic=False),
     *fn("BIT_COUNT", "int -> int"),
+    *fn("BIT_COUNT", "bit -> int"),
+    *fn("BIN", "bit -> text"),
+    *fn("HEX", "bit -> text"),
+    *fn("CONVERT", "bit, lit:mysql_integer -> int", _CONVERT),
 ]
 
 STRING = [
@@ -216,6 +220,8 @@ OPERATORS = [
     *op("+", "int, text -> float", "({0} + {1})"),
     *op("+", "date, int -> int", "({0} + {1})"),
     *op("+", "bool, int -> int", "({0} + {1})"),
+    *op("+", "bit, int -> int", "({0} + {1})"),
+    *op("&", "bit, int -> int", "({0} & {1})"),
     *op("-", "text, float -> float", "({0} - {1})"),
     *op("-", "timestamp, int -> int", "({0} - {1})"),  # YYYYMMDDhhmmss - n
     *op("*", "text, int -> float", "({0} * {1})"),
@@ -238,7 +244,7 @@ OPERATORS = [
 #: as a number or a date is truncated with a warning, which strict mode makes error 1292
 #: (22007) where the value is stored: a generated column, an index key
 CROSS = ("timestamp, date", "date, timestamp", "int, bool", "bool, bool", "int, float",
-         "numeric, float", "date, int")  # fmt: skip
+         "numeric, float", "date, int", "bit, int")  # fmt: skip
 CONVERTING = ("text, int", "int, text", "text, float", "numeric, text", "date, text",
               "text, date", "time, text", "json, text")  # fmt: skip
 _OPERATORS = ("=", "<>", "!=", "<", "<=", ">", ">=", "<=>")
@@ -249,6 +255,7 @@ AGGREGATES = [
     *agg("BIT_AND", "int -> int"),
     *agg("BIT_OR", "int -> int"),
     *agg("BIT_XOR", "int -> int"),
+    *agg("BIT_OR", "bit -> int"),
     # floating point: the result may depend on summation order in its last digits; the
     # oracles compare floats with a tolerance, and only COUNT/SUM/AVG/MIN/MAX across queries
     *agg("STD", "float -> float"),
