@@ -102,7 +102,7 @@ class Ctx:
     def row(self) -> Ctx:
         """The context of an aggregate's argument: the rows, before grouping. No subqueries:
         MariaDB takes an aggregate inside one for a nested aggregate."""
-        return Ctx(self.scope.inner, correlate=self.correlate, subqueries=False)
+        return Ctx(self.scope.inner, correlate=self.correlate, subqueries=False, strict=self.strict)
 
 
 class Expressions:
@@ -359,7 +359,7 @@ class Expressions:
                 right = A.Literal(factor, REPRESENTATIVE["numeric"])
             elif fam != "int":
                 right = A.Literal(self.rng.choice((2.0, 0.5, 4.0)), REPRESENTATIVE["float"])
-        elif not self.g.options.portable and self.rng.random() < 0.05:
+        elif not self.g.options.portable and not ctx.strict and self.rng.random() < 0.05:
             t = REPRESENTATIVE[fam]  # an edge value: the arithmetic may overflow (an error)
             right = A.Literal(self.values.edge(t), t)
         else:  # of a family the dialect promotes to fam, sometimes (int + float)
