@@ -15,6 +15,7 @@ from fuzzer.dialects import render
 from fuzzer.engines import Engine, EngineError, connect
 from fuzzer.errors import ErrorCategory
 from fuzzer.generator import Generator, Options
+from fuzzer.generator.state import Layout
 from fuzzer.schema import Column, Table, read_schema
 
 URLS = {
@@ -168,7 +169,7 @@ def test_every_column_type_is_created_filled_and_read_back_as_itself(dialect: st
     g.schema.add(table)
     engine.reset()
     create = A.CreateTable("every", tuple(A.ColumnDef(c.name, c.type) for c in columns))
-    for statement in (create, *g.state.inserts(table)):
+    for statement in (create, *g.state.inserts(Layout(table))):
         outcome = engine.execute(g.render(statement))
         assert outcome.ok, f"{g.render(statement)}\n-> {outcome.message}"
     read = [c.type for c in read_schema(engine).table("every").columns]

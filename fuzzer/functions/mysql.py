@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from fuzzer.functions import Library, agg, fn, json_path, keywords, op, respell, standard
 
+#: a string or date converted with loss ('abc' to a number, '' to a date) is a warning in a
+#: query and an error (22007) in a strict-mode INSERT, UPDATE or DELETE
+LOSSY = ("22",)
 #: spellings shared by several signatures of one name
 _CONVERT = keywords("CONVERT({0}, {1})", 1)
 _TIMESTAMPDIFF = keywords("TIMESTAMPDIFF({0}, {1}, {2})", 0)
@@ -132,7 +135,7 @@ DATETIME = [
     *fn("TIMESTAMP", "date, time -> timestamp"),
     *fn("ADDTIME", "timestamp, time -> timestamp"),
     *fn("SUBTIME", "time, time -> time"),
-    *fn("STR_TO_DATE", "text -> date", "STR_TO_DATE({0}, '%Y-%m-%d')"),
+    *fn("STR_TO_DATE", "text -> date", "STR_TO_DATE({0}, '%Y-%m-%d')", errors=LOSSY),
     *fn("TIMESTAMPDIFF", "lit:unit, timestamp, timestamp -> int", _TIMESTAMPDIFF),
     *fn("TIMESTAMPDIFF", "lit:unit, date, date -> int", _TIMESTAMPDIFF),
     *fn("TIMESTAMPADD", "lit:unit, lit:days, timestamp -> timestamp", _TIMESTAMPADD),
@@ -182,10 +185,10 @@ CONDITIONAL = [
     *fn("IF", "bool, any, any -> any", families=("int", "text", "numeric", "date")),
     *fn("IFNULL", "any, any -> any", families=("int", "text", "float", "timestamp")),
     *fn("ISNULL", "any -> int", families=("int", "text", "date")),
-    *fn("CONVERT", "text, lit:mysql_integer -> int", _CONVERT),
+    *fn("CONVERT", "text, lit:mysql_integer -> int", _CONVERT, errors=LOSSY),
     *fn("CONVERT", "float, lit:mysql_integer -> int", _CONVERT),
     *fn("CONVERT", "int, lit:mysql_char -> text", _CONVERT),
-    *fn("CONVERT", "text, lit:mysql_decimal -> numeric", _CONVERT),
+    *fn("CONVERT", "text, lit:mysql_decimal -> numeric", _CONVERT, errors=LOSSY),
     *fn("CONVERT", "timestamp, lit:mysql_date -> date", _CONVERT),
     # a value under a case- or accent-insensitive collation makes DISTINCT, GROUP BY and
     # MIN/MAX pick one of several equal spellings; a comparison under it has one answer
@@ -216,28 +219,28 @@ OPERATORS = [
     *op("DIV", "numeric, lit:divisor -> int", "({0} DIV {1})"),
     *op("x MOD y", "int, lit:divisor -> int", "({0} MOD {1})"),
     *op("XOR", "bool, bool -> bool", "({0} XOR {1})"),
-    *op("+", "text, int -> float", "({0} + {1})"),
-    *op("+", "int, text -> float", "({0} + {1})"),
-    *op("+", "date, int -> int", "({0} + {1})"),
+    *op("+", "text, int -> float", "({0} + {1})", errors=LOSSY),
+    *op("+", "int, text -> float", "({0} + {1})", errors=LOSSY),
+    *op("+", "date, int -> int", "({0} + {1})", errors=LOSSY),
     *op("+", "bool, int -> int", "({0} + {1})"),
     *op("+", "bit, int -> int", "({0} + {1})"),
     *op("&", "bit, int -> int", "({0} & {1})"),
-    *op("-", "text, float -> float", "({0} - {1})"),
+    *op("-", "text, float -> float", "({0} - {1})", errors=LOSSY),
     *op("-", "timestamp, int -> int", "({0} - {1})"),  # YYYYMMDDhhmmss - n
-    *op("*", "text, int -> float", "({0} * {1})"),
+    *op("*", "text, int -> float", "({0} * {1})", errors=LOSSY),
     *op("/", "int, lit:divisor -> numeric", "({0} / {1})"),
-    *op("/", "text, lit:divisor -> float", "({0} / {1})"),
+    *op("/", "text, lit:divisor -> float", "({0} / {1})", errors=LOSSY),
     *op("%", "float, lit:divisor -> float", "({0} % {1})"),
-    *op("NEGATE", "text -> float", "(- {0})"),
+    *op("NEGATE", "text -> float", "(- {0})", errors=LOSSY),
     *op("NOT", "int -> int", "(NOT {0})"),
     *op("AND", "int, int -> int", "({0} AND {1})"),
     *op("OR", "int, int -> int", "({0} OR {1})"),
     *op("LIKE", "int, lit:pos -> bool", "({0} LIKE CONCAT({1}, '%'))"),
     *op("REGEXP", "int, lit:regex -> bool", "({0} REGEXP {1})"),
-    *op("BETWEEN", "text, int, int -> bool", "({0} BETWEEN {1} AND {2})"),
-    *op("BETWEEN", "date, text, text -> bool", "({0} BETWEEN {1} AND {2})"),
-    *op("IN", "text, int, int -> bool", "({0} IN ({1}, {2}))"),
-    *op("IN", "int, text, float -> bool", "({0} IN ({1}, {2}))"),
+    *op("BETWEEN", "text, int, int -> bool", "({0} BETWEEN {1} AND {2})", errors=LOSSY),
+    *op("BETWEEN", "date, text, text -> bool", "({0} BETWEEN {1} AND {2})", errors=LOSSY),
+    *op("IN", "text, int, int -> bool", "({0} IN ({1}, {2}))", errors=LOSSY),
+    *op("IN", "int, text, float -> bool", "({0} IN ({1}, {2}))", errors=LOSSY),
 ]
 
 #: comparisons across families: (left, right) pairs MySQL converts implicitly; a string read
