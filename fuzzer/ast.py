@@ -59,7 +59,7 @@ USMALLINT = SQLType("usmallint")
 UINTEGER = SQLType("uinteger")
 UBIGINT = SQLType("ubigint")
 YEAR = SQLType("year")  # 1901..2155, an integer
-ENUM = SQLType("enum")  # one of ENUM_MEMBERS
+STRING_ENUM = SQLType("string_enum")  # MySQL's ENUM: one of ENUM_MEMBERS, a string
 SET = SQLType("set")  # a comma-separated subset of ENUM_MEMBERS, in their order
 #: the members every ENUM and SET column has: distinct under any collation, no commas
 ENUM_MEMBERS = ("a", "b", "c", "ab", "abc", "foo", "bar", "x y")

@@ -262,7 +262,7 @@ def test_a_set_operation_begins_with_its_select_keyword_unless_intersect_binds_t
         ("smallint(5) unsigned", A.USMALLINT),
         ("year(4)", A.YEAR),
         ("bit(8)", A.bit(8)),
-        ("enum('a','int','date')", A.ENUM),
+        ("enum('a','int','date')", A.STRING_ENUM),
         ("set('a','b')", A.SET),
         ("datetime(6)", A.timestamp(6)),
         ("time(3)", A.time(3)),

@@ -37,7 +37,7 @@ _FAMILY = {
     "real": "float", "double": "float", "text": "text", "varchar": "text", "char": "text",
     "boolean": "bool", "hugeint": "int",
     "usmallint": "int", "uinteger": "int", "ubigint": "int", "year": "int",
-    "enum": "text", "set": "text",
+    "string_enum": "text", "set": "text",
 }  # fmt: skip
 
 

@@ -28,7 +28,7 @@ CATALOG_TYPES = _rules(
     (r"^struct\(a integer, b varchar\)$", lambda m: A.STRUCT),  # the one shape generated
     (r"^map\(varchar, integer\)$", lambda m: A.MAP),
     (r"^(?:struct|map|union)\(", lambda m: None),  # another shape: skipped
-    (r"^enum\(", lambda m: A.ENUM),  # first: a member may read like a type name
+    (r"^enum\(", lambda m: A.STRING_ENUM),  # first: a member may read like a type name
     (r"^set\(", lambda m: A.SET),
     (r"tinyint\(1\)|^bool", lambda m: A.BOOLEAN),
     (r"smallint.*unsigned|usmallint", lambda m: A.USMALLINT),

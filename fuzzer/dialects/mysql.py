@@ -15,7 +15,7 @@ CAST_TYPES = {
     "real": "DOUBLE", "double": "DOUBLE", "text": "CHAR", "varchar": "CHAR", "char": "CHAR",
     "json": "CHAR", "blob": "BINARY", "timestamp": "DATETIME", "usmallint": "UNSIGNED",
     "uinteger": "UNSIGNED", "ubigint": "UNSIGNED", "bit": "UNSIGNED", "year": "SIGNED",
-    "enum": "CHAR", "set": "CHAR",
+    "string_enum": "CHAR", "set": "CHAR",
 }  # fmt: skip
 #: MySQL's own column types, by family: unsigned integers, YEAR, BIT(n), DECIMAL up to
 #: (65, 30), ENUM and SET, DATETIME and TIME with fractional seconds
@@ -24,7 +24,7 @@ TYPES = {
     "int": (*STANDARD_TYPES["int"], A.USMALLINT, A.UINTEGER, A.UBIGINT, A.YEAR),
     "bit": (A.bit(8), A.bit(1)),
     "numeric": (*STANDARD_TYPES["numeric"], A.numeric(5, 0), A.numeric(65, 30)),
-    "text": (*STANDARD_TYPES["text"], A.ENUM, A.SET),
+    "text": (*STANDARD_TYPES["text"], A.STRING_ENUM, A.SET),
     "time": (A.TIME, A.time(6)),
     "timestamp": (A.TIMESTAMP, A.timestamp(3), A.timestamp(6)),
     "json": (A.JSON,),
@@ -109,8 +109,9 @@ class MySQL(Dialect):
         names = {"integer": "INT", "double": "DOUBLE", "numeric": "DECIMAL", "real": "FLOAT",
                  "timestamp": "DATETIME", "usmallint": "SMALLINT UNSIGNED",
                  "uinteger": "INT UNSIGNED", "ubigint": "BIGINT UNSIGNED"}  # fmt: skip
-        if t.kind in ("enum", "set"):
-            return f"{t.kind.upper()}({', '.join(self.string(m) for m in A.ENUM_MEMBERS)})"
+        if t.kind in ("string_enum", "set"):
+            word = "ENUM" if t.kind == "string_enum" else "SET"
+            return f"{word}({', '.join(self.string(m) for m in A.ENUM_MEMBERS)})"
         if t.kind in names:
             base = names[t.kind]
             return f"{base}({', '.join(map(str, t.params))})" if t.params else base

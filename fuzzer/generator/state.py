@@ -416,7 +416,7 @@ class State:
             return rng.choice(held) if held else None
         if c.name in layout.skew and rng.random() < 0.8:
             return layout.skew[c.name]
-        members = c.type.kind in ("enum", "set")  # only their members fit
+        members = c.type.kind in ("string_enum", "set")  # only their members fit
         if c.collate and c.family == "text" and not members and c.name not in layout.keys \
                 and rng.random() < 0.35:
             limit = c.type.params[0] if c.type.params else None
@@ -781,7 +781,7 @@ class State:
 def _numbered(layout: Layout) -> bool:
     """Can its keys take n + 1000 or 'k' || n (large_insert)? Not YEAR, BIT(n), ENUM, SET."""
     kinds = {layout.table.column(k).type.kind for key in layout.table.keys for k in key}
-    return not kinds & {"year", "bit", "enum", "set"}
+    return not kinds & {"year", "bit", "string_enum", "set"}
 
 
 def _columns_in(expr: A.Expr) -> set[str]:

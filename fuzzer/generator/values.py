@@ -107,8 +107,8 @@ class Values:
         return self.rng.choice(FLOAT_POOL)
 
     def _text(self, t: A.SQLType, edge: bool) -> str:
-        if t.kind in ("enum", "set"):
-            return self.rng.choice(A.ENUM_MEMBERS if t.kind == "enum" else SET_POOL)
+        if t.kind in ("string_enum", "set"):
+            return self.rng.choice(A.ENUM_MEMBERS if t.kind == "string_enum" else SET_POOL)
         limit = t.params[0] if t.params else 10_000
         if edge:
             s = self.rng.choice((*TEXT_EDGES, "x" * min(limit, 300)))
