@@ -54,6 +54,32 @@ STRUCT = SQLType("struct")
 MAP = SQLType("map")
 
 
+# MySQL's types (DuckDB spells the unsigned integers the same: USMALLINT, UINTEGER, UBIGINT)
+USMALLINT = SQLType("usmallint")
+UINTEGER = SQLType("uinteger")
+UBIGINT = SQLType("ubigint")
+YEAR = SQLType("year")  # 1901..2155, an integer
+STRING_ENUM = SQLType("string_enum")  # MySQL's ENUM: one of ENUM_MEMBERS, a string
+SET = SQLType("set")  # a comma-separated subset of ENUM_MEMBERS, in their order
+#: the members every ENUM and SET column has: distinct under any collation, no commas
+ENUM_MEMBERS = ("a", "b", "c", "ab", "abc", "foo", "bar", "x y")
+
+
+def bit(width: int) -> SQLType:
+    """MySQL's BIT(n), an n-bit value (family bit): an integer in arithmetic and comparisons,
+    a binary string when read (and MAX(b) gives its decimal digits as one)."""
+    return SQLType("bit", (width,))
+
+
+def timestamp(fsp: int) -> SQLType:
+    """A timestamp with `fsp` digits of fractional seconds (MySQL's DATETIME(fsp))."""
+    return SQLType("timestamp", (fsp,))
+
+
+def time(fsp: int) -> SQLType:
+    return SQLType("time", (fsp,))
+
+
 def numeric(precision: int, scale: int) -> SQLType:
     return SQLType("numeric", (precision, scale))
 

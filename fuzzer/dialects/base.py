@@ -36,6 +36,8 @@ _FAMILY = {
     "smallint": "int", "integer": "int", "bigint": "int", "numeric": "numeric",
     "real": "float", "double": "float", "text": "text", "varchar": "text", "char": "text",
     "boolean": "bool", "hugeint": "int",
+    "usmallint": "int", "uinteger": "int", "ubigint": "int", "year": "int",
+    "string_enum": "text", "set": "text",
 }  # fmt: skip
 
 
@@ -123,7 +125,7 @@ class Dialect:
         fam = family(t)
         if fam == "bool":
             return "TRUE" if v else "FALSE"
-        if fam == "int":
+        if fam in ("int", "bit"):
             return str(v)
         if fam == "numeric":  # with a point: `1` would be an integer to PostgreSQL and DuckDB
             text = str(v) if isinstance(v, Decimal) else repr(v)

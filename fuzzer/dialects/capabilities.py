@@ -131,6 +131,9 @@ class Capabilities:
     )
     #: kinds of types no key or index may cover
     unkeyed_kinds: tuple[str, ...] = capability(("json",))
+    #: GROUP BY keys have distinct column names: MariaDB 10.11 rejects HAVING t.c as an
+    #: unknown column when GROUP BY has t.c and u.c
+    unique_key_names: bool = capability(False)
     #: NaN and +-Infinity are values of float columns (portable has no float columns)
     float_specials: bool = capability(False)
     #: join kinds; FULL and RIGHT pad NULLs differently in engines without them natively

@@ -28,7 +28,14 @@ CATALOG_TYPES = _rules(
     (r"^struct\(a integer, b varchar\)$", lambda m: A.STRUCT),  # the one shape generated
     (r"^map\(varchar, integer\)$", lambda m: A.MAP),
     (r"^(?:struct|map|union)\(", lambda m: None),  # another shape: skipped
+    (r"^enum\(", lambda m: A.STRING_ENUM),  # first: a member may read like a type name
+    (r"^set\(", lambda m: A.SET),
     (r"tinyint\(1\)|^bool", lambda m: A.BOOLEAN),
+    (r"smallint.*unsigned|usmallint", lambda m: A.USMALLINT),
+    (r"bigint.*unsigned|ubigint", lambda m: A.UBIGINT),
+    (r"int.*unsigned|uinteger", lambda m: A.UINTEGER),
+    (r"^year", lambda m: A.YEAR),
+    (r"^bit\((\d+)\)", lambda m: A.bit(int(m.group(1)))),
     (r"smallint|int2\b", lambda m: A.SMALLINT),
     (r"int4range", lambda m: A.range_of(A.INTEGER)),
     (r"daterange", lambda m: A.range_of(A.DATE)),
@@ -44,8 +51,10 @@ CATALOG_TYPES = _rules(
     (r"(?:character varying|varchar)\s*\((\d+)\)", lambda m: A.varchar(int(m.group(1)))),
     (r"(?:character|char|bpchar)\s*\((\d+)\)", lambda m: A.char(int(m.group(1)))),
     (r"text|char|string|clob", lambda m: A.TEXT),
+    (r"(?:timestamp|datetime)\((\d)\)", lambda m: A.timestamp(int(m.group(1)))),
     (r"timestamp|datetime", lambda m: A.TIMESTAMP),
     (r"date", lambda m: A.DATE),
+    (r"^time\((\d)\)", lambda m: A.time(int(m.group(1)))),
     (r"time", lambda m: A.TIME),
     (r"bytea|blob|binary", lambda m: A.BLOB),
     (r"json", lambda m: A.JSON),

@@ -13,8 +13,22 @@ from fuzzer.functions import mysql as mysql_library
 CAST_TYPES = {
     "smallint": "SIGNED", "integer": "SIGNED", "bigint": "SIGNED", "boolean": "SIGNED",
     "real": "DOUBLE", "double": "DOUBLE", "text": "CHAR", "varchar": "CHAR", "char": "CHAR",
-    "json": "CHAR", "blob": "BINARY", "timestamp": "DATETIME",
+    "json": "CHAR", "blob": "BINARY", "timestamp": "DATETIME", "usmallint": "UNSIGNED",
+    "uinteger": "UNSIGNED", "ubigint": "UNSIGNED", "bit": "UNSIGNED", "year": "SIGNED",
+    "string_enum": "CHAR", "set": "CHAR",
 }  # fmt: skip
+#: MySQL's own column types, by family: unsigned integers, YEAR, BIT(n), DECIMAL up to
+#: (65, 30), ENUM and SET, DATETIME and TIME with fractional seconds
+TYPES = {
+    **STANDARD_TYPES,
+    "int": (*STANDARD_TYPES["int"], A.USMALLINT, A.UINTEGER, A.UBIGINT, A.YEAR),
+    "bit": (A.bit(8), A.bit(1)),
+    "numeric": (*STANDARD_TYPES["numeric"], A.numeric(5, 0), A.numeric(65, 30)),
+    "text": (*STANDARD_TYPES["text"], A.STRING_ENUM, A.SET),
+    "time": (A.TIME, A.time(6)),
+    "timestamp": (A.TIMESTAMP, A.timestamp(3), A.timestamp(6)),
+    "json": (A.JSON,),
+}
 
 
 #: families an index with USING BTREE or HASH takes
@@ -32,11 +46,12 @@ class MySQL(Dialect):
     collation_query = "SELECT COLLATION_NAME FROM information_schema.COLLATIONS"
     capabilities = Capabilities(
         families=("int", "numeric", "float", "text", "bool", "date", "time", "timestamp",
-                  "blob", "json"),
-        column_types={**STANDARD_TYPES, "json": (A.JSON,)},
+                  "blob", "json", "bit"),
+        column_types=TYPES,
         unkeyed_kinds=("text", "blob", "json"),  # indexes on these need a prefix length
         joins=("INNER", "LEFT", "RIGHT", "CROSS", "STRAIGHT"),
         nulls_order=False,
+        unique_key_names=True,
         like_ops=("LIKE", "REGEXP"),
         # no expansions or contractions that make equal strings of different letters
         # (german2: ae = ä, danish: aa = å): the oracles' spelling-free fold must be coarser
@@ -94,7 +109,11 @@ class MySQL(Dialect):
 
     def type_name(self, t: A.SQLType) -> str:
         names = {"integer": "INT", "double": "DOUBLE", "numeric": "DECIMAL", "real": "FLOAT",
-                 "timestamp": "DATETIME"}  # fmt: skip
+                 "timestamp": "DATETIME", "usmallint": "SMALLINT UNSIGNED",
+                 "uinteger": "INT UNSIGNED", "ubigint": "BIGINT UNSIGNED"}  # fmt: skip
+        if t.kind in ("string_enum", "set"):
+            word = "ENUM" if t.kind == "string_enum" else "SET"
+            return f"{word}({', '.join(self.string(m) for m in A.ENUM_MEMBERS)})"
         if t.kind in names:
             base = names[t.kind]
             return f"{base}({', '.join(map(str, t.params))})" if t.params else base

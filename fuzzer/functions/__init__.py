@@ -98,6 +98,8 @@ LITERALS: dict[str, tuple[A.SQLType, tuple[object, ...]]] = {
     "mysql_char": (A.TEXT, ("CHAR", "NCHAR")),
     "mysql_decimal": (A.TEXT, ("DECIMAL",)),
     "mysql_date": (A.TEXT, ("DATE",)),
+    "mysql_binary": (A.TEXT, ("utf8mb4_bin", "utf8mb4_nopad_bin")),
+    "sqlite_binary": (A.TEXT, ("BINARY",)),
     "sqlite_collation": (A.TEXT, ("BINARY", "NOCASE", "RTRIM")),
     # -- PostgreSQL's (fuzzer/functions/postgres.py) --
     "places": (A.INTEGER, (-1, 0, 2, 5)),

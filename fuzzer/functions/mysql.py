@@ -10,12 +10,19 @@ from __future__ import annotations
 
 from fuzzer.functions import Library, agg, fn, json_path, keywords, op, respell, standard
 
+#: a string or date converted with loss ('abc' to a number, '' to a date) is a warning in a
+#: query and an error (22007) in a strict-mode INSERT, UPDATE or DELETE
+LOSSY = ("22",)
 #: spellings shared by several signatures of one name
 _CONVERT = keywords("CONVERT({0}, {1})", 1)
 _TIMESTAMPDIFF = keywords("TIMESTAMPDIFF({0}, {1}, {2})", 0)
 _TIMESTAMPADD = keywords("TIMESTAMPADD({0}, {1}, {2})", 0)
 _EXTRACT = keywords("EXTRACT({0} FROM {1})", 0)
-_COLLATE = keywords("({0} COLLATE {1})", 1)
+#: a collation names its character set: utf8mb4's fit only strings in it (VERSION() is utf8mb3)
+_COLLATE = keywords("(CONVERT({0} USING utf8mb4) COLLATE {1})", 1)
+_EQ_COLLATE = keywords("({0} = (CONVERT({1} USING utf8mb4) COLLATE {2}))", 2)
+_LT_COLLATE = keywords("({0} < (CONVERT({1} USING utf8mb4) COLLATE {2}))", 2)
+_LIKE_COLLATE = keywords("({0} LIKE (CONVERT({1} USING utf8mb4) COLLATE {2}))", 2)
 
 MATH = [
     *fn("COT", "float -> float", errors=("22",)),  # COT(0) is out of range
@@ -38,6 +45,10 @@ MATH = [
     *fn("CRC32", "text -> int"),
     *fn("RAND", " -> float", deterministic=False),
     *fn("BIT_COUNT", "int -> int"),
+    *fn("BIT_COUNT", "bit -> int"),
+    *fn("BIN", "bit -> text"),
+    *fn("HEX", "bit -> text"),
+    *fn("CONVERT", "bit, lit:mysql_integer -> int", _CONVERT),
 ]
 
 STRING = [
@@ -124,7 +135,7 @@ DATETIME = [
     *fn("TIMESTAMP", "date, time -> timestamp"),
     *fn("ADDTIME", "timestamp, time -> timestamp"),
     *fn("SUBTIME", "time, time -> time"),
-    *fn("STR_TO_DATE", "text -> date", "STR_TO_DATE({0}, '%Y-%m-%d')"),
+    *fn("STR_TO_DATE", "text -> date", "STR_TO_DATE({0}, '%Y-%m-%d')", errors=LOSSY),
     *fn("TIMESTAMPDIFF", "lit:unit, timestamp, timestamp -> int", _TIMESTAMPDIFF),
     *fn("TIMESTAMPDIFF", "lit:unit, date, date -> int", _TIMESTAMPDIFF),
     *fn("TIMESTAMPADD", "lit:unit, lit:days, timestamp -> timestamp", _TIMESTAMPADD),
@@ -174,12 +185,18 @@ CONDITIONAL = [
     *fn("IF", "bool, any, any -> any", families=("int", "text", "numeric", "date")),
     *fn("IFNULL", "any, any -> any", families=("int", "text", "float", "timestamp")),
     *fn("ISNULL", "any -> int", families=("int", "text", "date")),
-    *fn("CONVERT", "text, lit:mysql_integer -> int", _CONVERT),
+    *fn("CONVERT", "text, lit:mysql_integer -> int", _CONVERT, errors=LOSSY),
     *fn("CONVERT", "float, lit:mysql_integer -> int", _CONVERT),
     *fn("CONVERT", "int, lit:mysql_char -> text", _CONVERT),
-    *fn("CONVERT", "text, lit:mysql_decimal -> numeric", _CONVERT),
+    *fn("CONVERT", "text, lit:mysql_decimal -> numeric", _CONVERT, errors=LOSSY),
     *fn("CONVERT", "timestamp, lit:mysql_date -> date", _CONVERT),
-    *fn("COLLATE", "text, lit:mysql_collation -> text", _COLLATE),
+    # a value under a case- or accent-insensitive collation makes DISTINCT, GROUP BY and
+    # MIN/MAX pick one of several equal spellings; a comparison under it has one answer
+    *fn("COLLATE", "text, lit:mysql_binary -> text", _COLLATE),
+    *fn("COLLATE", "text, lit:mysql_collation -> text", _COLLATE, deterministic=False),
+    *op("= COLLATE", "text, text, lit:mysql_collation -> bool", _EQ_COLLATE),
+    *op("< COLLATE", "text, text, lit:mysql_collation -> bool", _LT_COLLATE),
+    *op("LIKE COLLATE", "text, lit:like, lit:mysql_collation -> bool", _LIKE_COLLATE),
     *fn("INET_ATON", "text -> int"),
     *fn("INET_NTOA", "int -> text"),
     *fn("IS_IPV4", "text -> int"),
@@ -202,33 +219,35 @@ OPERATORS = [
     *op("DIV", "numeric, lit:divisor -> int", "({0} DIV {1})"),
     *op("x MOD y", "int, lit:divisor -> int", "({0} MOD {1})"),
     *op("XOR", "bool, bool -> bool", "({0} XOR {1})"),
-    *op("+", "text, int -> float", "({0} + {1})"),
-    *op("+", "int, text -> float", "({0} + {1})"),
-    *op("+", "date, int -> int", "({0} + {1})"),
+    *op("+", "text, int -> float", "({0} + {1})", errors=LOSSY),
+    *op("+", "int, text -> float", "({0} + {1})", errors=LOSSY),
+    *op("+", "date, int -> int", "({0} + {1})", errors=LOSSY),
     *op("+", "bool, int -> int", "({0} + {1})"),
-    *op("-", "text, float -> float", "({0} - {1})"),
+    *op("+", "bit, int -> int", "({0} + {1})"),
+    *op("&", "bit, int -> int", "({0} & {1})"),
+    *op("-", "text, float -> float", "({0} - {1})", errors=LOSSY),
     *op("-", "timestamp, int -> int", "({0} - {1})"),  # YYYYMMDDhhmmss - n
-    *op("*", "text, int -> float", "({0} * {1})"),
+    *op("*", "text, int -> float", "({0} * {1})", errors=LOSSY),
     *op("/", "int, lit:divisor -> numeric", "({0} / {1})"),
-    *op("/", "text, lit:divisor -> float", "({0} / {1})"),
+    *op("/", "text, lit:divisor -> float", "({0} / {1})", errors=LOSSY),
     *op("%", "float, lit:divisor -> float", "({0} % {1})"),
-    *op("NEGATE", "text -> float", "(- {0})"),
+    *op("NEGATE", "text -> float", "(- {0})", errors=LOSSY),
     *op("NOT", "int -> int", "(NOT {0})"),
     *op("AND", "int, int -> int", "({0} AND {1})"),
     *op("OR", "int, int -> int", "({0} OR {1})"),
     *op("LIKE", "int, lit:pos -> bool", "({0} LIKE CONCAT({1}, '%'))"),
     *op("REGEXP", "int, lit:regex -> bool", "({0} REGEXP {1})"),
-    *op("BETWEEN", "text, int, int -> bool", "({0} BETWEEN {1} AND {2})"),
-    *op("BETWEEN", "date, text, text -> bool", "({0} BETWEEN {1} AND {2})"),
-    *op("IN", "text, int, int -> bool", "({0} IN ({1}, {2}))"),
-    *op("IN", "int, text, float -> bool", "({0} IN ({1}, {2}))"),
+    *op("BETWEEN", "text, int, int -> bool", "({0} BETWEEN {1} AND {2})", errors=LOSSY),
+    *op("BETWEEN", "date, text, text -> bool", "({0} BETWEEN {1} AND {2})", errors=LOSSY),
+    *op("IN", "text, int, int -> bool", "({0} IN ({1}, {2}))", errors=LOSSY),
+    *op("IN", "int, text, float -> bool", "({0} IN ({1}, {2}))", errors=LOSSY),
 ]
 
 #: comparisons across families: (left, right) pairs MySQL converts implicitly; a string read
 #: as a number or a date is truncated with a warning, which strict mode makes error 1292
 #: (22007) where the value is stored: a generated column, an index key
 CROSS = ("timestamp, date", "date, timestamp", "int, bool", "bool, bool", "int, float",
-         "numeric, float", "date, int")  # fmt: skip
+         "numeric, float", "date, int", "bit, int")  # fmt: skip
 CONVERTING = ("text, int", "int, text", "text, float", "numeric, text", "date, text",
               "text, date", "time, text", "json, text")  # fmt: skip
 _OPERATORS = ("=", "<>", "!=", "<", "<=", ">", ">=", "<=>")
@@ -239,6 +258,7 @@ AGGREGATES = [
     *agg("BIT_AND", "int -> int"),
     *agg("BIT_OR", "int -> int"),
     *agg("BIT_XOR", "int -> int"),
+    *agg("BIT_OR", "bit -> int"),
     # floating point: the result may depend on summation order in its last digits; the
     # oracles compare floats with a tolerance, and only COUNT/SUM/AVG/MIN/MAX across queries
     *agg("STD", "float -> float"),

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from fuzzer.functions import Library, agg, fn, json_path, keywords, op, respell, standard
 
+_COLLATE = keywords("({0} COLLATE {1})", 1)
+
 CORE = [
     *fn("CHAR", "int, int -> text"),
     *fn("FORMAT", "lit:printf, any -> text", families=("int", "float", "text")),
@@ -42,7 +44,16 @@ CORE = [
         families=("int", "numeric", "float", "text", "bool", "date", "blob", "json")),
     *fn("UNICODE", "text -> int"),
     *fn("ZEROBLOB", "lit:len -> blob"),
-    *fn("COLLATE", "text, lit:sqlite_collation -> text", keywords("({0} COLLATE {1})", 1)),
+    # NOCASE and RTRIM make DISTINCT, GROUP BY and MIN/MAX pick one of several equal
+    # spellings; a comparison under them has one answer
+    *fn("COLLATE", "text, lit:sqlite_binary -> text", _COLLATE),
+    *fn("COLLATE", "text, lit:sqlite_collation -> text", _COLLATE, deterministic=False),
+    *op("= COLLATE", "text, text, lit:sqlite_collation -> bool",
+        keywords("({0} = ({1} COLLATE {2}))", 2)),
+    *op("< COLLATE", "text, text, lit:sqlite_collation -> bool",
+        keywords("({0} < ({1} COLLATE {2}))", 2)),
+    *op("GLOB COLLATE", "text, lit:glob, lit:sqlite_collation -> bool",
+        keywords("({0} GLOB ({1} COLLATE {2}))", 2)),  # GLOB ignores collations: always binary
     *fn("GREATEST", "int, text -> text", "MAX({*})"),  # a string is greater than any number
     *fn("LEAST", "float, text -> float", "MIN({*})"),
     *fn("ISNULL", "any -> bool", "({0} ISNULL)", families=("int", "text", "date")),

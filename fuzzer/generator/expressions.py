@@ -27,7 +27,7 @@ REPRESENTATIVE = {
     "blob": A.BLOB, "json": A.JSON, "interval": A.INTERVAL, "uuid": A.UUID,
     "timestamptz": A.TIMESTAMPTZ, "int[]": A.array(A.INTEGER), "text[]": A.array(A.TEXT),
     "intrange": A.range_of(A.INTEGER), "daterange": A.range_of(A.DATE), "enum": A.ENUM,
-    "struct": A.STRUCT, "map": A.MAP,
+    "struct": A.STRUCT, "map": A.MAP, "bit": A.bit(8),
 }  # fmt: skip
 NUMBER = ("int", "numeric", "float")
 #: families with an ordering (<, MIN/MAX, BETWEEN) in every dialect
@@ -102,7 +102,7 @@ class Ctx:
     def row(self) -> Ctx:
         """The context of an aggregate's argument: the rows, before grouping. No subqueries:
         MariaDB takes an aggregate inside one for a nested aggregate."""
-        return Ctx(self.scope.inner, correlate=self.correlate, subqueries=False)
+        return Ctx(self.scope.inner, correlate=self.correlate, subqueries=False, strict=self.strict)
 
 
 class Expressions:
@@ -359,7 +359,7 @@ class Expressions:
                 right = A.Literal(factor, REPRESENTATIVE["numeric"])
             elif fam != "int":
                 right = A.Literal(self.rng.choice((2.0, 0.5, 4.0)), REPRESENTATIVE["float"])
-        elif self.values.edges and self.rng.random() < 0.6 * self.values.edges:
+        elif self.values.edges and not ctx.strict and self.rng.random() < 0.6 * self.values.edges:
             t = REPRESENTATIVE[fam]  # an edge value: the arithmetic may overflow (an error)
             right = A.Literal(self.values.edge(t), t)
         else:  # of a family the dialect promotes to fam, sometimes (int + float)
@@ -485,7 +485,8 @@ class Expressions:
             cols = [c for c in ctx.scope.by_family.get(fam, ()) if top or not c.extreme]
             if cols:
                 return self.rng.choice(cols).ref
-            return A.Cast(e, e.type) if self.caps.casts else e
+            t = REPRESENTATIVE[fam] if e.type == A.NULLTYPE else e.type
+            return A.Cast(e, t) if self.caps.casts else e
         return e
 
 

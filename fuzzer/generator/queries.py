@@ -235,7 +235,8 @@ class Queries:
         keys: list[Col] = []
         for _ in range(self.rng.randint(1, 2)):
             c = self.rng.choice(cols)
-            if c not in keys:
+            clash = self.caps.unique_key_names and any(k.name == c.name for k in keys)
+            if c not in keys and not clash:
                 keys.append(c)
         return keys
 
@@ -305,7 +306,11 @@ class Queries:
         windows = [s for sigs in self.g.functions.windows.values() for s in sigs
                    if all(f in scope.by_family for f in s.families)]  # fmt: skip
         aggregates = ["SUM", "COUNT", "MIN", "MAX"] + ([] if self.opt.portable else ["AVG"])
-        choice: str | Signature = rng.choice([*windows, *aggregates])
+        by_name: dict[str, list[Signature]] = {}  # each name as likely as an aggregate
+        for sig in windows:
+            by_name.setdefault(sig.name, []).append(sig)
+        picked = rng.choice([*by_name.values(), *aggregates])
+        choice: str | Signature = rng.choice(picked) if isinstance(picked, list) else picked
         partition = tuple(c.ref for c in self.pick_columns(scope, rng.randint(0, 1)))
         order_cols = [c for c in scope.columns if c.family in ORDERED]
         order = tuple(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import random
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from fuzzer import ast as A
@@ -18,9 +18,21 @@ from fuzzer.dialects import family
 from fuzzer.dialects.capabilities import Capabilities
 
 INT_POOL = tuple(range(-3, 11))
-INT_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63, "hugeint": 2**127}
+#: the values each integer kind holds, lowest and highest (BIT(n): 0 .. 2**n - 1)
+INT_RANGES = {
+    "smallint": (-(2**15), 2**15 - 1), "integer": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1), "usmallint": (0, 2**16 - 1), "uinteger": (0, 2**32 - 1),
+    "ubigint": (0, 2**64 - 1), "year": (1901, 2155), "hugeint": (-(2**127), 2**127 - 1),
+}  # fmt: skip
+YEAR_POOL = (1999, 2000, 2001, 2002, 2010, 2024)
+#: the values of a SET column: subsets of the members, in their order
+SET_POOL = ("", "a", "b", "a,b", "a,c", "a,b,c", "ab,foo", "x y")
+FRACTION = "123456"  # the fractional seconds of a DATETIME(fsp) value, cut to fsp digits
 TEXT_POOL = ("a", "b", "c", "ab", "abc", "B", "x y", "foo", "bar", "a%", "q_1", "zz")
-TEXT_EDGES = ("", " ", "a ", "  b", "it's", "back\\slash", "Ünïcödé", "日本語", "🙂", "NaN")
+TEXT_EDGES = ("", " ", "a ", "  b", "it's", "back\\slash", "Ünïcödé", "日本語", "🙂", "NaN",
+              # what collations fold: case, accents (composed and combining), contractions
+              # and expansions, Turkish dotted I, ligatures, full-width letters
+              "A", "ß", "ss", "SS", "é", "É", "e\u0301", "İ", "\u0131", "ﬁ", "fi", "\uff21", "ǅ")
 FLOAT_POOL = (0.0, 1.0, -1.0, 0.5, 2.25, -3.5, 10.0, 1e10, 0.1)
 NUMERIC_POOL = tuple(Decimal(s) for s in ("0", "1", "-1", "2.50", "3.14", "-7.25", "10", "0.01"))
 DATE_POOL = tuple(datetime.date(2000, 1, 1) + datetime.timedelta(days=d) for d in (0, 1, 31, 59,
@@ -67,17 +79,24 @@ class Values:
         return A.Literal(value, t)
 
     def _int(self, t: A.SQLType, edge: bool) -> int:
+        low, high = (0, 2 ** t.params[0] - 1) if t.kind == "bit" else INT_RANGES.get(
+            t.kind, INT_RANGES["integer"])
         if edge:
-            bound = INT_RANGES.get(t.kind, 2**31)
-            return self.rng.choice((-bound, bound - 1, 0, -1))
-        return self.rng.choice(INT_POOL)
+            return self.rng.choice((low, high, *(v for v in (0, -1) if low <= v <= high)))
+        if t.kind == "year":
+            return self.rng.choice(YEAR_POOL)
+        return self.rng.choice(INT_POOL if low < 0 else tuple(v for v in INT_POOL
+                                                               if low <= v <= high))
 
     def _numeric(self, t: A.SQLType, edge: bool) -> Decimal:
         if edge and t.params:
             precision, scale = t.params
             digits = "9" * (precision - scale)
             return Decimal(f"{self.rng.choice(('-', ''))}{digits}.{'9' * scale}")
-        return self.rng.choice(NUMERIC_POOL)
+        v = self.rng.choice(NUMERIC_POOL)
+        if t.params and -int(v.as_tuple().exponent) > t.params[1]:  # as the column stores it
+            v = v.quantize(Decimal(1).scaleb(-t.params[1]), ROUND_HALF_UP)
+        return v
 
     def _float(self, t: A.SQLType, edge: bool) -> float:
         if edge:
@@ -88,12 +107,17 @@ class Values:
         return self.rng.choice(FLOAT_POOL)
 
     def _text(self, t: A.SQLType, edge: bool) -> str:
+        if t.kind in ("string_enum", "set"):
+            return self.rng.choice(A.ENUM_MEMBERS if t.kind == "string_enum" else SET_POOL)
         limit = t.params[0] if t.params else 10_000
         if edge:
             s = self.rng.choice((*TEXT_EDGES, "x" * min(limit, 300)))
         else:
             s = self.rng.choice(TEXT_POOL)
         return s[:limit]
+
+    def _bit(self, t: A.SQLType, edge: bool) -> int:
+        return self._int(t, edge)
 
     def _bool(self, t: A.SQLType, edge: bool) -> bool:
         return self.rng.random() < 0.5
@@ -102,10 +126,16 @@ class Values:
         return self.rng.choice(DATE_EDGES if edge else DATE_POOL)
 
     def _time(self, t: A.SQLType, edge: bool) -> str:
-        return self.rng.choice(TIME_POOL)
+        return self._fraction(t, self.rng.choice(TIME_POOL))
 
     def _timestamp(self, t: A.SQLType, edge: bool) -> str:
-        return self.rng.choice(TIMESTAMP_POOL)
+        return self._fraction(t, self.rng.choice(TIMESTAMP_POOL))
+
+    def _fraction(self, t: A.SQLType, v: str) -> str:
+        """Fractional seconds, half of the time, for a type that keeps them."""
+        if t.params and t.params[0] > 0 and self.rng.random() < 0.5:
+            return f"{v}.{FRACTION[: self.rng.randint(1, t.params[0])]}"
+        return v
 
     def _timestamptz(self, t: A.SQLType, edge: bool) -> str:
         return self.rng.choice(TIMESTAMPTZ_EDGES if edge else TIMESTAMPTZ_POOL)
