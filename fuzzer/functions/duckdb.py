@@ -352,7 +352,6 @@ AGGREGATES = [
     *agg("PRODUCT", "any -> float", families=NUMBERS),
     *agg("FSUM", "any -> float", families=NUMBERS),
     *agg("FAVG", "float -> float"),
-    *agg("GEOMEAN", "int -> float"),
     *agg("MEDIAN", "any -> float", families=("int", "float")),
     *agg("MEDIAN", "numeric -> numeric"),
     *agg("QUANTILE_CONT", "any, lit:fraction -> float", families=("int", "float")),
