@@ -181,6 +181,9 @@ class Signature:
     errors: tuple[str, ...] = ()
     #: the same name means the same in every dialect for the values the generator makes
     portable: bool = False
+    #: may stand in an index key or a generated column (DuckDB binds its list aggregates
+    #: nowhere but in queries)
+    storable: bool = True
 
     @property
     def families(self) -> tuple[str, ...]:

@@ -95,7 +95,7 @@ class Ctx:
     correlate: bool = True  # may subqueries reference this scope's columns?
     subqueries: bool = True
     #: where an error fails the statement that stores the value (a generated column, an
-    #: index key): only calls that declare no errors
+    #: index key): only calls that declare no errors and may be stored
     strict: bool = False
 
     @property
@@ -377,7 +377,8 @@ class Expressions:
     def _func(self, fam: str, ctx: Ctx, depth: int) -> A.Expr | None:
         names = self.calls.get(fam)
         if ctx.strict and names:
-            names = [safe for sigs in names if (safe := [s for s in sigs if not s.errors])]
+            names = [safe for sigs in names
+                     if (safe := [s for s in sigs if not s.errors and s.storable])]
         if not names:
             return None
         sig = self.rng.choice(self.rng.choice(names))
