@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -217,6 +218,7 @@ def measure(
     seed: int,
     oracle: str | None,
     progress: Progress,
+    keep: Path | None = None,
 ) -> dict:
     fixes = sorted({c.fixed for c in chosen if c.fixed}, key=lambda r: r.name)
     with tempfile.TemporaryDirectory(prefix="recall-") as tmp:
@@ -229,6 +231,13 @@ def measure(
                 for finding_id, verdict in replay_all(other, store, work).items():
                     verdicts.setdefault(finding_id, {})[other.name] = verdict
         findings = _findings(store) if store.exists() else []
+        if keep is not None and store.exists():
+            keep.mkdir(parents=True, exist_ok=True)
+            with (
+                sqlite3.connect(store) as source,
+                sqlite3.connect(keep / f"{release.name}.db") as copy,
+            ):
+                source.backup(copy)
     results = match_all(pairs(chosen), verdicts)
     return {
         "release": release.name,
@@ -269,9 +278,21 @@ def _findings(store: Path) -> list[dict]:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--oracle", default=None, help="fuzz run's --oracle (default: its own rotation).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep each release's triage store here (RELEASE.db), to read its findings.",
+)
 @click.pass_context
 def main(
-    ctx: click.Context, minutes: float, releases: str, seed: int, oracle: str | None, as_json: bool
+    ctx: click.Context,
+    minutes: float,
+    releases: str,
+    seed: int,
+    oracle: str | None,
+    as_json: bool,
+    keep: Path | None,
 ) -> None:
     """Run fuzz run on each buggy release of the known-bug list; report the bugs it rediscovered."""
     if ctx.invoked_subcommand:
@@ -304,7 +325,7 @@ def main(
                 console.print(f"[yellow]{name}: the local server is another release; skipped")
                 continue
             started = time.monotonic()
-            report = measure(release, chosen, minutes, seed, oracle, progress)
+            report = measure(release, chosen, minutes, seed, oracle, progress, keep)
             report["seconds"] = round(time.monotonic() - started, 1)
             reports.append(report)
     results = [
