@@ -24,6 +24,7 @@ a, b, ua, ub = (A.ColumnRef(t, c) for t, c in (("t", "a"), ("t", "b"), ("u", "a"
 ONE, TWO = A.Literal(1, A.INTEGER), A.Literal(2, A.INTEGER)
 T, U = A.TableRef("t"), A.TableRef("u")
 FALSE = A.Literal(False, A.BOOLEAN)
+ONE_IS_ONE = A.Binary("=", ONE, ONE)
 
 
 def sel(*items: A.Expr, **kw) -> A.Select:
@@ -153,9 +154,19 @@ GOLDEN: dict[str, tuple[A.Query, dict[str, str]]] = {
         sel(A.ColumnRef("x", "a"), from_=(A.TableRef("t", "x", A.IndexHint("NOT INDEXED")),)),
         {"sqlite": "SELECT x.a FROM t AS x NOT INDEXED"},
     ),
-    "mariadb_index_hint": (
-        sel(A.ColumnRef("x", "a"), from_=(A.TableRef("t", "x", A.IndexHint("USE")),)),
-        {"mysql": "SELECT x.a FROM t AS x USE INDEX ()"},
+    "indexed_by": (
+        sel(A.ColumnRef("x", "a"),
+            from_=(A.TableRef("t", "x", A.IndexHint("INDEXED BY", ("ti",))),)),
+        {"sqlite": "SELECT x.a FROM t AS x INDEXED BY ti"},
+    ),
+    "mariadb_index_hints": (
+        sel(A.ColumnRef("x", "a"), from_=(
+            A.Join("INNER", A.TableRef("t", "x", A.IndexHint("USE")),
+                   A.TableRef("t", "y", A.IndexHint("FORCE", ("ti", "tb"))), ONE_IS_ONE),
+            A.TableRef("t", "z", A.IndexHint("IGNORE", ("tb",))),
+        )),
+        {"mysql": "SELECT x.a FROM t AS x USE INDEX () JOIN t AS y FORCE INDEX (ti, tb)"
+                  " ON (1 = 1), t AS z IGNORE INDEX (tb)"},
     ),
     "frame_exclude": (
         sel(A.Window(SUM_B, (), (A.OrderItem(a),),
@@ -226,6 +237,8 @@ MARKS = {"postgres": [pytest.mark.postgres], "mysql": [pytest.mark.mysql]}
 SETUP = (
     "CREATE TABLE t (a INTEGER, b INTEGER, s VARCHAR(8))",
     "CREATE TABLE u (a INTEGER, b INTEGER)",
+    "CREATE INDEX ti ON t (a)",
+    "CREATE INDEX tb ON t (b, a)",
     "INSERT INTO t (a, b, s) VALUES (1, 2, 'x'), (1, 3, 'y'), (2, NULL, 'x'), (NULL, 1, NULL)",
     "INSERT INTO u (a, b) VALUES (1, 1), (2, 2), (2, 3)",
 )
@@ -348,3 +361,31 @@ def test_asof_and_positional_joins_are_not_deterministic() -> None:
     for kind in ("ASOF", "POSITIONAL"):
         assert not is_deterministic(sel(a, from_=(A.Join(kind, T, U, A.Binary(">=", a, ua)),)))
     assert is_deterministic(sel(a, from_=(A.Join("SEMI", T, U, A.Binary("=", a, ua)),)))
+
+
+def test_dqp_index_knobs_replace_a_tables_own_hint() -> None:
+    """The dqp oracle's NOT INDEXED and USE INDEX () knobs stand in place of the query's own
+    hint: two hints on one table are a syntax error (SQLite) or a contradiction (MariaDB)."""
+    from fuzzer.dialects import get
+    from oracles.dqp import _no_index_hint, _not_indexed
+
+    hinted = sel(A.Star(), from_=(A.TableRef("t", "x", A.IndexHint("INDEXED BY", ("ti",))),))
+    assert _not_indexed(get("sqlite")).render(hinted) == "SELECT * FROM t AS x NOT INDEXED"
+    forced = sel(A.Star(), from_=(A.TableRef("t", "x", A.IndexHint("FORCE", ("ti",))),))
+    assert _no_index_hint(get("mysql")).render(forced) == "SELECT * FROM t AS x USE INDEX ()"
+
+
+def test_mariadb_never_rolls_up_a_key_it_selects_twice() -> None:
+    """MariaDB 10.11 NULLs only the first copy of a rolled-up key in super-aggregate rows
+    (`SELECT a, a ... GROUP BY a WITH ROLLUP` gives (NULL, some row's a)): no such query."""
+    g = Generator("mysql", 3, Options(weights=RAISED))
+    g.database()
+    rolled = 0
+    for _ in range(300):
+        for n in walk(g.query()):
+            if isinstance(n, A.Select) and any(isinstance(e, A.GroupingSets) for e in n.group_by):
+                rolled += 1
+                refs = [i.expr for i in n.items if isinstance(i.expr, A.ColumnRef)]
+                assert len(set(refs)) == len(refs), render(n, "mysql")
+    assert rolled > 10
+    assert g.grouping([a, b, a]) == (a, b, a)  # a TLP host selecting `a` twice: plain keys

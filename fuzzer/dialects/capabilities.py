@@ -217,6 +217,9 @@ class Capabilities:
     grouping_mixed: bool = capability(True)
     #: ORDER BY in a query whose GROUP BY rolls up (MariaDB: "Incorrect usage of ... ORDER BY")
     grouping_order_by: bool = capability(True)
+    #: a rolled-up key column may be selected twice (MariaDB 10.11 sets only the first copy to
+    #: NULL in super-aggregate rows; the other shows some row's value)
+    rollup_repeated_keys: bool = capability(True)
     #: grouping elements in a view's query (MariaDB 10.11 stores a rolled-up view over a
     #: self-join with its columns unqualified: reading it fails with "Column ... is ambiguous")
     grouping_in_views: bool = capability(True)
@@ -260,7 +263,8 @@ class Capabilities:
     fetch: tuple[str, ...] = capability((), portable=To(()))
     #: `TABLE t` as a query
     table_query: bool = capability(False, portable=To(False))
-    #: index hints a table reference may carry: "NOT INDEXED", "USE", "FORCE", "IGNORE"
+    #: index hints a table reference may carry: "NOT INDEXED", "INDEXED BY", "USE", "FORCE",
+    #: "IGNORE"; all but NOT INDEXED and USE name indexes
     index_hints: tuple[str, ...] = capability((), portable=To(()))
     #: SELECT modifiers that change plans, not answers (MariaDB's STRAIGHT_JOIN, SQL_*)
     select_modifiers: tuple[str, ...] = capability((), portable=To(()))

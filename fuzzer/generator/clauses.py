@@ -87,6 +87,8 @@ class Clauses:
         rng, kinds = self.rng, self.grouping_kinds
         if not kinds or not keys or not self.chance("grouping_sets"):
             return tuple(keys)
+        if not self.caps.rollup_repeated_keys and len(set(keys)) < len(keys):
+            return tuple(keys)  # the TLP host's items are its keys
         if not self.caps.grouping_mixed:
             return (A.GroupingSets("ROLLUP", tuple((k,) for k in keys)),)
         kind = rng.choice(kinds)
@@ -123,6 +125,18 @@ class Clauses:
             return None
         args = tuple(self.rng.sample(keys, self.rng.randint(1, min(len(keys), 3))))
         return A.Grouping(args)
+
+    def unrolled_if_repeated(self, select: A.Select) -> A.Select:
+        """The plain keys instead of grouping sets where the dialect mishandles a key column
+        selected twice (`rollup_repeated_keys`)."""
+        if self.caps.rollup_repeated_keys or not self.rolls_up(select):
+            return select
+        refs = [i.expr for i in select.items if isinstance(i.expr, A.ColumnRef)]
+        if len(set(refs)) == len(refs):
+            return select
+        keys = tuple(e for g in select.group_by for e in (
+            [k for m in g.members for k in m] if isinstance(g, A.GroupingSets) else [g]))
+        return replace(select, group_by=keys)
 
     def rolls_up(self, select: A.Select) -> bool:
         return any(isinstance(e, A.GroupingSets) for e in select.group_by)
@@ -307,8 +321,18 @@ class Clauses:
         base = any(t is table for t in self.q.g.schema.base_tables)
         if not hints or not base or not self.chance("index_hint"):
             return A.TableRef(table.name, alias)
+        if not table.indexes:
+            hints = tuple(h for h in hints if h in ("NOT INDEXED", "USE")) or hints[:0]
+        if not hints:
+            return A.TableRef(table.name, alias)
         kind = self.rng.choice(hints)
-        return A.TableRef(table.name, alias, A.IndexHint(kind))
+        names: tuple[str, ...] = ()
+        if table.indexes and (kind in ("INDEXED BY", "FORCE", "IGNORE") or self.rng.random() < 0.5):
+            many = 1 if kind == "INDEXED BY" else self.rng.randint(1, len(table.indexes))
+            names = tuple(self.rng.sample(table.indexes, many))
+        if kind == "NOT INDEXED":
+            names = ()
+        return A.TableRef(table.name, alias, A.IndexHint(kind, names))  # type: ignore[arg-type]
 
     # -- windows -------------------------------------------------------------------------------
 

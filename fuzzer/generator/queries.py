@@ -210,6 +210,7 @@ class Queries:
         windows, and for `alone` (a top-level query of its own) SELECT modifiers and, where it
         is `rows` (neither grouped nor aggregated), QUALIFY."""
         c = self.clauses
+        select = c.unrolled_if_repeated(select)
         select = replace(select, group_distinct=c.group_distinct(select.group_by))
         select = c.by_all(select)
         select = c.named_windows(select)
