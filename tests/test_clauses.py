@@ -389,3 +389,39 @@ def test_mariadb_never_rolls_up_a_key_it_selects_twice() -> None:
                 assert len(set(refs)) == len(refs), render(n, "mysql")
     assert rolled > 10
     assert g.grouping([a, b, a]) == (a, b, a)  # a TLP host selecting `a` twice: plain keys
+
+
+@pytest.mark.parametrize(("dialect", "variants"), [
+    ("duckdb", ("group-by", "having", "qualify")),
+    pytest.param("postgres", ("group-by", "having"), marks=MARKS["postgres"]),
+    pytest.param("mysql", ("group-by", "having"), marks=MARKS["mysql"]),
+])  # fmt: skip
+def test_tlp_variants_over_grouping_sets_and_qualify_are_silent_on_the_real_engine(
+    engines, dialect: str, variants: tuple[str, ...]
+) -> None:
+    """The TLP variants that group by ROLLUP / CUBE / GROUPING SETS, and DuckDB's QUALIFY
+    variant, find nothing on today's engines (their soundness: tlp.grouped, qualify_probes)."""
+    from oracles import Context
+    from oracles.base import Skip
+    from oracles.pipeline import Pipeline
+    from oracles.tlp import TLP
+
+    engine = open_engine(dialect)
+    tlp = TLP(Context(dialect))
+    g = Generator(dialect, 5, Options(deterministic=True, weights={"grouping_sets": 3}))
+    engine.reset()
+    for statement in g.database():
+        assert engine.execute(g.render(statement)).ok
+    checked: dict[str, int] = {}
+    rolled = 0
+    for turn in range(120):
+        variant = variants[turn % len(variants)]
+        for probe in tlp.draw(g, TLP.SCHEDULE.index(variant)):
+            rolled += any(k in probe.queries[0] for k in ("ROLLUP", "CUBE", "GROUPING SETS"))
+            try:
+                assert Pipeline(engine).run(tlp, probe) is None, probe.queries
+            except Skip:  # a query failed: no comparison, as in `fuzz run`
+                continue
+            checked[probe.variant] = checked.get(probe.variant, 0) + 1
+    engine.close()
+    assert set(variants) <= set(checked) and rolled > 5, checked

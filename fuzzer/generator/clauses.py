@@ -375,14 +375,21 @@ class Clauses:
 
     def qualify(self, select: A.Select, scope: Scope, depth: int) -> A.Select:
         """DuckDB's QUALIFY: a comparison of a window function's result with a constant."""
-        if not self.caps.qualify or not self.chance("qualify"):
+        if not self.chance("qualify"):
             return select
+        p = self.window_comparison(scope, depth)
+        return select if p is None else replace(select, qualify=p)
+
+    def window_comparison(self, scope: Scope, depth: int) -> A.Expr | None:
+        """`window op constant` where the dialect has QUALIFY, for it to filter on."""
+        if not self.caps.qualify:
+            return None
         window, fam = self.q.window(scope, depth)
         if fam not in ("int", "numeric", "float"):
-            return select
+            return None
         bound = A.Literal(self.rng.randint(0, 3), A.INTEGER)
         op = self.rng.choice(("<", "<=", ">", ">=", "=", "<>"))
-        return replace(select, qualify=A.Binary(op, window, bound))
+        return A.Binary(op, window, bound)
 
     # -- the select list and the tail ----------------------------------------------------------
 
