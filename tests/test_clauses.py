@@ -203,6 +203,18 @@ GOLDEN: dict[str, tuple[A.Query, dict[str, str]]] = {
         {"duckdb": "SELECT * EXCLUDE (s) FROM t UNION ALL"
                    " (SELECT * REPLACE ((u.a + 1) AS a) FROM u)"},
     ),
+    "cte_materialized": (
+        A.With((A.CTE("w", sel(a), ("x",), True), A.CTE("v", sel(b), ("y",), False)),
+               sel(A.Star(), from_=(A.TableRef("w"), A.TableRef("v")))),
+        both("WITH w(x) AS MATERIALIZED (SELECT t.a FROM t), v(y) AS NOT MATERIALIZED"
+             " (SELECT t.b FROM t) SELECT * FROM w, v", "sqlite", "duckdb", "postgres"),
+    ),
+    "union_by_name": (
+        A.SetOp("UNION", A.Select((A.SelectItem(a, "c0"), A.SelectItem(b, "c1")), (T,)),
+                A.Select((A.SelectItem(ub, "c1"), A.SelectItem(ua, "c0")), (U,)), by_name=True),
+        {"duckdb": "(SELECT t.a AS c0, t.b AS c1 FROM t) UNION BY NAME"
+                   " (SELECT u.b AS c1, u.a AS c0 FROM u)"},
+    ),
     "fetch_with_ties": (
         sel(a, order_by=(A.OrderItem(ONE),), limit=2, fetch="WITH TIES"),
         both("SELECT t.a FROM t ORDER BY 1 FETCH FIRST 2 ROWS WITH TIES", "postgres", "mysql"),
@@ -281,6 +293,7 @@ RAISED = {
     "row_value": 5, "values": 4, "table_query": 5, "constant_on": 5, "dialect_join": 3,
     "index_hint": 5, "frame_exclude": 2, "window_filter": 3, "named_window": 3, "qualify": 5,
     "star": 5, "fetch": 3, "select_modifier": 5, "window": 3, "group_by": 2, "limit": 2,
+    "materialized": 2, "by_name": 3, "with": 3, "set_op": 2,
 }  # fmt: skip
 #: what the generator must write per dialect, as `features` names it
 REACH = {

@@ -255,6 +255,10 @@ class Capabilities:
     )
     #: the WINDOW clause and `OVER w`, `OVER (w frame)`
     named_windows: bool = capability(True, portable=To(False))
+    #: WITH w AS [NOT] MATERIALIZED (...)
+    cte_materialized: bool = capability(False, portable=To(False))
+    #: UNION [ALL] BY NAME (DuckDB)
+    union_by_name: bool = capability(False, portable=To(False))
     #: QUALIFY (DuckDB)
     qualify: bool = capability(False, portable=To(False))
     #: `* EXCLUDE (c)`, `* REPLACE (e AS c)` (DuckDB)

@@ -50,6 +50,8 @@ class DuckDB(Dialect):
         by_all=True,
         row_keyword=True,
         qualify=True,
+        cte_materialized=True,
+        union_by_name=True,
         star_modifiers=True,
         fetch=("ONLY",),
         table_query=True,

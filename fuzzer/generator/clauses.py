@@ -273,6 +273,23 @@ class Clauses:
             return None
         return self.values(fams)[0]
 
+    def materialized(self) -> bool | None:
+        """AS MATERIALIZED or AS NOT MATERIALIZED for a CTE: the planner's choice, forced."""
+        if not self.caps.cte_materialized or not self.chance("materialized"):
+            return None
+        return self.rng.random() < 0.5
+
+    def by_name(self, op: str, right: A.Query) -> tuple[A.Query, bool]:
+        """UNION BY NAME, the right side's items shuffled: the sides' columns pair up by their
+        names (c0, c1, ...), so the result is the positional UNION's."""
+        if not (self.caps.union_by_name and op == "UNION" and isinstance(right, A.Select)):
+            return right, False
+        if not self.chance("by_name"):
+            return right, False
+        items = list(right.items)
+        self.rng.shuffle(items)
+        return replace(right, items=tuple(items)), True
+
     # -- FROM: joins and table references ------------------------------------------------------
 
     def join_kind(self) -> str:

@@ -456,7 +456,8 @@ class Queries:
                 # cannot begin with: INTERSECT binds tighter
                 ops = [o for o in ops if o[0] != "INTERSECT"]
             op, all_ = self.rng.choice(ops)
-            node = A.SetOp(op, node, right, all_)
+            right, by_name = self.clauses.by_name(op, right)
+            node = A.SetOp(op, node, right, all_, by_name=by_name)
         assert isinstance(node, A.SetOp)
         if isinstance(node.right, A.Values) and not self.caps.values_order_by:
             return node, outs
@@ -472,7 +473,8 @@ class Queries:
         for _ in range(self.rng.randint(1, 2)):
             name = self.alias("w")
             query, outs = self.inner(max(depth - 1, 1), ordered=ordered)
-            ctes.append(A.CTE(name, query, tuple(c.name for c in outs)))
+            names = tuple(c.name for c in outs)
+            ctes.append(A.CTE(name, query, names, self.clauses.materialized()))
             self.env.append(Table(name, [_column(c) for c in outs]))
         self.env = self.env[-len(ctes):] + self.env
         return ctes
