@@ -279,10 +279,15 @@ class Clauses:
             return None
         return self.rng.random() < 0.5
 
-    def by_name(self, op: str, right: A.Query) -> tuple[A.Query, bool]:
+    def by_name(self, op: str, left: A.Query, right: A.Query) -> tuple[A.Query, bool]:
         """UNION BY NAME, the right side's items shuffled: the sides' columns pair up by their
-        names (c0, c1, ...), so the result is the positional UNION's."""
+        names (c0, c1, ...), so the result is the positional UNION's. Not after a `*`, whose
+        columns have the tables' names."""
         if not (self.caps.union_by_name and op == "UNION" and isinstance(right, A.Select)):
+            return right, False
+        while isinstance(left, A.SetOp):
+            left = left.left
+        if not isinstance(left, A.Select) or any(isinstance(i.expr, A.Star) for i in left.items):
             return right, False
         if not self.chance("by_name"):
             return right, False

@@ -456,7 +456,7 @@ class Queries:
                 # cannot begin with: INTERSECT binds tighter
                 ops = [o for o in ops if o[0] != "INTERSECT"]
             op, all_ = self.rng.choice(ops)
-            right, by_name = self.clauses.by_name(op, right)
+            right, by_name = self.clauses.by_name(op, node, right)
             node = A.SetOp(op, node, right, all_, by_name=by_name)
         assert isinstance(node, A.SetOp)
         if isinstance(node.right, A.Values) and not self.caps.values_order_by:
