@@ -94,7 +94,7 @@ class Queries:
         if self.caps.set_ops and self.chance("set_op"):
             query, outs = self.set_op(depth, families, outer)
             return (query if ordered else replace(query, order_by=(), limit=None,
-                                                  offset=None)), outs  # fmt: skip
+                                                  offset=None, fetch=None)), outs  # fmt: skip
         return self.select(depth, families, outer, top=True, ordered=ordered, nested=True)
 
     def host(self, depth: int) -> Host:
