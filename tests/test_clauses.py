@@ -212,7 +212,7 @@ GOLDEN: dict[str, tuple[A.Query, dict[str, str]]] = {
     "union_by_name": (
         A.SetOp("UNION", A.Select((A.SelectItem(a, "c0"), A.SelectItem(b, "c1")), (T,)),
                 A.Select((A.SelectItem(ub, "c1"), A.SelectItem(ua, "c0")), (U,)), by_name=True),
-        {"duckdb": "(SELECT t.a AS c0, t.b AS c1 FROM t) UNION BY NAME"
+        {"duckdb": "SELECT t.a AS c0, t.b AS c1 FROM t UNION BY NAME"
                    " (SELECT u.b AS c1, u.a AS c0 FROM u)"},
     ),
     "fetch_with_ties": (

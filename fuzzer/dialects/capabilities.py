@@ -233,12 +233,18 @@ class Capabilities:
     row_comparisons: tuple[str, ...] = capability(
         ("=", "<>", "<", "<=", ">", ">="), portable=To(())
     )
+    #: row values where no subquery may stand (index keys): DuckDB takes a row for a struct
+    #: and refuses it there ("Index keys cannot contain lambda functions")
+    row_keys: bool = capability(True)
     #: `ROW(a, b)` spelling
     row_keyword: bool = capability(False)
     #: `(a, b) IN ((1, 2), ...)`
     row_in_list: bool = capability(True)
     #: `(a, b) IN (SELECT x, y ...)`
     row_in_subquery: bool = capability(True)
+    #: a row IN subquery that reads the outer query's columns (DuckDB: "Correlated IN/ANY/ALL
+    #: with multiple columns not yet supported")
+    row_in_correlated: bool = capability(True)
     #: `(a, b) BETWEEN (..) AND (..)`
     row_between: bool = capability(True)
     #: VALUES as a query, a set operand and a derived table

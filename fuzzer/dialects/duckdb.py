@@ -49,6 +49,8 @@ class DuckDB(Dialect):
         grouping_function=True,
         by_all=True,
         row_keyword=True,
+        row_keys=False,
+        row_in_correlated=False,
         qualify=True,
         cte_materialized=True,
         union_by_name=True,

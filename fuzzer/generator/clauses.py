@@ -168,7 +168,7 @@ class Clauses:
         """`(a, b) op (x, y)`, `(a, b) [NOT] IN ((..), ..)`, `(a, b) IN (SELECT x, y ...)` or
         `(a, b) BETWEEN (..) AND (..)`: a row value against rows of the same families."""
         rng, caps = self.rng, self.caps
-        if not caps.row_comparisons:
+        if not caps.row_comparisons or not (caps.row_keys or ctx.subqueries):
             return None
         forms = ["compare", "compare"]
         forms += ["in_list"] * caps.row_in_list + ["between"] * caps.row_between
@@ -210,7 +210,7 @@ class Clauses:
             first = [(v.type, v.value) for v in values.rows[0]]  # type: ignore[attr-defined]
             if not self.caps.values_first_row_names or len(set(first)) == len(first):
                 return values
-        outer = self.q.outer_of(ctx)
+        outer = self.q.outer_of(ctx) if self.caps.row_in_correlated else ()
         return self.q.inner(depth, fams, outer, ordered=self.caps.limit_in_subquery)[0]
 
     def sample_column(self, fam: str) -> Col | None:
