@@ -362,6 +362,7 @@ class SetOp(Query):
     limit: int | None = None
     offset: int | None = None
     fetch: Fetch | None = None
+    by_name: bool = False  # DuckDB: UNION BY NAME matches the sides' columns by name
 
 
 @dataclass(frozen=True)
@@ -369,6 +370,7 @@ class CTE:
     name: str
     query: Query
     columns: tuple[str, ...] = ()
+    materialized: bool | None = None  # AS [NOT] MATERIALIZED; None: the planner decides
 
 
 @dataclass(frozen=True)

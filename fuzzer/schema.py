@@ -50,6 +50,8 @@ class Table:
     temporary: bool = False  # a view may not read it (SQLite, MariaDB)
     #: a view's query, when the generator made it (a catalog's view: None, unknown)
     query: A.Query | None = None
+    #: indexes over every row (not partial), by name: what INDEXED BY and FORCE INDEX may name
+    indexes: list[str] = field(default_factory=list)
 
     def column(self, name: str) -> Column:
         for c in self.columns:

@@ -136,19 +136,19 @@ def _switch(flag: str, default: str) -> Knob:
 
 
 def _no_index_hint(dialect: Dialect) -> Dialect:
-    """MySQL's `USE INDEX ()` after every table: a plan without any index."""
+    """MySQL's `USE INDEX ()` after every table, in place of its own hint: no index at all."""
 
     def table(self: Dialect, node: ast.TableRef) -> str:
-        return f"{type(dialect)._TableRef(self, node)} USE INDEX ()"
+        return f"{type(dialect)._TableRef(self, replace(node, hint=None))} USE INDEX ()"
 
     return type("NoIndexMySQL", (type(dialect),), {"_TableRef": table})()
 
 
 def _not_indexed(dialect: Dialect) -> Dialect:
-    """SQLite's `NOT INDEXED` after every table: full scans only."""
+    """SQLite's `NOT INDEXED` after every table, in place of its own hint: full scans only."""
 
     def table(self: Dialect, node: ast.TableRef) -> str:
-        return f"{type(dialect)._TableRef(self, node)} NOT INDEXED"
+        return f"{type(dialect)._TableRef(self, replace(node, hint=None))} NOT INDEXED"
 
     return type("NotIndexedSQLite", (type(dialect),), {"_TableRef": table})()
 

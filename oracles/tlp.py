@@ -290,9 +290,10 @@ class TLP(Oracle):
         "predicate is TRUE, FALSE and NULL."
     )
     #: the variants `fuzz run` takes in turn, one per check of this oracle
-    SCHEDULE = ("where", "distinct", "group-by", "having", "aggregate")
+    SCHEDULE = ("where", "distinct", "group-by", "having", "aggregate", "qualify")
     judges: ClassVar[dict[str, Judge]] = {
         "where": judge_multiset,
+        "qualify": judge_multiset,
         "distinct": judge_set,
         "group-by": judge_set,
         "having": judge_groups,
@@ -315,6 +316,10 @@ class TLP(Oracle):
             return self.probes(grouped(check, generator), check.predicate, host)
         if variant == "having":
             return self.having_probes(*having(generator, check), host)
+        if variant == "qualify":
+            return self.qualify_probes(generator, check, host) or self.probes(
+                check.select, check.predicate, host
+            )
         if variant == "aggregate":
             # numeric: MIN to AVG apply
             expr = generator.expression("int", check.scope, host=host)
@@ -396,6 +401,29 @@ class TLP(Oracle):
             split = [replace(base, where=_and(base.where, part)) for part in partitions(p)]
             found.append(self.probe("group-by", [base, *split], replace(base, where=p), host))
         return found
+
+    def qualify_probes(
+        self, generator: Generator, check: Check, host: Host | None = None
+    ) -> list[Probe]:
+        """QUALIFY (DuckDB): p compares a window function's result and may use the row too.
+
+        QUALIFY filters rows after every window is computed over all the rows WHERE kept;
+        the partitions change only QUALIFY, so their windows are the query's own and each row
+        satisfies exactly one of p, NOT p and p IS NULL: the rows are a multiset union."""
+        window = generator.window_predicate(check.scope, host=host)
+        if window is None:
+            return []
+        op = "AND" if generator.rng.random() < 0.5 else "OR"
+        p = ast.Binary(op, window, check.predicate)
+        base = check.select
+        if not is_deterministic(base) or not is_deterministic(p) or aggregates_in(p):
+            return []
+        if base.distinct or base.group_by or base.qualify is not None or base.limit is not None:
+            return []  # DISTINCT, grouping and LIMIT come after QUALIFY: no longer a union
+        if any(aggregates_in(i.expr) for i in base.items):
+            return []
+        split = [replace(base, qualify=part) for part in partitions(p)]
+        return [self.probe("qualify", [base, *split], replace(base, qualify=p), host)]
 
     def having_probes(
         self, query: ast.Select, p: ast.Expr, host: Host | None = None

@@ -376,7 +376,7 @@ class Dialect:
         return self.render(left) if bare else self.set_operand(left)
 
     def _SetOp(self, node: A.SetOp) -> str:
-        op = node.op + (" ALL" if node.all else "")
+        op = node.op + (" ALL" if node.all else "") + (" BY NAME" if node.by_name else "")
         text = f"{self.first_operand(node)} {op} {self.set_operand(node.right)}"
         tail = self.tail(node)
         return f"{text} {tail}" if tail else text
@@ -385,7 +385,8 @@ class Dialect:
         ctes = []
         for cte in node.ctes:
             cols = f"({', '.join(self.ident(c) for c in cte.columns)})" if cte.columns else ""
-            ctes.append(f"{self.ident(cte.name)}{cols} AS ({self.render(cte.query)})")
+            m = {None: "", True: "MATERIALIZED ", False: "NOT MATERIALIZED "}[cte.materialized]
+            ctes.append(f"{self.ident(cte.name)}{cols} AS {m}({self.render(cte.query)})")
         rec = "RECURSIVE " if node.recursive else ""
         return f"WITH {rec}{', '.join(ctes)} {self.render(node.body)}"
 

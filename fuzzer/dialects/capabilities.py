@@ -220,6 +220,9 @@ class Capabilities:
     grouping_mixed: bool = capability(True)
     #: ORDER BY in a query whose GROUP BY rolls up (MariaDB: "Incorrect usage of ... ORDER BY")
     grouping_order_by: bool = capability(True)
+    #: a rolled-up key column may be selected twice (MariaDB 10.11 sets only the first copy to
+    #: NULL in super-aggregate rows; the other shows some row's value)
+    rollup_repeated_keys: bool = capability(True)
     #: grouping elements in a view's query (MariaDB 10.11 stores a rolled-up view over a
     #: self-join with its columns unqualified: reading it fails with "Column ... is ambiguous")
     grouping_in_views: bool = capability(True)
@@ -233,12 +236,18 @@ class Capabilities:
     row_comparisons: tuple[str, ...] = capability(
         ("=", "<>", "<", "<=", ">", ">="), portable=To(())
     )
+    #: row values where no subquery may stand (index keys): DuckDB takes a row for a struct
+    #: and refuses it there ("Index keys cannot contain lambda functions")
+    row_keys: bool = capability(True)
     #: `ROW(a, b)` spelling
     row_keyword: bool = capability(False)
     #: `(a, b) IN ((1, 2), ...)`
     row_in_list: bool = capability(True)
     #: `(a, b) IN (SELECT x, y ...)`
     row_in_subquery: bool = capability(True)
+    #: a row IN subquery that reads the outer query's columns (DuckDB: "Correlated IN/ANY/ALL
+    #: with multiple columns not yet supported")
+    row_in_correlated: bool = capability(True)
     #: `(a, b) BETWEEN (..) AND (..)`
     row_between: bool = capability(True)
     #: VALUES as a query, a set operand and a derived table
@@ -255,6 +264,10 @@ class Capabilities:
     )
     #: the WINDOW clause and `OVER w`, `OVER (w frame)`
     named_windows: bool = capability(True, portable=To(False))
+    #: WITH w AS [NOT] MATERIALIZED (...)
+    cte_materialized: bool = capability(False, portable=To(False))
+    #: UNION [ALL] BY NAME (DuckDB)
+    union_by_name: bool = capability(False, portable=To(False))
     #: QUALIFY (DuckDB)
     qualify: bool = capability(False, portable=To(False))
     #: `* EXCLUDE (c)`, `* REPLACE (e AS c)` (DuckDB)
@@ -263,7 +276,8 @@ class Capabilities:
     fetch: tuple[str, ...] = capability((), portable=To(()))
     #: `TABLE t` as a query
     table_query: bool = capability(False, portable=To(False))
-    #: index hints a table reference may carry: "NOT INDEXED", "USE", "FORCE", "IGNORE"
+    #: index hints a table reference may carry: "NOT INDEXED", "INDEXED BY", "USE", "FORCE",
+    #: "IGNORE"; all but NOT INDEXED and USE name indexes
     index_hints: tuple[str, ...] = capability((), portable=To(()))
     #: SELECT modifiers that change plans, not answers (MariaDB's STRAIGHT_JOIN, SQL_*)
     select_modifiers: tuple[str, ...] = capability((), portable=To(()))

@@ -71,13 +71,14 @@ class MySQL(Dialect):
         grouping_mixed=False,  # GROUP BY a, b WITH ROLLUP
         grouping_order_by=False,
         grouping_in_views=False,
+        rollup_repeated_keys=False,
         row_keyword=True,
         row_between=False,  # "Operand should contain 1 column(s)"
         derived_columns=False,
         values_first_row_names=True,  # "Duplicate column name '1'"
         frame_exclude=(),  # "Frame exclusion is not supported yet"
         fetch=("ONLY", "WITH TIES"),
-        index_hints=("USE",),
+        index_hints=("USE", "FORCE", "IGNORE"),
         select_modifiers=("HIGH_PRIORITY", "STRAIGHT_JOIN", "SQL_SMALL_RESULT",
                           "SQL_BIG_RESULT", "SQL_BUFFER_RESULT", "SQL_NO_CACHE"),  # this order
         table_options=("ROW_FORMAT=DYNAMIC", "STATS_PERSISTENT=0", "STATS_PERSISTENT=1",

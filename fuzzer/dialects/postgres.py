@@ -120,6 +120,7 @@ class Postgres(Dialect):
         grouping_function=True,
         group_by_distinct=True,
         row_keyword=True,
+        cte_materialized=True,
         fetch=("ONLY", "WITH TIES"),
         table_query=True,
     )  # fmt: skip

@@ -51,7 +51,8 @@ class SQLite(Dialect):
         values_order_by=False,
         row_in_list=False,  # a row value's IN takes a subquery only
         derived_columns=False,
-        index_hints=("NOT INDEXED",),
+        index_hints=("NOT INDEXED", "INDEXED BY"),
+        cte_materialized=True,
         table_options=("WITHOUT ROWID", "STRICT"),
         keyed_table_options=("WITHOUT ROWID",),
         persistence=("TEMPORARY",),  # a reset opens a new connection: temp tables go with it

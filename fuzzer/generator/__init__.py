@@ -142,6 +142,12 @@ class Generator:
         them where the dialect has them."""
         return self.queries.clauses.grouping(keys)
 
+    def window_predicate(self, scope: Scope, host: Host | None = None) -> A.Expr | None:
+        """A comparison of a window function over the scope with a constant, for QUALIFY;
+        None where the dialect has no QUALIFY."""
+        self.queries.env = list(host.env if host else self.schema.tables)
+        return self.queries.clauses.window_comparison(scope, self._depth(None))
+
     def render(self, node: Any) -> str:
         return self.dialect.render(node)
 

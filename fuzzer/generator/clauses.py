@@ -87,6 +87,8 @@ class Clauses:
         rng, kinds = self.rng, self.grouping_kinds
         if not kinds or not keys or not self.chance("grouping_sets"):
             return tuple(keys)
+        if not self.caps.rollup_repeated_keys and len(set(keys)) < len(keys):
+            return tuple(keys)  # the TLP host's items are its keys
         if not self.caps.grouping_mixed:
             return (A.GroupingSets("ROLLUP", tuple((k,) for k in keys)),)
         kind = rng.choice(kinds)
@@ -124,6 +126,18 @@ class Clauses:
         args = tuple(self.rng.sample(keys, self.rng.randint(1, min(len(keys), 3))))
         return A.Grouping(args)
 
+    def unrolled_if_repeated(self, select: A.Select) -> A.Select:
+        """The plain keys instead of grouping sets where the dialect mishandles a key column
+        selected twice (`rollup_repeated_keys`)."""
+        if self.caps.rollup_repeated_keys or not self.rolls_up(select):
+            return select
+        refs = [i.expr for i in select.items if isinstance(i.expr, A.ColumnRef)]
+        if len(set(refs)) == len(refs):
+            return select
+        keys = tuple(e for g in select.group_by for e in (
+            [k for m in g.members for k in m] if isinstance(g, A.GroupingSets) else [g]))
+        return replace(select, group_by=keys)
+
     def rolls_up(self, select: A.Select) -> bool:
         return any(isinstance(e, A.GroupingSets) for e in select.group_by)
 
@@ -154,7 +168,7 @@ class Clauses:
         """`(a, b) op (x, y)`, `(a, b) [NOT] IN ((..), ..)`, `(a, b) IN (SELECT x, y ...)` or
         `(a, b) BETWEEN (..) AND (..)`: a row value against rows of the same families."""
         rng, caps = self.rng, self.caps
-        if not caps.row_comparisons:
+        if not caps.row_comparisons or not (caps.row_keys or ctx.subqueries):
             return None
         forms = ["compare", "compare"]
         forms += ["in_list"] * caps.row_in_list + ["between"] * caps.row_between
@@ -196,7 +210,7 @@ class Clauses:
             first = [(v.type, v.value) for v in values.rows[0]]  # type: ignore[attr-defined]
             if not self.caps.values_first_row_names or len(set(first)) == len(first):
                 return values
-        outer = self.q.outer_of(ctx)
+        outer = self.q.outer_of(ctx) if self.caps.row_in_correlated else ()
         return self.q.inner(depth, fams, outer, ordered=self.caps.limit_in_subquery)[0]
 
     def sample_column(self, fam: str) -> Col | None:
@@ -259,6 +273,28 @@ class Clauses:
             return None
         return self.values(fams)[0]
 
+    def materialized(self) -> bool | None:
+        """AS MATERIALIZED or AS NOT MATERIALIZED for a CTE: the planner's choice, forced."""
+        if not self.caps.cte_materialized or not self.chance("materialized"):
+            return None
+        return self.rng.random() < 0.5
+
+    def by_name(self, op: str, left: A.Query, right: A.Query) -> tuple[A.Query, bool]:
+        """UNION BY NAME, the right side's items shuffled: the sides' columns pair up by their
+        names (c0, c1, ...), so the result is the positional UNION's. Not after a `*`, whose
+        columns have the tables' names."""
+        if not (self.caps.union_by_name and op == "UNION" and isinstance(right, A.Select)):
+            return right, False
+        while isinstance(left, A.SetOp):
+            left = left.left
+        if not isinstance(left, A.Select) or any(isinstance(i.expr, A.Star) for i in left.items):
+            return right, False
+        if not self.chance("by_name"):
+            return right, False
+        items = list(right.items)
+        self.rng.shuffle(items)
+        return replace(right, items=tuple(items)), True
+
     # -- FROM: joins and table references ------------------------------------------------------
 
     def join_kind(self) -> str:
@@ -307,8 +343,18 @@ class Clauses:
         base = any(t is table for t in self.q.g.schema.base_tables)
         if not hints or not base or not self.chance("index_hint"):
             return A.TableRef(table.name, alias)
+        if not table.indexes:
+            hints = tuple(h for h in hints if h in ("NOT INDEXED", "USE")) or hints[:0]
+        if not hints:
+            return A.TableRef(table.name, alias)
         kind = self.rng.choice(hints)
-        return A.TableRef(table.name, alias, A.IndexHint(kind))
+        names: tuple[str, ...] = ()
+        if table.indexes and (kind in ("INDEXED BY", "FORCE", "IGNORE") or self.rng.random() < 0.5):
+            many = 1 if kind == "INDEXED BY" else self.rng.randint(1, len(table.indexes))
+            names = tuple(self.rng.sample(table.indexes, many))
+        if kind == "NOT INDEXED":
+            names = ()
+        return A.TableRef(table.name, alias, A.IndexHint(kind, names))  # type: ignore[arg-type]
 
     # -- windows -------------------------------------------------------------------------------
 
@@ -351,14 +397,21 @@ class Clauses:
 
     def qualify(self, select: A.Select, scope: Scope, depth: int) -> A.Select:
         """DuckDB's QUALIFY: a comparison of a window function's result with a constant."""
-        if not self.caps.qualify or not self.chance("qualify"):
+        if not self.chance("qualify"):
             return select
+        p = self.window_comparison(scope, depth)
+        return select if p is None else replace(select, qualify=p)
+
+    def window_comparison(self, scope: Scope, depth: int) -> A.Expr | None:
+        """`window op constant` where the dialect has QUALIFY, for it to filter on."""
+        if not self.caps.qualify:
+            return None
         window, fam = self.q.window(scope, depth)
         if fam not in ("int", "numeric", "float"):
-            return select
+            return None
         bound = A.Literal(self.rng.randint(0, 3), A.INTEGER)
         op = self.rng.choice(("<", "<=", ">", ">=", "=", "<>"))
-        return replace(select, qualify=A.Binary(op, window, bound))
+        return A.Binary(op, window, bound)
 
     # -- the select list and the tail ----------------------------------------------------------
 

@@ -19,6 +19,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "row_value": 0.04, "values": 0.05, "table_query": 0.03, "constant_on": 0.1,
     "dialect_join": 0.25, "index_hint": 0.1, "frame_exclude": 0.4, "window_filter": 0.2,
     "named_window": 0.3, "qualify": 0.15, "star": 0.08, "fetch": 0.35, "select_modifier": 0.1,
+    "materialized": 0.4, "by_name": 0.3,
 }  # fmt: skip
 
 

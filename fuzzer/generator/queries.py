@@ -210,6 +210,7 @@ class Queries:
         windows, and for `alone` (a top-level query of its own) SELECT modifiers and, where it
         is `rows` (neither grouped nor aggregated), QUALIFY."""
         c = self.clauses
+        select = c.unrolled_if_repeated(select)
         select = replace(select, group_distinct=c.group_distinct(select.group_by))
         select = c.by_all(select)
         select = c.named_windows(select)
@@ -460,7 +461,8 @@ class Queries:
                 # cannot begin with: INTERSECT binds tighter
                 ops = [o for o in ops if o[0] != "INTERSECT"]
             op, all_ = self.rng.choice(ops)
-            node = A.SetOp(op, node, right, all_)
+            right, by_name = self.clauses.by_name(op, node, right)
+            node = A.SetOp(op, node, right, all_, by_name=by_name)
         assert isinstance(node, A.SetOp)
         if isinstance(node.right, A.Values) and not self.caps.values_order_by:
             return node, outs
@@ -476,7 +478,8 @@ class Queries:
         for _ in range(self.rng.randint(1, 2)):
             name = self.alias("w")
             query, outs = self.inner(max(depth - 1, 1), ordered=ordered)
-            ctes.append(A.CTE(name, query, tuple(c.name for c in outs)))
+            names = tuple(c.name for c in outs)
+            ctes.append(A.CTE(name, query, names, self.clauses.materialized()))
             self.env.append(Table(name, [_column(c) for c in outs]))
         self.env = self.env[-len(ctes):] + self.env
         return ctes

@@ -130,6 +130,8 @@ class State:
                 index = self.create_index(layout)
                 if index is not None:
                     stmts.append(index)
+                    if index.where is None:
+                        layout.table.indexes.append(index.name)
         for layout in layouts:
             if caps.upserts and rng.random() < 0.35:
                 upsert = self.upsert(layout)
