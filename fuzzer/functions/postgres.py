@@ -10,9 +10,11 @@ aggregates over int and numeric are exact in PostgreSQL (numeric arithmetic), so
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fuzzer import ast as A
 from fuzzer.dialects.base import Dialect, family
-from fuzzer.functions import Library, Template, agg, fn, op, respell, standard, win
+from fuzzer.functions import Library, Signature, Template, agg, fn, op, respell, standard, win
 
 NUMBERS = ("int", "numeric", "float")
 #: families with a total order whose equal values are indistinguishable (ORDER BY inside
@@ -477,6 +479,32 @@ WINDOWS = [  # 9.22
     *win("LEAD_DEFAULT", "text, lit:offset, text -> text", "LEAD({*})", deterministic=False),
 ]
 
+#: Calls that read a session setting (TimeZone, DateStyle, search_path, ...): STABLE in
+#: PostgreSQL, which no generated column or index key may call. Found by indexing each.
+STABLE = frozenset({
+    "ARRAY_TO_JSON", "ARRAY_TO_STRING", "ARRAY_TO_STRING_NULL", "CONCAT", "CONCAT_WS",
+    "CONVERT_FROM", "CONVERT_TO", "ENUM_FIRST", "ENUM_LAST", "ENUM_RANGE", "ENUM_RANGE_BETWEEN",
+    "FORMAT", "JSONB_BUILD_ARRAY", "JSONB_BUILD_OBJECT", "JSON_BUILD_OBJECT", "MAKE_TIMESTAMPTZ",
+    "PG_TYPEOF", "TO_CHAR", "TO_DATE", "TO_JSON", "TO_JSONB", "TO_NUMBER", "TO_TIMESTAMP",
+})
+#: ... and the forms of other names that do: over timestamptz, and dates made instants
+STABLE_FORMS = frozenset({
+    ("+interval", ("timestamptz", "interval")), ("-interval", ("timestamptz", "interval")),
+    ("DATE_BIN", ("lit:stride", "timestamptz", "lit:origin")),
+    ("DATE_TRUNC", ("lit:truncunit", "timestamptz")),
+    ("DATE_TRUNC_ZONE", ("lit:truncunit", "timestamptz", "lit:zone")),
+    ("EXTRACT", ("lit:field", "timestamptz")), ("OVERLAPS", ("date", "date", "date", "date")),
+    ("QUOTE_LITERAL", ("date",)), ("QUOTE_NULLABLE", ("date",)),
+})
+
+
+def _volatility(groups: list[list[Signature]]) -> list[Signature]:
+    """The groups' signatures, those that read a setting or are volatile marked so."""
+    return [replace(s, immutable=False)
+            if s.name in STABLE or (s.name, s.args) in STABLE_FORMS or not s.deterministic
+            else s for g in groups for s in g]  # fmt: skip
+
+
 LIBRARY = Library(
     respell(standard.PORTABLE, {"INSTR": "STRPOS({0}, {1})"}),
     standard.MATH,
@@ -500,18 +528,6 @@ LIBRARY = Library(
     fn("NUMRANGE", "numeric -> range", "numrange({0}, {0}, '[]')"),
     fn("DATERANGE", "date -> range", "daterange({0}, {0}, '[]')"),
     fn("TSRANGE", "timestamp -> range", "tsrange({0}, {0}, '[]')"),
-    MATH,
-    STRING,
-    BINARY,
-    FORMATTING,
-    DATETIME,
-    JSON,
-    ARRAY,
-    RANGE,
-    ENUM,
-    COMPARISON,
-    TEXT_SEARCH,
-    SESSION,
-    AGGREGATES,
-    WINDOWS,
+    _volatility([MATH, STRING, BINARY, FORMATTING, DATETIME, JSON, ARRAY, RANGE, ENUM,
+                 COMPARISON, TEXT_SEARCH, SESSION, AGGREGATES, WINDOWS]),
 )
