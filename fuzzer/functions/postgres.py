@@ -54,12 +54,12 @@ def typed(template: str) -> Template:
 
 
 def bitwise(template: str) -> Template:
-    """A spelling that casts to bigint the operands that are no column or literal: the int
-    family's SUM of a bigint is numeric in PostgreSQL, which has no bitwise operators.
-    Columns stay bare, so smallint and integer operators are called too."""
+    """A spelling that casts to bigint the operands that are no literal: the int family's
+    SUM of a bigint is numeric in PostgreSQL (and so is a view's column of it), which has no
+    bitwise operators."""
 
     def spell(d: Dialect, args: list[str], node: A.Func) -> str:
-        words = [a if isinstance(e, A.ColumnRef | A.Literal) else f"CAST({a} AS BIGINT)"
+        words = [a if isinstance(e, A.Literal) else f"CAST({a} AS BIGINT)"
                  for a, e in zip(args, node.args, strict=True)]  # fmt: skip
         return template.format(*words)
 
@@ -439,9 +439,8 @@ AGGREGATES = [
     *agg("STRING_AGG_BYTEA", "blob -> blob", "STRING_AGG({0}, '\\x2c'::BYTEA ORDER BY {0})"),
     *agg("JSONB_OBJECT_AGG", "text, int -> json", deterministic=False,  # a repeated key
          errors=("22",)),  # a NULL key
-    *agg("BIT_AND", "int -> int"),
-    *agg("BIT_OR", "int -> int"),
-    *agg("BIT_XOR", "int -> int"),
+    *[s for name in ("BIT_AND", "BIT_OR", "BIT_XOR")  # bigint: see `bitwise`
+      for s in agg(name, "int -> int", name + "(CAST({0} AS BIGINT))", errors=("22",))],
     *agg("EVERY", "bool -> bool"),
     *agg("COUNT_DISTINCT_ARRAY", "int[] -> int", "COUNT(DISTINCT {0})"),
     *agg("MIN_ARRAY", "any -> any", "MIN({0})", families=ARRAYS),
