@@ -498,8 +498,8 @@ STABLE_FORMS = frozenset({
 
 
 def _volatility(groups: list[list[Signature]]) -> list[Signature]:
-    """The groups' signatures, those that read a setting or are volatile marked so."""
-    return [replace(s, immutable=False)
+    """The groups' signatures, those that read a setting or are volatile not `storable`."""
+    return [replace(s, storable=False)
             if s.name in STABLE or (s.name, s.args) in STABLE_FORMS or not s.deterministic
             else s for g in groups for s in g]  # fmt: skip
 
