@@ -194,10 +194,15 @@ STRING = [  # 9.4 and 9.7
 ]
 
 BINARY = [  # 9.5
-    *fn("GET_BIT", "blob, lit:bit -> int", errors=("22",)),
-    *fn("GET_BYTE", "blob, lit:bit -> int", errors=("22",)),
-    *fn("SET_BIT", "blob, lit:bit, lit:scale -> blob", errors=("22",)),
-    *fn("SET_BYTE", "blob, lit:bit, lit:byte -> blob", errors=("22",)),
+    # padded to a byte: an index into an empty bytea is out of range
+    *fn("GET_BIT", "blob, lit:bit -> int", "GET_BIT(({0} || '\\x00'::BYTEA), {1})",
+        errors=("22",)),
+    *fn("GET_BYTE", "blob, lit:few -> int", "GET_BYTE(({0} || '\\x00'::BYTEA), {1})",
+        errors=("22",)),
+    *fn("SET_BIT", "blob, lit:bit, lit:few -> blob", "SET_BIT(({0} || '\\x00'::BYTEA), {1}, {2})",
+        errors=("22",)),
+    *fn("SET_BYTE", "blob, lit:few, lit:byte -> blob",
+        "SET_BYTE(({0} || '\\x00'::BYTEA), {1}, {2})", errors=("22",)),
     *fn("BIT_COUNT", "blob -> int"),
     *fn("SHA224", "blob -> blob"),
     *fn("SHA256", "blob -> blob"),
