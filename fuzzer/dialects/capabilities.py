@@ -182,6 +182,9 @@ class Capabilities:
     casts: bool = capability(True, portable=To(False))
     #: the explicit casts the generator writes, by target family (see STANDARD_CASTS)
     cast_sources: Mapping[str, tuple[str, ...]] = capability(STANDARD_CASTS)
+    #: (source, target) families whose cast reads a session setting (DateStyle, TimeZone):
+    #: no generated column or index key makes them
+    unstable_casts: tuple[tuple[str, str], ...] = capability(())
     #: `x::type` as well as CAST(x AS type)
     cast_shorthand: bool = capability(False, portable=To(False))
     #: STRING_AGG in the dialect's spelling; deterministic only where it can be ordered

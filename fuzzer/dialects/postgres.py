@@ -62,6 +62,11 @@ class Postgres(Dialect):
             "text[]": ("int[]",),
             "daterange": ("daterange",),  # the text of a range is another story
         },
+        unstable_casts=(
+            ("date", "text"), ("timestamp", "text"), ("timestamptz", "text"), ("interval", "text"),
+            ("int[]", "text"), ("text[]", "text"), ("enum", "text"), ("timestamptz", "date"),
+            ("timestamptz", "timestamp"), ("date", "timestamptz"), ("timestamp", "timestamptz"),
+        ),
         cast_shorthand=True,
         float_specials=True,
         lateral=True,

@@ -10,9 +10,11 @@ aggregates over int and numeric are exact in PostgreSQL (numeric arithmetic), so
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fuzzer import ast as A
 from fuzzer.dialects.base import Dialect, family
-from fuzzer.functions import Library, Template, agg, fn, op, respell, standard, win
+from fuzzer.functions import Library, Signature, Template, agg, fn, op, respell, standard, win
 
 NUMBERS = ("int", "numeric", "float")
 #: families with a total order whose equal values are indistinguishable (ORDER BY inside
@@ -52,12 +54,12 @@ def typed(template: str) -> Template:
 
 
 def bitwise(template: str) -> Template:
-    """A spelling that casts to bigint the operands that are no column or literal: the int
-    family's SUM of a bigint is numeric in PostgreSQL, which has no bitwise operators.
-    Columns stay bare, so smallint and integer operators are called too."""
+    """A spelling that casts to bigint the operands that are no literal: the int family's
+    SUM of a bigint is numeric in PostgreSQL (and so is a view's column of it), which has no
+    bitwise operators."""
 
     def spell(d: Dialect, args: list[str], node: A.Func) -> str:
-        words = [a if isinstance(e, A.ColumnRef | A.Literal) else f"CAST({a} AS BIGINT)"
+        words = [a if isinstance(e, A.Literal) else f"CAST({a} AS BIGINT)"
                  for a, e in zip(args, node.args, strict=True)]  # fmt: skip
         return template.format(*words)
 
@@ -192,10 +194,15 @@ STRING = [  # 9.4 and 9.7
 ]
 
 BINARY = [  # 9.5
-    *fn("GET_BIT", "blob, lit:bit -> int", errors=("22",)),
-    *fn("GET_BYTE", "blob, lit:bit -> int", errors=("22",)),
-    *fn("SET_BIT", "blob, lit:bit, lit:scale -> blob", errors=("22",)),
-    *fn("SET_BYTE", "blob, lit:bit, lit:byte -> blob", errors=("22",)),
+    # padded to a byte: an index into an empty bytea is out of range
+    *fn("GET_BIT", "blob, lit:bit -> int", "GET_BIT(({0} || '\\x00'::BYTEA), {1})",
+        errors=("22",)),
+    *fn("GET_BYTE", "blob, lit:few -> int", "GET_BYTE(({0} || '\\x00'::BYTEA), {1})",
+        errors=("22",)),
+    *fn("SET_BIT", "blob, lit:bit, lit:few -> blob", "SET_BIT(({0} || '\\x00'::BYTEA), {1}, {2})",
+        errors=("22",)),
+    *fn("SET_BYTE", "blob, lit:few, lit:byte -> blob",
+        "SET_BYTE(({0} || '\\x00'::BYTEA), {1}, {2})", errors=("22",)),
     *fn("BIT_COUNT", "blob -> int"),
     *fn("SHA224", "blob -> blob"),
     *fn("SHA256", "blob -> blob"),
@@ -437,9 +444,8 @@ AGGREGATES = [
     *agg("STRING_AGG_BYTEA", "blob -> blob", "STRING_AGG({0}, '\\x2c'::BYTEA ORDER BY {0})"),
     *agg("JSONB_OBJECT_AGG", "text, int -> json", deterministic=False,  # a repeated key
          errors=("22",)),  # a NULL key
-    *agg("BIT_AND", "int -> int"),
-    *agg("BIT_OR", "int -> int"),
-    *agg("BIT_XOR", "int -> int"),
+    *[s for name in ("BIT_AND", "BIT_OR", "BIT_XOR")  # bigint: see `bitwise`
+      for s in agg(name, "int -> int", name + "(CAST({0} AS BIGINT))", errors=("22",))],
     *agg("EVERY", "bool -> bool"),
     *agg("COUNT_DISTINCT_ARRAY", "int[] -> int", "COUNT(DISTINCT {0})"),
     *agg("MIN_ARRAY", "any -> any", "MIN({0})", families=ARRAYS),
@@ -477,6 +483,32 @@ WINDOWS = [  # 9.22
     *win("LEAD_DEFAULT", "text, lit:offset, text -> text", "LEAD({*})", deterministic=False),
 ]
 
+#: Calls that read a session setting (TimeZone, DateStyle, search_path, ...): STABLE in
+#: PostgreSQL, which no generated column or index key may call. Found by indexing each.
+STABLE = frozenset({
+    "ARRAY_TO_JSON", "ARRAY_TO_STRING", "ARRAY_TO_STRING_NULL", "CONCAT", "CONCAT_WS",
+    "CONVERT_FROM", "CONVERT_TO", "ENUM_FIRST", "ENUM_LAST", "ENUM_RANGE", "ENUM_RANGE_BETWEEN",
+    "FORMAT", "JSONB_BUILD_ARRAY", "JSONB_BUILD_OBJECT", "JSON_BUILD_OBJECT", "MAKE_TIMESTAMPTZ",
+    "PG_TYPEOF", "TO_CHAR", "TO_DATE", "TO_JSON", "TO_JSONB", "TO_NUMBER", "TO_TIMESTAMP",
+})
+#: ... and the forms of other names that do: over timestamptz, and dates made instants
+STABLE_FORMS = frozenset({
+    ("+interval", ("timestamptz", "interval")), ("-interval", ("timestamptz", "interval")),
+    ("DATE_BIN", ("lit:stride", "timestamptz", "lit:origin")),
+    ("DATE_TRUNC", ("lit:truncunit", "timestamptz")),
+    ("DATE_TRUNC_ZONE", ("lit:truncunit", "timestamptz", "lit:zone")),
+    ("EXTRACT", ("lit:field", "timestamptz")), ("OVERLAPS", ("date", "date", "date", "date")),
+    ("QUOTE_LITERAL", ("date",)), ("QUOTE_NULLABLE", ("date",)),
+})
+
+
+def _volatility(groups: list[list[Signature]]) -> list[Signature]:
+    """The groups' signatures, those that read a setting or are volatile not `storable`."""
+    return [replace(s, storable=False)
+            if s.name in STABLE or (s.name, s.args) in STABLE_FORMS or not s.deterministic
+            else s for g in groups for s in g]  # fmt: skip
+
+
 LIBRARY = Library(
     respell(standard.PORTABLE, {"INSTR": "STRPOS({0}, {1})"}),
     standard.MATH,
@@ -500,18 +532,6 @@ LIBRARY = Library(
     fn("NUMRANGE", "numeric -> range", "numrange({0}, {0}, '[]')"),
     fn("DATERANGE", "date -> range", "daterange({0}, {0}, '[]')"),
     fn("TSRANGE", "timestamp -> range", "tsrange({0}, {0}, '[]')"),
-    MATH,
-    STRING,
-    BINARY,
-    FORMATTING,
-    DATETIME,
-    JSON,
-    ARRAY,
-    RANGE,
-    ENUM,
-    COMPARISON,
-    TEXT_SEARCH,
-    SESSION,
-    AGGREGATES,
-    WINDOWS,
+    _volatility([MATH, STRING, BINARY, FORMATTING, DATETIME, JSON, ARRAY, RANGE, ENUM,
+                 COMPARISON, TEXT_SEARCH, SESSION, AGGREGATES, WINDOWS]),
 )

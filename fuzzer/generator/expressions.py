@@ -378,7 +378,8 @@ class Expressions:
         names = self.calls.get(fam)
         if ctx.strict and names:
             names = [safe for sigs in names
-                     if (safe := [s for s in sigs if not s.errors and s.storable])]
+                     if (safe := [s for s in sigs
+                                  if not s.errors and s.storable and s.deterministic])]
         if not names:
             return None
         sig = self.rng.choice(self.rng.choice(names))
@@ -418,7 +419,8 @@ class Expressions:
         return A.Case(None, tuple(whens), default)
 
     def _cast(self, fam: str, ctx: Ctx, depth: int) -> A.Expr | None:
-        sources = [f for f in self.caps.cast_sources.get(fam, ()) if f in self.caps.families]
+        sources = [f for f in self.caps.cast_sources.get(fam, ()) if f in self.caps.families
+                   and not (ctx.strict and (f, fam) in self.caps.unstable_casts)]  # fmt: skip
         if not sources:
             return None
         source = self.rng.choice(sources)
