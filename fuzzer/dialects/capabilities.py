@@ -292,6 +292,8 @@ class Capabilities:
     partition_statements: bool = capability(False)
     #: index method -> family -> the function an indexed column goes through ("" for none)
     index_methods: Mapping[str, Mapping[str, str]] = capability({}, portable=To({}))
+    #: functions an index expression may not call
+    unindexed_functions: tuple[str, ...] = capability(())
     #: ASC/DESC and COLLATE on index key parts
     index_order: bool = capability(True, portable=To(False))
     index_collate: bool = capability(False, portable=To(False))
