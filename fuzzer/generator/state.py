@@ -342,9 +342,12 @@ class State:
         sources = [c for c in table.columns
                    if not c.generated and c.type.kind not in caps.ungenerated_kinds]  # fmt: skip
         scope = self.expression_scope(sources, False)
-        for _ in range(3):  # a constant is no computation; PostgreSQL finds no collation for
+        # a constant is no computation; PostgreSQL finds no collation for text constants
+        # compared; a comparison across families (MariaDB's DATE '...' = c) is an error where
+        # a row is stored, though only a warning in a query
+        for _ in range(3):
             expr = self.g.expressions.expr(fam, Ctx(scope, subqueries=False, strict=True), 1)
-            if _columns_in(expr) and not _constant_text(expr):  # text constants compared here
+            if _columns_in(expr) and not _constant_text(expr) and not _mixed(expr, sources):
                 break
         else:
             return None
@@ -804,6 +807,25 @@ def _constant_text(expr: A.Expr) -> bool:
         and any(isinstance(m, A.Literal) and isinstance(m.value, str) for m in _nodes(n))
         for n in _nodes(expr)
     )  # fmt: skip
+
+
+def _mixed(expr: A.Expr, columns: list[Column]) -> bool:
+    """Does the expression compare a column with a constant of another family?"""
+    families = {c.name: c.family for c in columns}
+    comparisons = ("=", "<>", "!=", "<", "<=", ">", ">=", "<=>")
+    for n in _nodes(expr):
+        if isinstance(n, A.Binary) and n.op in comparisons:
+            pair = (n.left, n.right)
+        elif isinstance(n, A.Func) and n.name in comparisons and len(n.args) == 2:
+            pair = n.args  # a comparison from the dialect's operator library
+        else:
+            continue
+        for col, lit in (pair, pair[::-1]):
+            if (isinstance(col, A.ColumnRef) and isinstance(lit, A.Literal)
+                    and lit.value is not None and col.name in families
+                    and family(lit.type) != families[col.name]):  # fmt: skip
+                return True
+    return False
 
 
 def _option_name(option: str) -> str:
