@@ -292,8 +292,13 @@ class Capabilities:
     partition_statements: bool = capability(False)
     #: index method -> family -> the function an indexed column goes through ("" for none)
     index_methods: Mapping[str, Mapping[str, str]] = capability({}, portable=To({}))
-    #: functions an index expression may not call
-    unindexed_functions: tuple[str, ...] = capability(())
+    #: what an expression whose value is stored (a generated column, an index key) may
+    #: call: only `stored_functions` where that is set (PostgreSQL's IMMUTABLE ones), never
+    #: `unstored_functions`, casts only where `stored_casts` (PostgreSQL's date/text casts
+    #: are STABLE)
+    stored_functions: tuple[str, ...] | None = capability(None)
+    unstored_functions: tuple[str, ...] = capability(())
+    stored_casts: bool = capability(True)
     #: ASC/DESC and COLLATE on index key parts
     index_order: bool = capability(True, portable=To(False))
     index_collate: bool = capability(False, portable=To(False))

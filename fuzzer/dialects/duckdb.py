@@ -43,7 +43,7 @@ class DuckDB(Dialect):
         like_ops=("LIKE", "ILIKE", "GLOB", "REGEXP"),
         frame_units=("ROWS", "RANGE", "GROUPS"),
         expression_index=True,
-        unindexed_functions=("JSON_TEXT",),  # "cannot use json_extract_string in this context"
+        unstored_functions=("JSON_TEXT",),  # "cannot use json_extract_string in this context"
         maintenance={"ANALYZE": True, "VACUUM": True, "CHECKPOINT": False},
         joins=("INNER", "LEFT", "RIGHT", "FULL", "CROSS", "SEMI", "ANTI", "ASOF", "POSITIONAL"),
         grouping_sets=("ROLLUP", "CUBE", "GROUPING SETS"),

@@ -347,7 +347,8 @@ class State:
         # a row is stored, though only a warning in a query
         for _ in range(3):
             expr = self.g.expressions.expr(fam, Ctx(scope, subqueries=False, strict=True), 1)
-            if _columns_in(expr) and not _constant_text(expr) and not _mixed(expr, sources):
+            if (_columns_in(expr) and self.computable(expr) and not _constant_text(expr)
+                    and not _mixed(expr, sources)):  # fmt: skip
                 break
         else:
             return None
@@ -560,15 +561,23 @@ class State:
             scope = self.expression_scope([c for c in indexable if c.family != "json"], True)
             ctx = Ctx(scope, subqueries=False, strict=True)
             expr = self.g.expressions.expr(cols[0].family, ctx, 2)
-            calls = {n.name for n in _nodes(expr) if isinstance(n, A.Func)}
-            # an index on a constant indexes nothing
-            if _columns_in(expr) and not calls & set(caps.unindexed_functions):
+            if _columns_in(expr) and self.computable(expr):  # a constant indexes nothing
                 layout.tame |= _columns_in(expr)
                 items[0] = A.IndexItem(expr, items[0].descending)
         name = self.name("i")
         layout.indexes.append((name, len(items)))
         layout.unique_indexes += unique
         return A.CreateIndex(name, table.name, tuple(items), unique, self.index_where(table))
+
+    def computable(self, expr: A.Expr) -> bool:
+        """May an expression whose value the engine stores call what this one calls?"""
+        caps, nodes = self.caps, list(_nodes(expr))
+        calls = {n.name for n in nodes if isinstance(n, A.Func)}
+        if caps.stored_functions is not None and not calls <= set(caps.stored_functions):
+            return False
+        return not calls & set(caps.unstored_functions) and (
+            caps.stored_casts or not any(isinstance(n, A.Cast) for n in nodes)
+        )
 
     def expression_scope(self, columns: list[Column], values: bool) -> Scope:
         """The columns an index or generated column may compute on: text columns of one
