@@ -829,24 +829,27 @@ def _constant_text(expr: A.Expr) -> bool:
 def _mixed(expr: A.Expr, columns: list[Column]) -> bool:
     """Does the expression compare a column with a constant of another family?"""
     families = {c.name: c.family for c in columns}
-    comparisons = ("=", "<>", "!=", "<", "<=", ">", ">=", "<=>")
     for n in _nodes(expr):
-        if isinstance(n, A.InList):
-            if any(_mixed(A.Binary("=", n.operand, item), columns) for item in n.items):
-                return True
-            continue
-        if isinstance(n, A.Binary) and n.op in comparisons:
-            pair = (n.left, n.right)
-        elif isinstance(n, A.Func) and n.name in comparisons and len(n.args) == 2:
-            pair = n.args  # a comparison from the dialect's operator library
+        if isinstance(n, A.Binary) and n.op in COMPARING:
+            operand, others = n.left, (n.right,)
+        elif isinstance(n, A.InList):
+            operand, others = n.operand, n.items
+        elif isinstance(n, A.Func) and n.name in COMPARING and len(n.args) >= 2:
+            operand, others = n.args[0], n.args[1:]  # from the dialect's operator library
         else:
             continue
-        for col, lit in (pair, pair[::-1]):
-            if (isinstance(col, A.ColumnRef) and isinstance(lit, A.Literal)
-                    and lit.value is not None and col.name in families
-                    and family(lit.type) != families[col.name]):  # fmt: skip
-                return True
+        for left, right in ((operand, o) for o in others):
+            for col, lit in ((left, right), (right, left)):
+                if (isinstance(col, A.ColumnRef) and isinstance(lit, A.Literal)
+                        and lit.value is not None and col.name in families
+                        and family(lit.type) != families[col.name]):  # fmt: skip
+                    return True
     return False
+
+
+#: operators and library names that compare their first operand with the others
+COMPARING = frozenset({"=", "<>", "!=", "<", "<=", ">", ">=", "<=>", "IN", "NOT IN", "BETWEEN",
+                       "NOT BETWEEN"})  # fmt: skip
 
 
 def _option_name(option: str) -> str:
