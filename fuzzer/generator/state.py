@@ -14,6 +14,7 @@ its own constraints would reject: a statement that fails at setup tests nothing.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import pairwise
@@ -43,8 +44,10 @@ GENERATED_TYPES = {
 #: text that collations fold together: case, accents (also decomposed), trailing spaces
 FOLDED = ("a", "A", "á", "Á", "ä", "a ", "A  ", "e", "É", "é", "e\u0301", "o", "ö", "Ö", "u",
           "ü", "Ü", "n", "ñ", "Ñ", "b ", "B", "日本")  # fmt: skip
-#: rows of a large table, made by INSERT ... SELECT from a recursive CTE
-LARGE_ROWS = (100, 400)
+#: rows of a large table, made by INSERT ... SELECT from a recursive CTE, and how often a
+#: table gets them
+LARGE_ROWS = (100, 150)
+LARGE_CHANCE = 0.02
 #: key values of large tables start above every pool value
 LARGE_KEY_BASE = 1000
 
@@ -56,7 +59,7 @@ class Layout:
     table: Table
     lacks: tuple[str, ...] = ()  # what its storage engine cannot do
     persistence: str | None = None  # TEMPORARY, UNLOGGED: no foreign key may reference it
-    partitioned: bool = False
+    partitioned: str | None = None  # the partition column
     parent: bool = False  # a foreign key references it
     #: a foreign key without an ON DELETE action references it: no row of it is deleted,
     #: nor updated (DuckDB takes an update for a delete and an insert)
@@ -123,7 +126,7 @@ class State:
         for layout in layouts:
             stmts += self.inserts(layout)
         for layout in layouts:
-            if rng.random() < 0.08 and _numbered(layout):
+            if rng.random() < LARGE_CHANCE and _numbered(layout):
                 stmts.append(self.large_insert(layout))
         for layout in layouts:
             for _ in range(rng.randint(0, 2)):
@@ -132,11 +135,12 @@ class State:
                     stmts.append(index)
                     if index.where is None:
                         layout.table.indexes.append(index.name)
-        for layout in layouts:
+        for layout in layouts:  # all before any DELETE: a child's upsert names its parents' keys
             if caps.upserts and rng.random() < 0.35:
                 upsert = self.upsert(layout)
                 if upsert is not None:
                     stmts.append(upsert)
+        for layout in layouts:
             if layout.frozen:
                 continue
             update = self.update(layout) if rng.random() < 0.3 else None
@@ -304,7 +308,7 @@ class State:
             pk = ()
         table.keys = [k for k in table.keys if column.name in k and (len(k) == 1 or k == pk)]
         kind = rng.choice(caps.partitioning)
-        layout.partitioned = True
+        layout.partitioned = column.name
         lit = lambda v: A.Literal(v, A.INTEGER)  # noqa: E731
         name = table.name
         if kind in ("HASH", "KEY"):
@@ -343,9 +347,13 @@ class State:
                    if not c.generated and c.type.kind not in caps.ungenerated_kinds
                    and c.name not in layout.references]  # fmt: skip
         scope = self.expression_scope(sources, False)
-        for _ in range(3):  # a constant is no computation; PostgreSQL finds no collation for
+        # a constant is no computation; PostgreSQL finds no collation for text constants
+        # compared; a comparison across families (MariaDB's DATE '...' = c) is an error where
+        # a row is stored, though only a warning in a query
+        for _ in range(3):
             expr = self.g.expressions.expr(fam, Ctx(scope, subqueries=False, strict=True), 1)
-            if _columns_in(expr) and not _constant_text(expr):  # text constants compared here
+            if (_columns_in(expr) and self.computable(expr) and not _constant_text(expr)
+                    and not _mixed(expr, sources)):  # fmt: skip
                 break
         else:
             return None
@@ -493,7 +501,7 @@ class State:
 
     def large_insert(self, layout: Layout) -> A.InsertSelect:
         """Hundreds of rows from a recursive CTE over n = 1..N: keys from n, the other
-        columns duplicate-heavy (one value, two values, or n modulo a small number)."""
+        columns duplicate-heavy (n modulo a small number, two values, seldom one)."""
         rng, table, keys = self.rng, layout.table, layout.keys
         count = rng.randint(*LARGE_ROWS)
         n = A.ColumnRef(None, "n")
@@ -511,10 +519,10 @@ class State:
                 held = [wrap(LARGE_KEY_BASE + i) for i in numbers]
             elif c.name in layout.references or (not c.not_null and rng.random() < 0.1):
                 e, held = A.Literal(None, c.type), []
-            elif c.family == "int" and rng.random() < 0.4:
-                mod = rng.randint(2, 7)
+            elif c.family == "int" and rng.random() < 0.7:
+                mod = rng.randint(3, 12)
                 e, held = A.Binary("%", n, A.Literal(mod, A.INTEGER)), list(range(mod))
-            elif rng.random() < 0.6:
+            elif rng.random() < 0.2:  # one value: joins on it square the table
                 v = self.value(layout, c)
                 e, held = _literal(v, c.type), [v]
             else:
@@ -560,13 +568,21 @@ class State:
             scope = self.expression_scope([c for c in indexable if c.family != "json"], True)
             ctx = Ctx(scope, subqueries=False, strict=True)
             expr = self.g.expressions.expr(cols[0].family, ctx, 2)
-            if _columns_in(expr):  # an index on a constant indexes nothing
+            if _columns_in(expr) and self.computable(expr):  # a constant indexes nothing
                 layout.tame |= _columns_in(expr)
                 items[0] = A.IndexItem(expr, items[0].descending)
         name = self.name("i")
         layout.indexes.append((name, len(items)))
         layout.unique_indexes += unique
         return A.CreateIndex(name, table.name, tuple(items), unique, self.index_where(table))
+
+    def computable(self, expr: A.Expr) -> bool:
+        """May an expression whose value the engine stores call what this one calls?"""
+        caps, nodes = self.caps, list(_nodes(expr))
+        calls = {n.name for n in nodes if isinstance(n, A.Func)}
+        if caps.stored_functions is not None and not calls <= set(caps.stored_functions):
+            return False
+        return caps.stored_casts or not any(isinstance(n, A.Cast) for n in nodes)
 
     def expression_scope(self, columns: list[Column], values: bool) -> Scope:
         """The columns an index or generated column may compute on: text columns of one
@@ -627,7 +643,8 @@ class State:
             return None
         single = len(table.keys) == 1 and not layout.unique_indexes
         forms = [f for f in self.caps.upserts if single or f not in self.caps.one_key_upserts]
-        free = layout.writable()
+        # PostgreSQL will not move a row to another partition in ON CONFLICT DO UPDATE
+        free = [c for c in layout.writable() if c.name != layout.partitioned]
         if not free:
             forms = [f for f in forms if f not in ("DO UPDATE", "ON DUPLICATE KEY UPDATE")]
         if not forms:
@@ -661,11 +678,21 @@ class State:
         if not free:
             return None
         ctx = Ctx(self.table_scope(table), subqueries=False, strict=True)
-        where = self.g.expressions.predicate(ctx, 1)
+        where = self.write_filter(table, ctx)
         assignments: list[tuple[str, A.Expr]] = []
         for c in rng.sample(free, rng.randint(1, min(3, len(free)))):
             assignments.append((c.name, self.new_value(layout, c, ctx)))
         return A.Update(table.name, tuple(assignments), where)
+
+    def write_filter(self, table: Table, ctx: Ctx) -> A.Expr:
+        """A WHERE for an UPDATE or DELETE that compares no column with a constant of another
+        family: MariaDB's strict mode fails the write on the conversion ('Truncated
+        incorrect DECIMAL value'), where a query only warns."""
+        for _ in range(3):
+            where = self.g.expressions.predicate(ctx, 1)
+            if not _mixed(where, table.columns):
+                return where
+        return self.g.expressions.comparison(ctx, 0)
 
     def new_value(self, layout: Layout, c: Column, ctx: Ctx) -> A.Expr:
         rng, old = self.rng, A.ColumnRef(None, c.name)
@@ -696,7 +723,7 @@ class State:
         rng, table = self.rng, layout.table
         if rng.random() < 0.5:
             ctx = Ctx(self.table_scope(table), subqueries=False, strict=True)
-            return A.Delete(table.name, self.g.expressions.predicate(ctx, 1))
+            return A.Delete(table.name, self.write_filter(table, ctx))
         c = rng.choice(table.columns)
         value = rng.choice(c.values) if c.values else self.g.values.value(c.type)
         where = A.Binary("=", A.ColumnRef(None, c.name), _literal(value, c.type))
@@ -786,47 +813,56 @@ def _numbered(layout: Layout) -> bool:
     return not kinds & {"year", "bit", "string_enum", "set"}
 
 
-def _columns_in(expr: A.Expr) -> set[str]:
-    """The names of the columns an expression reads."""
-    found: set[str] = set()
+def _nodes(expr: Any) -> Iterator[Any]:
+    """Every node of an expression tree, the expression first."""
     stack: list[Any] = [expr]
     while stack:
         n = stack.pop()
-        if isinstance(n, A.ColumnRef):
-            found.add(n.name)
-        elif isinstance(n, tuple):
+        if isinstance(n, tuple):
             stack.extend(n)
-        elif hasattr(n, "__dataclass_fields__"):
+        elif hasattr(n, "__dataclass_fields__") and not isinstance(n, A.SQLType):
+            yield n
             stack.extend(getattr(n, f) for f in n.__dataclass_fields__)
-    return found
+
+
+def _columns_in(expr: A.Expr) -> set[str]:
+    """The names of the columns an expression reads."""
+    return {n.name for n in _nodes(expr) if isinstance(n, A.ColumnRef)}
 
 
 def _constant_text(expr: A.Expr) -> bool:
     """Does a part of the expression compute on text constants alone?"""
-    stack: list[Any] = [expr]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, tuple):
-            stack.extend(n)
-        elif hasattr(n, "__dataclass_fields__") and not isinstance(n, A.SQLType):
-            parts = [getattr(n, f) for f in n.__dataclass_fields__]
-            if not isinstance(n, A.Literal) and not _columns_in(n) and _text_literal(parts):
-                return True
-            stack.extend(parts)
+    return any(
+        not isinstance(n, A.Literal) and not _columns_in(n)
+        and any(isinstance(m, A.Literal) and isinstance(m.value, str) for m in _nodes(n))
+        for n in _nodes(expr)
+    )  # fmt: skip
+
+
+def _mixed(expr: A.Expr, columns: list[Column]) -> bool:
+    """Does the expression compare a column with a constant of another family?"""
+    families = {c.name: c.family for c in columns}
+    for n in _nodes(expr):
+        if isinstance(n, A.Binary) and n.op in COMPARING:
+            operand, others = n.left, (n.right,)
+        elif isinstance(n, A.InList):
+            operand, others = n.operand, n.items
+        elif isinstance(n, A.Func) and n.name in COMPARING and len(n.args) >= 2:
+            operand, others = n.args[0], n.args[1:]  # from the dialect's operator library
+        else:
+            continue
+        for left, right in ((operand, o) for o in others):
+            for col, lit in ((left, right), (right, left)):
+                if (isinstance(col, A.ColumnRef) and isinstance(lit, A.Literal)
+                        and lit.value is not None and col.name in families
+                        and family(lit.type) != families[col.name]):  # fmt: skip
+                    return True
     return False
 
 
-def _text_literal(parts: list[Any]) -> bool:
-    stack = list(parts)
-    while stack:
-        n = stack.pop()
-        if isinstance(n, A.Literal) and isinstance(n.value, str):
-            return True
-        if isinstance(n, tuple):
-            stack.extend(n)
-        elif hasattr(n, "__dataclass_fields__") and not isinstance(n, A.SQLType):
-            stack.extend(getattr(n, f) for f in n.__dataclass_fields__)
-    return False
+#: operators and library names that compare their first operand with the others
+COMPARING = frozenset({"=", "<>", "!=", "<", "<=", ">", ">=", "<=>", "IN", "NOT IN", "BETWEEN",
+                       "NOT BETWEEN"})  # fmt: skip
 
 
 def _option_name(option: str) -> str:
