@@ -130,7 +130,8 @@ def test_the_aggregate_variant_aggregates_over_the_hosts_from_under_its_with() -
     tlp = TLP(Context("sqlite"))
     g = generator("sqlite", 8)
     seen = 0
-    for turn in range(4, 200, 5):  # the aggregate variant's turns
+    turns = [t for t in range(240) if TLP.SCHEDULE[t % len(TLP.SCHEDULE)] == "aggregate"]
+    for turn in turns:  # the aggregate variant's turns
         for probe in tlp.draw(g, turn):
             if isinstance(probe.about, ast.With):
                 assert isinstance(probe.about.body.items[0].expr, ast.Aggregate)

@@ -196,7 +196,7 @@ GOLDEN: dict[str, tuple[object, dict[str, str]]] = {
             "postgres": "CREATE TABLE t1 (c0 INTEGER PRIMARY KEY, c1 VARCHAR(16) NOT NULL"
             " DEFAULT 'a', c2 DOUBLE PRECISION CHECK ((c2 <> CAST(1.5 AS DOUBLE PRECISION))))",
             "mysql": "CREATE TABLE t1 (c0 INT PRIMARY KEY, c1 VARCHAR(16) NOT NULL"
-            " DEFAULT 'a', c2 DOUBLE CHECK ((c2 <> 1.5)))",
+            " DEFAULT 'a', c2 DOUBLE CHECK ((c2 <> 1.5e0)))",
         },
     ),
     "expression_index": (

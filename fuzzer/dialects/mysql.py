@@ -53,17 +53,11 @@ class MySQL(Dialect):
         nulls_order=False,
         unique_key_names=True,
         like_ops=("LIKE", "REGEXP"),
-        # no expansions or contractions that make equal strings of different letters
-        # (german2: ae = ä, danish: aa = å): the oracles' spelling-free fold must be coarser.
-        # Two latin1 ones: a latin1 column meets utf8mb4 text that it cannot convert
-        # ("Illegal mix of collations") in about 1% of queries of a latin1 state.
-        collations=("utf8mb4_bin", "utf8mb4_general_ci", "utf8mb4_unicode_ci",
-                    "utf8mb4_unicode_520_ci", "utf8mb4_nopad_bin", "utf8mb4_general_nopad_ci",
-                    "utf8mb4_spanish_ci", "utf8mb4_swedish_ci", "utf8mb4_turkish_ci",
-                    "utf8mb4_polish_ci", "utf8mb4_czech_ci"),
-        # latin1 collations wait: MariaDB cannot mix a latin1 column with a utf8mb4 function
-        # result (BIN, SHA1, DATE_FORMAT...) in CONCAT or CASE, an "illegal mix of
-        # collations" the generator does not yet type
+        # One collation until the generator types MariaDB's collation derivations: a column
+        # under another meets utf8mb4_bin literals and derived columns, CONVERT's
+        # utf8mb4_general_ci and, under latin1, utf8mb4 function results ("illegal mix of
+        # collations", about 2% of queries with the server's collations)
+        collations=("utf8mb4_bin",),
         collation_codecs={"latin1_": "latin-1"},
         limit_in_subquery=False,
         correlated_nested_set_ops=False,
