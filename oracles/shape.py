@@ -244,9 +244,11 @@ def _first_select(query: ast.Query) -> ast.Select:
 
 def transform(node: Any, change: Callable[[Any], Any]) -> Any:
     """A copy of a tree with `change` applied to every node, children first."""
-    if isinstance(node, tuple):
-        items = tuple(transform(n, change) for n in node)
-        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+    if isinstance(node, tuple | list):
+        items = [transform(n, change) for n in node]
+        if all(a is b for a, b in zip(items, node, strict=True)):
+            return node
+        return tuple(items) if isinstance(node, tuple) else items
     names = _children(node)
     if names is None:
         return node

@@ -469,7 +469,7 @@ class Queries:
         return self.order(node, outs), outs
 
     def with_query(self, depth: int) -> A.Query:
-        return A.With(self.ctes(depth), self.body(depth))
+        return A.With(tuple(self.ctes(depth)), self.body(depth))  # trees hold tuples
 
     def ctes(self, depth: int, ordered: bool = True) -> list[A.CTE]:
         """One or two CTEs (selects or set operations, ordered and limited as any nested

@@ -31,6 +31,7 @@ from oracles.crash import Crash
 from oracles.differential import Profile
 from oracles.finding import Finding
 from oracles.pipeline import Pipeline, Setup
+from oracles.shape import explicit_nulls
 
 #: A statement slower than this many timeouts was not stopped by the timeout: a hang.
 HANG_FACTOR = 2.0
@@ -159,6 +160,9 @@ class Session:
         )  # fmt: skip
         generator = Generator(self.target.dialect, seed, options)
         statements = generator.database()
+        if self._portable and self._uses_reference:
+            # a view's ORDER BY ... LIMIT must put NULLs where both engines put them
+            statements = [explicit_nulls(s) for s in statements]
         setup = Setup(
             [self._render(s) for s in statements],
             [render(s, self.reference.dialect) for s in statements] if self._uses_reference
