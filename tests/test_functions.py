@@ -8,10 +8,10 @@ run-time error only if it declares that it may.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Iterator
 
 import pytest
+from conftest import ENGINE_URLS, IN_CI
 
 from fuzzer import ast as A
 from fuzzer.dialects import DIALECTS, family, get, render
@@ -23,15 +23,7 @@ from fuzzer.generator.expressions import Col, Ctx, Scope
 from fuzzer.generator.state import Layout
 from fuzzer.schema import Column, Table, read_schema
 
-URLS = {
-    "sqlite": "sqlite:",
-    "duckdb": "duckdb:",
-    "postgres": os.environ.get(
-        "SQLPARITY_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    ),
-    "mysql": os.environ.get("SQLPARITY_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
-}
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+URLS = {key: ENGINE_URLS[key] for key in ("sqlite", "duckdb", "postgres", "mysql")}
 DRAWS = 3  # calls per signature, each with other arguments
 VIEW_WIDTH = 40  # result columns per view when reading result types from the catalog
 #: Where an engine has no type of the family, the type it reads as instead (MySQL's BOOLEAN is
