@@ -186,6 +186,7 @@ def test_marking_goes_through_the_store_and_keeps_history(client: Client, path: 
         ({"status": "reported", "url": "javascript:alert(1)"}, "is not an http(s) link"),
         ({"status": "duplicate", "duplicate_of": "x"}, "is not a finding number"),
         ({"status": "duplicate", "duplicate_of": "1"}, "cannot be a duplicate of itself"),
+        ({"status": "duplicate", "duplicate_of": "42"}, "no finding 42"),
         ({"status": "wontfix"}, "unknown action"),
     ],
 )
@@ -221,6 +222,7 @@ def test_no_post_anywhere_else_gives_a_500(client: Client) -> None:
         assert "Traceback" not in response.text
     assert client.post("/triage/findings/99/mark", {"csrftoken": token,
                                                     "status": "confirmed"}).status_code == 404
+    assert client.get("/triage/findings/1/mark", status=405)
 
 
 def test_a_request_for_another_host_name_is_refused(client: Client) -> None:

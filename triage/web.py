@@ -151,7 +151,7 @@ async def finding_page(datasette: Any, request: Request) -> Response:
     try:
         context = await db.execute_fn(lambda conn: _finding(conn, finding_id))
     except StoreError as exc:
-        return await _error(datasette, request, str(exc), 404)
+        return await _error(datasette, request, str(exc), _status_of(exc, finding_id))
     context.update(
         database=DATABASE,
         actions=ACTIONS,
@@ -250,6 +250,8 @@ def _related(db: sqlite_utils.Database, finding_id: int) -> dict[str, list[dict[
 
 async def mark(datasette: Any, request: Request) -> Response:
     """Apply one action, through the store's own mark (so history is kept), then go back."""
+    if request.method != "POST":
+        return await _error(datasette, request, "an action is a POST from the finding's page", 405)
     finding_id = int(request.url_vars["id"])
     form = await request.post_vars()
     # the middleware passes a POST that has no cookies; a fresh token never matches the form's
@@ -269,8 +271,7 @@ async def mark(datasette: Any, request: Request) -> Response:
 
         after = await datasette.get_database(DATABASE).execute_write_fn(write)
     except StoreError as exc:
-        status = 404 if str(exc).startswith("no finding") else 400
-        return await _error(datasette, request, str(exc), status)
+        return await _error(datasette, request, str(exc), _status_of(exc, finding_id, 400))
     except sqlite3.Error as exc:
         return await _error(datasette, request, f"the store refused the change: {exc}", 503)
     message = f"#{finding_id} is now {after.status}"
@@ -299,6 +300,12 @@ def _change(form: Mapping[str, str]) -> dict[str, Any]:
     if action.field and value:
         change[action.field] = value
     return change
+
+
+def _status_of(exc: StoreError, finding_id: int, otherwise: int = 409) -> int:
+    """404 when the page's finding is not there, else `otherwise` (the request, or the store):
+    a duplicate of a finding that is not there is a bad request."""
+    return 404 if str(exc).startswith(f"no finding {finding_id} ") else otherwise
 
 
 async def _error(datasette: Any, request: Request, message: str, status: int) -> Response:
