@@ -223,6 +223,10 @@ def test_no_post_anywhere_else_gives_a_500(client: Client) -> None:
     assert client.post("/triage/findings/99/mark", {"csrftoken": token,
                                                     "status": "confirmed"}).status_code == 404
     assert client.get("/triage/findings/1/mark", status=405)
+    for kind in ("multipart/form-data", "application/json", "text/plain"):
+        response = client.request("post", "/triage/findings/1/mark", content=b"status=confirmed",
+                                  headers={"content-type": kind})  # fmt: skip
+        assert response.status_code == 415, kind
 
 
 def test_a_request_for_another_host_name_is_refused(client: Client) -> None:
@@ -339,6 +343,9 @@ def test_chromium_clicks_queue_then_finding_then_mark(
         assert driver.current_url.endswith("/triage/findings/1")
         assert "AND FALSE;" in driver.find_element(By.ID, "reproducer").text
         assert driver.find_element(By.ID, "status").text == "new"
+        copy = driver.find_element(By.CSS_SELECTOR, 'button[data-copy="reproducer"]')
+        copy.click()  # the clipboard may be refused headless: either way the script answered
+        wait.until(lambda _: copy.text in ("Copied", "Select and copy"))
         driver.set_window_size(1280, 3000)  # the whole page, down to the bug report
         driver.save_screenshot(str(shots / "2-finding.png"))
         driver.set_window_size(1280, 1000)
