@@ -22,6 +22,7 @@ import secrets
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -63,6 +64,7 @@ _SHOWN = {"findings", "occurrences", "cases", "status_changes", "runs"}
 
 
 def _store_path(datasette: Any) -> str | None:
+    """The store this Datasette serves; None for an instance that is not `fuzz triage serve`."""
     return (datasette.plugin_config("sqlparity") or {}).get("store")
 
 
@@ -274,7 +276,7 @@ async def mark(datasette: Any, request: Request) -> Response:
 
         def write(conn: sqlite3.Connection) -> StoredFinding:
             conn.execute("PRAGMA foreign_keys = ON")
-            store = Store(sqlite_utils.Database(conn), path)  # type: ignore[arg-type]
+            store = Store(sqlite_utils.Database(conn), Path(path))
             who = (request.actor or {}).get("id")
             return store.mark(finding_id, **changes, who=who)
 
