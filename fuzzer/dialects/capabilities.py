@@ -312,10 +312,9 @@ class Capabilities:
     partition_statements: bool = capability(False)
     #: index method -> family -> the function an indexed column goes through ("" for none)
     index_methods: Mapping[str, Mapping[str, str]] = capability({}, portable=To({}))
-    #: what an expression whose value is stored (a generated column, an index key) may
-    #: call: only `stored_functions` where that is set (PostgreSQL's IMMUTABLE ones), casts
-    #: only where `stored_casts` (PostgreSQL's date/text casts are STABLE)
-    stored_functions: tuple[str, ...] | None = capability(None)
+    #: an expression whose value is stored (a generated column, an index key) may cast
+    #: (PostgreSQL's date/text casts are STABLE); what it may call, each signature says
+    #: (`Signature.storable`)
     stored_casts: bool = capability(True)
     #: ASC/DESC and COLLATE on index key parts
     index_order: bool = capability(True, portable=To(False))

@@ -43,12 +43,6 @@ class DuckDB(Dialect):
         like_ops=("LIKE", "ILIKE", "GLOB", "REGEXP"),
         frame_units=("ROWS", "RANGE", "GROUPS"),
         expression_index=True,
-        # an index expression binds only plain scalar functions ("Cannot use list_unique,
-        # json_extract_string in this context")
-        stored_functions=("ABS", "CEIL", "FLOOR", "ROUND", "SIGN", "SQRT", "GREATEST", "LEAST",
-                          "COALESCE", "NULLIF", "LENGTH", "LOWER", "UPPER", "TRIM", "LTRIM",
-                          "RTRIM", "SUBSTR", "REPLACE", "REVERSE", "LEFT", "RIGHT", "LPAD", "INSTR",
-                          "=", "<>", "<", "<=", ">", ">=", "+", "-", "*", "%"),
         maintenance={"ANALYZE": True, "VACUUM": True, "CHECKPOINT": False},
         joins=("INNER", "LEFT", "RIGHT", "FULL", "CROSS", "SEMI", "ANTI", "ASOF", "POSITIONAL"),
         grouping_sets=("ROLLUP", "CUBE", "GROUPING SETS"),

@@ -87,9 +87,6 @@ class MySQL(Dialect):
         },
         generated_columns=("VIRTUAL", "STORED", "PERSISTENT"),
         ungenerated_kinds=("char",),
-        # the library converts across families (text + int), which fails the INSERT of a row
-        # whose generated column it computes ("Truncated incorrect DOUBLE value")
-        stored_functions=(),
         foreign_keys=("CASCADE", "SET NULL", ""),
         partitioning=("RANGE", "LIST", "HASH", "KEY"),
         index_methods={"BTREE": dict.fromkeys(INDEXED, ""), "HASH": dict.fromkeys(INDEXED, "")},

@@ -17,20 +17,6 @@ from fuzzer.functions import postgres as postgres_library
 BTREE_FAMILIES = ("int", "numeric", "float", "text", "date", "timestamp", "bool", "uuid")
 
 
-#: library functions and operators PostgreSQL marks IMMUTABLE for the arguments the generator
-#: gives them: what a generated column or an index expression may call
-IMMUTABLE = (
-    "ABS", "ACOS", "ASIN", "ATAN", "ATAN2", "BTRIM", "CBRT", "CEIL", "CEILING",
-    "CHARACTER_LENGTH", "CHAR_LENGTH", "CHR", "COALESCE", "COS", "COT", "DEGREES", "DIV", "EXP",
-    "FLOOR", "GCD", "GREATEST", "INITCAP", "LCM", "LEAST", "LEFT", "LENGTH", "LN", "LOG",
-    "LOG10", "LOWER", "LPAD", "LTRIM", "MD5", "MOD", "NULLIF", "NUM_NONNULLS", "NUM_NULLS",
-    "OCTET_LENGTH", "POWER", "RADIANS", "REPEAT", "REPLACE", "REVERSE", "RIGHT", "ROUND", "RPAD",
-    "RTRIM", "SIGN", "SIN", "SPLIT_PART", "SQRT", "STARTS_WITH", "STRPOS", "SUBSTR", "SUBSTRING",
-    "TAN", "TO_HEX", "TRANSLATE", "TRIM", "TRUNC", "UPPER", "WIDTH_BUCKET",
-    "=", "<>", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "&", "|", "#", "<<", ">>", "^",
-)  # fmt: skip
-
-
 class Postgres(Dialect):
     name = "postgres"
     catalog_query = """SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
@@ -135,7 +121,6 @@ class Postgres(Dialect):
         analyze_columns=True,
         statistics=("ndistinct", "dependencies", "mcv"),
         set_statistics=True,
-        stored_functions=IMMUTABLE,
         stored_casts=False,
         grouping_sets=("ROLLUP", "CUBE", "GROUPING SETS"),
         grouping_function=True,

@@ -577,12 +577,9 @@ class State:
         return A.CreateIndex(name, table.name, tuple(items), unique, self.index_where(table))
 
     def computable(self, expr: A.Expr) -> bool:
-        """May an expression whose value the engine stores call what this one calls?"""
-        caps, nodes = self.caps, list(_nodes(expr))
-        calls = {n.name for n in nodes if isinstance(n, A.Func)}
-        if caps.stored_functions is not None and not calls <= set(caps.stored_functions):
-            return False
-        return caps.stored_casts or not any(isinstance(n, A.Cast) for n in nodes)
+        """May an expression whose value the engine stores hold the casts this one does? (What
+        it calls was drawn among the `storable` signatures.)"""
+        return self.caps.stored_casts or not any(isinstance(n, A.Cast) for n in _nodes(expr))
 
     def expression_scope(self, columns: list[Column], values: bool) -> Scope:
         """The columns an index or generated column may compute on: text columns of one
