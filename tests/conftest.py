@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,6 +45,30 @@ ENGINE_URLS = {
     "mysql": MYSQL_URL,
 }
 SERVERS = {"postgres", "mysql"}
+#: where CI's services listen (.ci/services starts them)
+CI_SERVICES = {"PostgreSQL": ("127.0.0.1", 5432), "MariaDB": ("127.0.0.1", 3306)}
+CI_START = Path(__file__).resolve().parent.parent / ".ci" / "services"
+
+
+def _listening(address: tuple[str, int]) -> bool:
+    try:
+        socket.create_connection(address, timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(autouse=True)
+def ci_servers_up() -> None:
+    """In CI, a server that a generated query crashed in an earlier test is started again
+    before the next one, so that one engine bug fails one test, not every test after it."""
+    if not IN_CI:
+        return
+    down = [name for name, address in CI_SERVICES.items() if not _listening(address)]
+    if down:
+        warnings.warn(f"{', '.join(down)} was down before this test: started again",
+                      stacklevel=1)
+        subprocess.run(["bash", str(CI_START)], check=True, capture_output=True, timeout=120)
 
 
 def open_engine(key: str, **options: float) -> Engine:
