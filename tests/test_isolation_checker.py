@@ -111,7 +111,7 @@ def test_lost_update_on_a_list_is_one_anomaly_not_also_g_single():
 def test_lost_update_on_a_register():
     report = check(txn(1, r("r", None), w("r", 1)), txn(2, r("r", None), w("r", 2)))
     assert kinds(report) == {"lost-update"}
-    assert [x.kind for x in report.forbidden("snapshot", accepted=["lost-update"])] == []
+    assert [x.kind for x in report.forbidden("snapshot", accepted=[("lost-update", None)])] == []
 
 
 def test_g2_item_write_skew_is_allowed_by_snapshot_isolation():

@@ -17,6 +17,8 @@ Anomalies, each with the levels that forbid it (`FORBIDDEN`):
   a committed transaction saw an aborted one's write), G1b (intermediate read: it saw a
   version its writer overwrote later), lost update (two committed transactions read the same
   version of a key and both wrote it), duplicate, garbage read, incompatible order;
+- lost update as a cycle too: T read k, U wrote k, then T wrote k over U's version
+  (T -rw(k)-> U -ww(k)-> T), the G-single that a read-modify-write on one key makes;
 - cycles: G0 (ww only), G1c (ww and wr), G-single (exactly one rw), G2-item (two or more rw),
   G2 (as G2-item, with an anti-dependency of a predicate read).
 
@@ -27,6 +29,7 @@ anomalies costs one pass of Tarjan's algorithm.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -73,10 +76,15 @@ class Anomaly:
     txns: tuple[int, ...]  # the transactions involved; for a cycle, in its order
     cycle: tuple[Step, ...] = ()
     detail: str = ""
+    #: how the cycle came about, when a profile may accept that: "locking-read" (the
+    #: anti-dependency's reader read the same key again with a locking read, which saw
+    #: the newer version)
+    via: str | None = None
 
     def __str__(self) -> str:
         if self.cycle:
-            return f"{self.kind}: " + ", ".join(map(str, self.cycle))
+            via = f" (via {self.via})" if self.via else ""
+            return f"{self.kind}: " + ", ".join(map(str, self.cycle)) + via
         return f"{self.kind}: {self.detail} ({', '.join(f'T{t}' for t in self.txns)})"
 
 
@@ -86,10 +94,16 @@ class Report:
     txns: int
     edges: int
 
-    def forbidden(self, level: str, accepted: Iterable[str] = ()) -> list[Anomaly]:
-        """The anomalies `level` forbids, less those a profile accepts."""
-        banned = set(FORBIDDEN[level]) - set(accepted)
-        return [a for a in self.anomalies if a.kind in banned]
+    def forbidden(
+        self, level: str, accepted: Iterable[tuple[str, str | None]] = ()
+    ) -> list[Anomaly]:
+        """The anomalies `level` forbids, less those a profile accepts: (kind, None) accepts
+        every anomaly of that kind, (kind, via) those that came about that way."""
+        ok = set(accepted)
+        return [
+            a for a in self.anomalies
+            if a.kind in FORBIDDEN[level] and (a.kind, None) not in ok and (a.kind, a.via) not in ok
+        ]  # fmt: skip
 
 
 @dataclass
@@ -121,11 +135,11 @@ class Checker:
 
     def check(self) -> Report:
         self._index()
-        self._committed = self._effectively_committed()
+        self._observe()
         for txn in self.txns.values():
-            if txn.id in self._committed:
+            if txn.status == OK:
                 self._internal(txn)
-                self._reads(txn)
+                self._intermediate(txn)
         self._lists()
         self._registers()
         self._cycles()
@@ -146,19 +160,50 @@ class Checker:
             for key, value in last.items():
                 self.writer[key, value] = (txn.id, True)
 
-    def _effectively_committed(self) -> set[int]:
-        """Committed transactions, and those of unknown outcome whose writes were seen."""
-        committed = {t.id for t in self.txns.values() if t.status == OK}
+    def _observe(self) -> None:
+        """Each list's version order; every version a committed transaction read, checked once
+        (aborted, duplicate, garbage reads); the committed transactions, with those of unknown
+        outcome whose writes were read. Only committed transactions' reads count.
+
+        Every read of a list must be a prefix of the longest one: the versions in the longest
+        read are checked, and those of the reads that are not prefixes, instead of every
+        element of every read.
+        """
+        self._list_reads: dict[str, list[tuple[int, Op]]] = defaultdict(list)
+        observed: list[tuple[int, str, tuple]] = []  # reader, key, versions read
         for txn in self.txns.values():
             if txn.status != OK:
                 continue
             for op in txn.ops:
-                if op.f == READ:
-                    for value in _seen(op):
-                        w = self.writer.get((op.key, value))
-                        if w is not None and self.txns[w[0]].status == INFO:
-                            committed.add(w[0])
-        return committed
+                if op.f == READ and isinstance(op.value, tuple):
+                    self._list_reads[op.key].append((txn.id, op))
+                elif op.f == READ and op.value is not None:
+                    observed.append((txn.id, op.key, (op.value,)))
+        self._orders: dict[str, tuple] = {}
+        self._unordered: set[int] = set()  # the reads that are not a prefix of the order
+        for key, reads in self._list_reads.items():
+            reader, longest = max(((t, op.value) for t, op in reads), key=lambda r: len(r[1]))
+            self._orders[key] = longest
+            observed.append((reader, key, longest))
+            for tid, op in reads:
+                if longest[: len(op.value)] != op.value:
+                    self._flag("incompatible-order", [tid], f"read {key}={list(op.value)}, "
+                               f"not a prefix of {list(longest)}")  # fmt: skip
+                    observed.append((tid, key, op.value))
+                    self._unordered.add(id(op))
+        self._committed = {t.id for t in self.txns.values() if t.status == OK}
+        for tid, key, values in observed:
+            if len(values) > 1 and len(set(values)) != len(values):
+                self._flag("duplicate", [tid], f"read {key}={list(values)}")
+            for value in values:
+                w = self.writer.get((key, value))
+                if w is None:
+                    self._flag("garbage-read", [tid], f"read {key}={value!r}, never written")
+                elif self.txns[w[0]].status == FAIL:
+                    self._flag("G1a", [tid, w[0]], f"read {key}={value!r}, written by "
+                               f"T{w[0]}, which aborted")  # fmt: skip
+                elif self.txns[w[0]].status == INFO:
+                    self._committed.add(w[0])
 
     # -- anomalies without a cycle ------------------------------------------------------------
 
@@ -187,21 +232,12 @@ class Checker:
                 self._flag("internal", [txn.id],
                            f"read {op.key}={op.value!r} after writing {wrote[op.key]!r}")
 
-    def _reads(self, txn: Txn) -> None:
-        """Aborted, intermediate, duplicate and garbage reads of a committed transaction."""
+    def _intermediate(self, txn: Txn) -> None:
+        """A committed transaction read a version its writer overwrote later (G1b)."""
         for op in txn.ops:
             if op.f != READ:
                 continue
             values = _seen(op)
-            if isinstance(op.value, tuple) and len(set(values)) != len(values):
-                self._flag("duplicate", [txn.id], f"read {op.key}={list(op.value)}")
-            for value in values:
-                w = self.writer.get((op.key, value))
-                if w is None:
-                    self._flag("garbage-read", [txn.id], f"read {op.key}={value!r}, never written")
-                elif self.txns[w[0]].status == FAIL:
-                    self._flag("G1a", [txn.id, w[0]], f"read {op.key}={value!r}, written by "
-                               f"T{w[0]}, which aborted")  # fmt: skip
             if values:
                 w = self.writer.get((op.key, values[-1]))
                 if w is not None and not w[1] and w[0] != txn.id:
@@ -216,23 +252,18 @@ class Checker:
         return w[0] if w is not None and w[0] in self._committed else None
 
     def _lists(self) -> None:
-        reads: dict[str, list[tuple[int, Op]]] = defaultdict(list)
         first: dict[tuple[int, str], int] = {}  # what a transaction saw before appending
-        for tid in self._committed:
-            appended: set[str] = set()
-            for op in self.txns[tid].ops:
+        appends: set[tuple[int, str]] = set()
+        for txn in self.txns.values():
+            if txn.status != OK:
+                continue
+            for op in txn.ops:
                 if op.f == APPEND:
-                    appended.add(op.key)
-                elif op.f == READ and isinstance(op.value, tuple):
-                    reads[op.key].append((tid, op))
-                    if op.key not in appended:
-                        first.setdefault((tid, op.key), len(op.value))
-        for key, key_reads in reads.items():
-            order = max((op.value for _, op in key_reads), key=len)
-            for tid, op in key_reads:
-                if order[: len(op.value)] != op.value:
-                    self._flag("incompatible-order", [tid], f"read {key}={list(op.value)}, "
-                               f"not a prefix of {list(order)}")  # fmt: skip
+                    appends.add((txn.id, op.key))
+                elif isinstance(op.value, tuple) and (txn.id, op.key) not in appends:
+                    first.setdefault((txn.id, op.key), len(op.value))
+        for key, key_reads in self._list_reads.items():
+            order = self._orders[key]
             owners = [self._owner(key, v) for v in order]
             previous = None
             for owner in owners:  # ww: each committed version and the next
@@ -240,22 +271,25 @@ class Checker:
                     if previous is not None:
                         self.graph.add(previous, owner, WW, key)
                     previous = owner
+            later = [len(owners)] * (len(owners) + 1)  # the next committed version from i on
+            for i in range(len(owners) - 1, -1, -1):
+                later[i] = i if owners[i] is not None else later[i + 1]
             for tid, op in key_reads:
-                if order[: len(op.value)] != op.value:
+                if id(op) in self._unordered:
                     continue
                 seen = len(op.value)
                 while seen and owners[seen - 1] == tid:  # its own appends at the end
                     seen -= 1
                 if seen and owners[seen - 1] is not None:
                     self.graph.add(owners[seen - 1], tid, WR, key)
-                nxt = next((o for o in owners[seen:] if o is not None and o != tid), None)
-                if nxt is not None:
+                n = later[seen]
+                while n < len(owners) and owners[n] == tid:
+                    n = later[n + 1]
+                if n < len(owners):
+                    nxt = owners[n]
+                    assert nxt is not None
                     self.graph.add(tid, nxt, RWP if op.predicate else RW, key)
-        self._lost_updates(
-            (key, length, tid)
-            for (tid, key), length in first.items()
-            if any(op.f == APPEND and op.key == key for op in self.txns[tid].ops)
-        )
+        self._lost_updates((k, n, tid) for (tid, k), n in first.items() if (tid, k) in appends)
 
     def _registers(self) -> None:
         readers: dict[tuple[str, object], list[tuple[int, bool]]] = defaultdict(list)
@@ -320,11 +354,25 @@ class Checker:
         anti = [e for e, k in inner.items() if k & (RW | RWP) and not k & (WW | WR)]
         self._close(found, "G-single", g1, anti, WW | WR)
         self._close(found, "G2", g, anti, WW | WR | RW | RWP)
-        for kind in ("G0", "G1c", "G-single", "G2-item", "G2"):
+        for kind in ("G0", "G1c", "lost-update", "G-single", "G2-item", "G2"):
             unique = {frozenset((s.src, s.dst) for s in c): c for c in found.get(kind, [])}
             for cycle in sorted(unique.values(), key=len)[: self.per_kind]:
                 txns = tuple(s.src for s in cycle)
-                self.anomalies.append(Anomaly(kind, txns, cycle))
+                self.anomalies.append(Anomaly(kind, txns, cycle, via=self._via(cycle)))
+
+    def _via(self, cycle: tuple[Step, ...]) -> str | None:
+        """"locking-read" when the cycle's one anti-dependency T -rw-> U is closed by a wr
+        edge into T on a key that T read with a locking read."""
+        anti = [n for n, s in enumerate(cycle) if s.kind.startswith("rw")]
+        if len(anti) != 1:
+            return None
+        back = cycle[anti[0] - 1]  # the step into the anti-dependency's reader
+        reader = self.txns[back.dst]
+        if back.kind == "wr" and any(
+            op.f == READ and op.locking and op.key == back.key for op in reader.ops
+        ):
+            return "locking-read"
+        return None
 
     def _close(
         self,
@@ -347,7 +395,7 @@ class Checker:
             except nx.NetworkXNoPath:
                 continue
             first = self._kind_of(src, dst, {"G0": WW, "G1c": WR}.get(kind, RW | RWP))
-            cycle = (first, *(self._kind_of(a, b, path_mask) for a, b in zip(path, path[1:])))
+            cycle = (first, *(self._kind_of(a, b, path_mask) for a, b in itertools.pairwise(path)))
             label = kind if kind in ("G0", "G1c") else self._classify(cycle)
             if frozenset(s.src for s in cycle) in self._lost:
                 continue  # reported as the lost update it is
@@ -356,6 +404,11 @@ class Checker:
 
     def _classify(self, cycle: tuple[Step, ...]) -> str | None:
         anti = [s for s in cycle if s.kind in ("rw", "rw-predicate")]
+        if len(cycle) == 2 and len(anti) == 1 and {s.kind for s in cycle} & {"ww"} and \
+                cycle[0].key == cycle[1].key:  # fmt: skip
+            # T read k, U wrote k, T wrote k over U's version: T's update was made on what it
+            # had read, not on what it overwrote
+            return "lost-update"
         if len(anti) == 1:
             return "G-single"
         if not anti:

@@ -35,6 +35,9 @@ class Op:
     #: a read made by a predicate (a range read, UPDATE ... WHERE): its anti-dependencies
     #: make a cycle G2 rather than G2-item
     predicate: bool = False
+    #: a locking read (FOR UPDATE, FOR SHARE), which an engine may serve from the latest
+    #: committed version rather than the transaction's snapshot
+    locking: bool = False
     #: the statement the operation came from, by its index in the schedule
     statement: int | None = None
 
@@ -52,7 +55,7 @@ class Txn:
             "id": self.id, "client": self.client, "status": self.status,
             "sqlstate": self.sqlstate,
             "ops": [[o.f, o.key, list(o.value) if isinstance(o.value, tuple) else o.value,
-                     o.predicate] for o in self.ops],
+                     o.predicate, o.locking] for o in self.ops],
         }  # fmt: skip
 
 
@@ -88,7 +91,8 @@ class History:
                     raise ValueError(f"transaction {t['id']}: operation {f!r}")
                 if isinstance(value, list):
                     value = tuple(value)
-                ops.append(Op(f, key, value, bool(op[3]) if len(op) > 3 else False))
+                flags = [bool(x) for x in op[3:5]] + [False, False]
+                ops.append(Op(f, key, value, flags[0], flags[1]))
             txns.append(Txn(int(t["id"]), int(t.get("client", 0)), ops, status,
                             t.get("sqlstate")))  # fmt: skip
         return cls(txns)
