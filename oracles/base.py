@@ -115,6 +115,8 @@ class Oracle:
     #: its findings reproduce only in a fresh process or a restarted engine: they are not
     #: reduced beside a running job, and it watches every statement instead of drawing checks
     needs_restart: ClassVar[bool] = False
+    #: its findings come reduced (it shrinks them itself): the job's reducer leaves them
+    reduced: ClassVar[bool] = False
     #: it runs when `--oracle` names none; an oracle still being measured runs only when named
     by_default: ClassVar[bool] = True
 

@@ -40,6 +40,7 @@ class Isolation(Oracle):
         "intermediate reads; lost updates; a transaction not seeing its own writes)."
     )
     by_default = False
+    reduced = True  # to the smallest cycle's transactions, by `follow_up`
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)

@@ -212,7 +212,7 @@ class Checker:
 
     def _internal(self, txn: Txn) -> None:
         """A transaction's reads must show its own writes, and a list never shrinks."""
-        seen: dict[str, tuple] = {}
+        seen: dict[str, Op] = {}
         mine: dict[str, list] = defaultdict(list)
         wrote: dict[str, object] = {}
         for op in txn.ops:
@@ -221,13 +221,17 @@ class Checker:
             elif op.f == WRITE:
                 wrote[op.key] = op.value
             elif isinstance(op.value, tuple):
-                own, before = mine.get(op.key, []), seen.get(op.key)
-                if (own and list(op.value[len(op.value) - len(own):]) != own) or (
-                    before is not None and op.value[: len(before)] != before
-                ):
-                    self._flag("internal", [txn.id], f"read {op.key}={list(op.value)} after "
-                               f"reading {list(before or ())} and appending {own}")  # fmt: skip
-                seen[op.key] = op.value
+                own, last = mine.get(op.key, []), seen.get(op.key)
+                before = last.value if last is not None else None
+                shrank = before is not None and op.value[: len(before)] != before
+                if (own and list(op.value[len(op.value) - len(own):]) != own) or shrank:
+                    # a list that shrank after a locking read: the locking read saw a newer
+                    # version than the transaction's snapshot
+                    via = "locking-read" if shrank and last.locking else None  # type: ignore[union-attr]
+                    self.anomalies.append(Anomaly("internal", (txn.id,), detail=(
+                        f"read {op.key}={list(op.value)} after reading {list(before or ())} "
+                        f"and appending {own}"), via=via))  # fmt: skip
+                seen[op.key] = op
             elif op.key in wrote and op.value != wrote[op.key]:
                 self._flag("internal", [txn.id],
                            f"read {op.key}={op.value!r} after writing {wrote[op.key]!r}")
