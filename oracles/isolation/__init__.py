@@ -77,7 +77,8 @@ class Isolation(Oracle):
 
     def anomalies(self, probe: Probe, outcomes: Sequence[Outcome]) -> list[Anomaly]:
         """The anomalies of the probe's history that the expected level forbids."""
-        report = Checker(schedule.history_of(probe.queries, outcomes)).check()
+        self._history = schedule.history_of(probe.queries, outcomes)
+        report = Checker(self._history).check()
         found = report.forbidden(self.expect, self._accepted)
         return sorted(found, key=lambda a: (ANOMALIES.index(a.kind), len(a.txns)))
 
@@ -120,14 +121,16 @@ class Isolation(Oracle):
         **more: Any,
     ) -> Finding:
         anomaly = self._found
-        shapes = sorted({_shape(q) for q in _only(probe.queries, anomaly.txns) if tag_of(q)})
+        shapes = self._shapes(probe, anomaly)
         extra = {**more.pop("extra", {}), "anomaly": str(anomaly), "expect": self.expect,
-                 "isolation": self.workload.level, "clients": self.workload.clients}  # fmt: skip
+                 "isolation": self.workload.level, "clients": self.workload.clients,
+                 # for `fuzz check --history`
+                 "history": self._history.to_json()}  # fmt: skip
         return Finding(
             oracle=self.name,
             variant=anomaly.kind,
             engine=EngineInfo.of(target),
-            setup=tuple(setup),
+            setup=(),  # the schedule builds its own tables: the generated state is no part of it
             queries=probe.queries,
             expected=seen.expected,
             actual=str(anomaly),
@@ -136,6 +139,17 @@ class Isolation(Oracle):
             extra=extra,
             **more,
         )
+
+    def _shapes(self, probe: Probe, anomaly: Anomaly) -> list[str]:
+        """The shapes of the statements by which the anomaly's transactions touched its keys
+        (all their statements' for an anomaly without a cycle): the finding's features."""
+        keys = {s.key for s in anomaly.cycle}
+        txns = {t.id: t for t in self._history.txns}
+        picked = {
+            op.statement for tid in anomaly.txns for op in txns[tid].ops
+            if op.statement is not None and (not keys or op.key in keys)
+        }  # fmt: skip
+        return sorted({_shape(probe.queries[n]) for n in picked})
 
     def stored_probe(self, finding: Finding) -> Probe:
         return self._probe(finding.queries, _FINAL, finding.queries)

@@ -63,8 +63,11 @@ class Txn:
 class History:
     txns: list[Txn] = field(default_factory=list)
 
+    def to_json(self) -> dict[str, Any]:
+        return {"txns": [t.to_json() for t in self.txns]}
+
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps({"txns": [t.to_json() for t in self.txns]}) + "\n")
+        path.write_text(json.dumps(self.to_json()) + "\n")
 
     @classmethod
     def load(cls, path: Path) -> History:

@@ -66,9 +66,10 @@ class IsolationProfile:
             accepted.append(accept)
         return cls(str(data.get("name", path.stem)), tuple(accepted))
 
-    def accepted(self, dialect: str, level: str) -> frozenset[tuple[str, str | None]]:
-        """The anomalies accepted of `dialect` at `level`, as (kind, via)."""
+    def accepted(self, dialect: str | None, level: str) -> frozenset[tuple[str, str | None]]:
+        """The anomalies accepted of `dialect` (None: of any) at `level`, as (kind, via)."""
         return frozenset(
             (a.anomaly, a.via) for a in self.accept
-            if a.dialect in (None, dialect) and a.isolation in (None, level)
+            if dialect is None or a.dialect in (None, dialect)
+            if a.isolation in (None, level)
         )  # fmt: skip
