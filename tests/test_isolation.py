@@ -138,3 +138,34 @@ def test_postgres_shows_nothing_its_level_forbids(level):
             assert checked.judged and checked.finding is None, (n, checked.finding)
     finally:
         engine.close()
+
+
+def test_a_schedule_is_a_function_of_its_seed_and_tags_every_statement():
+    draw = [workload.Drawer("postgres", workload.Workload(), random.Random(3)).schedule()
+            for _ in range(2)]  # fmt: skip
+    assert draw[0] == draw[1]
+    tags = [workload.tag_of(s) for s in draw[0]]
+    assert all(tags) and {t.client for t in tags} == {0, 1, 2, 3}
+    assert tags[-1].txn == 25 and tags[-1].what == "commit"  # the final read's
+
+
+def test_history_of_reads_tags_and_outcomes():
+    from fuzzer.engines import Failure, Rows
+
+    queries = [
+        "/* c0 t1 begin */ BEGIN", "/* c0 t1 append l0=1 l1=1 */ UPDATE ...",
+        "/* c0 t1 pread */ SELECT k, v FROM iso_list WHERE k BETWEEN 0 AND 1 FOR UPDATE",
+        "/* c0 t1 commit */ COMMIT",
+        "/* c1 t2 begin */ BEGIN", "/* c1 t2 read */ SELECT k, v FROM iso_reg WHERE k = 0",
+        "/* c1 t2 commit */ COMMIT",
+    ]  # fmt: skip
+    ok = Rows((), [])
+    outcomes = [ok, ok, Rows((), [(0, ",1"), (1, "")]), ok, ok, Rows((), [(0, None)]),
+                Failure("40001", "40001", "could not serialize")]  # fmt: skip
+    t1, t2 = schedule.history_of(queries, outcomes).txns
+    assert (t1.status, t2.status, t2.sqlstate) == (OK, FAIL, "40001")
+    assert [(o.f, o.key, o.value, o.predicate, o.locking) for o in t1.ops] == [
+        ("append", "l0", 1, False, False), ("append", "l1", 1, False, False),
+        ("read", "l0", (1,), True, True), ("read", "l1", (), True, True),
+    ]  # fmt: skip
+    assert [(o.key, o.value) for o in t2.ops] == [("r0", None)]

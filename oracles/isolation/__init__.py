@@ -44,6 +44,7 @@ class Isolation(Oracle):
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
+        workload.spelling(context.dialect)  # ValueError for a dialect it does not speak
         self.workload = Workload(
             clients=int(context.option("clients", 4)),
             level=context.option("isolation", "serializable"),
