@@ -169,3 +169,19 @@ def test_history_of_reads_tags_and_outcomes():
         ("read", "l0", (1,), True, True), ("read", "l1", (), True, True),
     ]  # fmt: skip
     assert [(o.key, o.value) for o in t2.ops] == [("r0", None)]
+
+
+def test_a_companion_shares_the_scratch_space_and_closing_it_drops_nothing(server):
+    server.reset()
+    server.execute("CREATE TABLE shared (k INT)")
+    other = server.companion()
+    other.execute("INSERT INTO shared VALUES (1)")
+    other.close()
+    assert server.execute("SELECT k FROM shared").rows == [(1,)]
+
+
+def test_an_in_process_engine_has_no_companion():
+    from fuzzer.engines import EngineError, connect
+
+    with connect("sqlite:") as engine, pytest.raises(EngineError, match="one session"):
+        engine.companion()

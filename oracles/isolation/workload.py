@@ -42,7 +42,7 @@ SPELLINGS = {
             "snapshot": ("BEGIN ISOLATION LEVEL REPEATABLE READ",),
             "serializable": ("BEGIN ISOLATION LEVEL SERIALIZABLE",),
         },
-        session=("SET lock_timeout = '3s'", "SET deadlock_timeout = '100ms'"),
+        session=("SET lock_timeout = '3s'",),
         append="v || '{x}'",
         for_share=" FOR SHARE",
     ),
