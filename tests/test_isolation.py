@@ -16,7 +16,7 @@ from fuzzer.engines import Engine
 from oracles.base import Context
 from oracles.isolation import Isolation, schedule, workload
 from oracles.isolation.history import FAIL, OK
-from oracles.pipeline import Pipeline, Setup
+from oracles.pipeline import Pipeline, Setup, replay
 from tests.conftest import open_engine
 
 
@@ -104,6 +104,7 @@ def test_mariadb_repeatable_read_lost_update_is_reported_and_profiled_away():
         strict = oracle(engine, "repeatable-read")
         found = check(engine, strict, lost_update(engine, "repeatable-read")).finding
         assert found is not None and found.variant == "lost-update"
+        assert replay(found, engine) is True  # as `triage recheck` asks
         profiled = oracle(engine, "repeatable-read", isolation_profile="mariadb")
         assert check(engine, profiled, lost_update(engine, "repeatable-read")).finding is None
     finally:

@@ -28,6 +28,7 @@ from oracles.isolation.workload import Drawer, Workload, tag_of
 if TYPE_CHECKING:
     from fuzzer.engines import Engine
     from fuzzer.generator import Generator
+    from oracles.pipeline import Pipeline
 
 _FULL, _CYCLE, _FINAL = "full", "cycle", "final"  # a probe's part in the follow-up chain
 
@@ -73,8 +74,8 @@ class Isolation(Oracle):
 
     def run(self, probe: Probe, target: Engine, execute: Execute) -> list[Outcome] | None:
         session = workload.spelling(target.dialect).session
-        return schedule.run(probe.queries, target, execute, self.workload.clients, session,
-                            self.grace)  # fmt: skip
+        clients = 1 + max((t.client for q in probe.queries if (t := tag_of(q))), default=0)
+        return schedule.run(probe.queries, target, execute, clients, session, self.grace)
 
     def anomalies(self, probe: Probe, outcomes: Sequence[Outcome]) -> list[Anomaly]:
         """The anomalies of the probe's history that the expected level forbids."""
@@ -151,6 +152,14 @@ class Isolation(Oracle):
             if op.statement is not None and (not keys or op.key in keys)
         }  # fmt: skip
         return sorted({_shape(probe.queries[n]) for n in picked})
+
+    def replay(self, finding: Finding, engine: Engine, pipeline: Pipeline) -> bool | None:
+        """Replayed against the level the finding was checked against, with this profile."""
+        options = dict(self.context.options)
+        options.update(isolation=finding.extra.get("isolation", self.workload.level),
+                       expect=finding.extra.get("expect", self.expect))  # fmt: skip
+        again = Isolation(Context(engine.dialect, options=tuple(options.items())))
+        return pipeline.reproduces(again, again.stored_probe(finding), finding.setup)
 
     def stored_probe(self, finding: Finding) -> Probe:
         return self._probe(finding.queries, _FINAL, finding.queries)
