@@ -67,13 +67,13 @@ def lost_update(engine: Engine, level: str) -> list[str]:
 
 
 def check(engine: Engine, isolation: Isolation, queries: list[str]):
-    probe = isolation._probe(queries, "full", queries)
+    probe = isolation._probe(queries, "full")
     return Pipeline(engine).check(isolation, probe, Setup([]))
 
 
 def history(engine: Engine, isolation: Isolation, queries: list[str]):
     engine.reset()
-    probe = isolation._probe(queries, "full", queries)
+    probe = isolation._probe(queries, "full")
     outcomes = isolation.run(probe, engine, lambda e, s: e.execute(s))
     return schedule.history_of(queries, outcomes)
 

@@ -55,19 +55,19 @@ class Isolation(Oracle):
         self.grace = float(context.option("grace", schedule.GRACE))
 
     @property
-    def _accepted(self) -> frozenset[str]:
+    def _accepted(self) -> frozenset[tuple[str, str | None]]:
         return self.profile.accepted(self.context.dialect, self.workload.level)
 
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
         rng = random.Random(generator.rng.getrandbits(64))
         drawer = Drawer(self.context.dialect, self.workload, rng)
         queries = [*workload.setup(self.context.dialect, self.workload.keys), *drawer.schedule()]
-        return [self._probe(queries, _FULL, queries)]
+        return [self._probe(queries, _FULL)]
 
-    def _probe(self, queries: Sequence[str], part: str, full: Sequence[str]) -> Probe:
-        """A schedule; `about` tells its part in the follow-up chain, and the whole one."""
-        return Probe(self.name, self.workload.level, tuple(queries), (self.name,),
-                     about=(part, tuple(full)))  # fmt: skip
+    def _probe(self, queries: Sequence[str], part: str) -> Probe:
+        """A schedule; its variant is its part in the follow-up chain (`about` is for trees:
+        the session counts a tree's features in what the target accepts)."""
+        return Probe(self.name, part, tuple(queries), (self.name,))
 
     def from_text(self, sql: str) -> list[Probe]:
         return []  # a schedule is a whole script: `fuzz check --history` checks recordings
@@ -89,12 +89,12 @@ class Isolation(Oracle):
     ) -> Probe | None:
         """From the whole schedule, the smallest anomaly's transactions alone; when they do
         not show it again, the whole schedule once more."""
-        part, full = probe.about or (_FINAL, probe.queries)
         found = self.anomalies(probe, outcomes)
-        if part == _FULL and found:
-            return self._probe(_only(probe.queries, found[0].txns), _CYCLE, full)
-        if part == _CYCLE and not found:
-            return self._probe(full, _FINAL, full)
+        if probe.variant == _FULL and found:
+            self._full = probe.queries  # the chain runs on, on this oracle, before any other
+            return self._probe(_only(probe.queries, found[0].txns), _CYCLE)
+        if probe.variant == _CYCLE and not found:
+            return self._probe(self._full, _FINAL)
         return None
 
     def judge(
@@ -162,7 +162,7 @@ class Isolation(Oracle):
         return pipeline.reproduces(again, again.stored_probe(finding), finding.setup)
 
     def stored_probe(self, finding: Finding) -> Probe:
-        return self._probe(finding.queries, _FINAL, finding.queries)
+        return self._probe(finding.queries, _FINAL)
 
 
 def _only(queries: Sequence[str], txns: Sequence[int]) -> list[str]:
