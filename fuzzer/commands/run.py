@@ -218,7 +218,9 @@ def resumed(store: Store, run_id: int, given: JobSettings) -> tuple[JobSettings,
         profile=given.profile,
         reduce_seconds=given.reduce_seconds,
         dialect=stored.get("dialect", given.dialect),
-    )
+        oracle_options=tuple(stored["oracle_options"].items()) if "oracle_options" in stored
+        else given.oracle_options,
+    )  # fmt: skip
     positions = {int(k): v for k, v in counters.get("positions", {}).items()}
     return settings, positions
 

@@ -178,6 +178,7 @@ class Job:
                 "timeout": s.timeout,
                 "checks_per_state": s.checks_per_state,
                 "dialect": s.dialect,
+                "oracle_options": dict(s.oracle_options),
                 "resumed_from": resumed_from,
             },
         )
