@@ -186,3 +186,14 @@ def test_history_json_round_trip(tmp_path):
     path.write_text('{"txns": [{"id": 1, "ops": [["frob", "x", 1]]}]}')
     with pytest.raises(ValueError, match="frob"):
         History.load(path)
+
+
+def test_a_write_over_an_unseen_version_is_a_lost_update_whichever_key_is_read_first():
+    # T2 read l1 and l2 before T1's appends, then appended to l2 over T1's version
+    report = check(
+        txn(1, a("l1", 6), a("l2", 6)),
+        txn(2, r("l1", [], True), r("l2", [], True), a("l2", 24)),
+        txn(3, r("l1", [6]), r("l2", [6, 24])),
+    )
+    assert kinds(report) == {"lost-update"}
+    assert {s.key for s in only(report, "lost-update").cycle} == {"l2"}

@@ -38,8 +38,9 @@ import networkx as nx
 
 from oracles.isolation.history import APPEND, FAIL, INFO, OK, READ, WRITE, History, Op, Txn
 
+#: keys kept per edge, to explain it (and to tell a two-edge cycle on one key)
+KEYS_PER_EDGE = 4
 WW, WR, RW, RWP = 1, 2, 4, 8  # edge kinds, as bits; RWP: anti-dependency of a predicate read
-KIND_NAMES = {WW: "ww", WR: "wr", RW: "rw", RWP: "rw"}
 
 LEVELS = ("read-uncommitted", "read-committed", "repeatable-read", "snapshot", "serializable")
 _ALWAYS = ("internal", "duplicate", "garbage-read", "incompatible-order", "G0")
@@ -111,13 +112,15 @@ class _Graph:
     """Edges between committed transactions: (src, dst) -> kind bits, and a key per kind."""
 
     kinds: dict[tuple[int, int], int] = field(default_factory=lambda: defaultdict(int))
-    keys: dict[tuple[int, int, int], str] = field(default_factory=dict)
+    keys: dict[tuple[int, int, int], list[str]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, src: int, dst: int, kind: int, key: str) -> None:
         if src == dst:
             return
         self.kinds[src, dst] |= kind
-        self.keys.setdefault((src, dst, kind), key)
+        keys = self.keys[src, dst, kind]
+        if key not in keys and len(keys) < KEYS_PER_EDGE:
+            keys.append(key)
 
 
 class Checker:
@@ -400,11 +403,27 @@ class Checker:
                 continue
             first = self._kind_of(src, dst, {"G0": WW, "G1c": WR}.get(kind, RW | RWP))
             cycle = (first, *(self._kind_of(a, b, path_mask) for a, b in itertools.pairwise(path)))
+            cycle = self._one_key(cycle)
             label = kind if kind in ("G0", "G1c") else self._classify(cycle)
             if frozenset(s.src for s in cycle) in self._lost:
                 continue  # reported as the lost update it is
             if label is not None:
                 found[label].append(cycle)
+
+    def _one_key(self, cycle: tuple[Step, ...]) -> tuple[Step, ...]:
+        """A two-step cycle told by one key, when both its edges have one in common (a
+        read-modify-write on that key: the lost update it is)."""
+        if len(cycle) != 2:
+            return cycle
+        common = set(self._keys(cycle[0])) & set(self._keys(cycle[1]))
+        if not common or (cycle[0].key in common and cycle[1].key in common):
+            return cycle
+        key = min(common)
+        return tuple(Step(s.src, s.dst, s.kind, key) for s in cycle)
+
+    def _keys(self, step: Step) -> list[str]:
+        bit = {"ww": WW, "wr": WR, "rw": RW, "rw-predicate": RWP}[step.kind]
+        return self.graph.keys[step.src, step.dst, bit]
 
     def _classify(self, cycle: tuple[Step, ...]) -> str | None:
         anti = [s for s in cycle if s.kind in ("rw", "rw-predicate")]
@@ -423,7 +442,7 @@ class Checker:
         bits = self.graph.kinds[src, dst] & mask
         for bit, name in ((WW, "ww"), (WR, "wr"), (RW, "rw"), (RWP, "rw-predicate")):
             if bits & bit:
-                return Step(src, dst, name, self.graph.keys[src, dst, bit])
+                return Step(src, dst, name, self.graph.keys[src, dst, bit][0])
         raise AssertionError("no edge of that kind")
 
 
