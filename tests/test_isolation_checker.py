@@ -197,3 +197,17 @@ def test_a_write_over_an_unseen_version_is_a_lost_update_whichever_key_is_read_f
     )
     assert kinds(report) == {"lost-update"}
     assert {s.key for s in only(report, "lost-update").cycle} == {"l2"}
+
+
+def test_a_g_single_closed_by_a_write_over_a_newer_version_says_so():
+    # T2 read y before T1 appended to it, then appended to x over T1's version (no
+    # first-committer-wins): T2 -rw(y)-> T1 -ww(x)-> T2
+    report = check(
+        txn(1, a("y", 1), a("x", 1)),
+        txn(2, r("y", []), a("x", 2)),
+        txn(3, r("x", [1, 2]), r("y", [1])),
+    )
+    g = only(report, "G-single")
+    assert g.via == "write-latest"
+    assert report.forbidden("snapshot", [("G-single", "write-latest")]) == []
+    assert report.forbidden("snapshot", [("G-single", "locking-read")]) == [g]

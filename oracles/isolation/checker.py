@@ -77,9 +77,10 @@ class Anomaly:
     txns: tuple[int, ...]  # the transactions involved; for a cycle, in its order
     cycle: tuple[Step, ...] = ()
     detail: str = ""
-    #: how the cycle came about, when a profile may accept that: "locking-read" (the
-    #: anti-dependency's reader read the same key again with a locking read, which saw
-    #: the newer version)
+    #: how a G-single came about, when a profile may accept that: "locking-read" (the
+    #: anti-dependency's reader T read a key again with a locking read, which saw a newer
+    #: version than its snapshot), "write-latest" (T wrote a key over a version newer than
+    #: its snapshot: no first-committer-wins)
     via: str | None = None
 
     def __str__(self) -> str:
@@ -368,13 +369,18 @@ class Checker:
                 self.anomalies.append(Anomaly(kind, txns, cycle, via=self._via(cycle)))
 
     def _via(self, cycle: tuple[Step, ...]) -> str | None:
-        """"locking-read" when the cycle's one anti-dependency T -rw-> U is closed by a wr
-        edge into T on a key that T read with a locking read."""
+        """How the cycle's one anti-dependency T -rw-> U is closed: by a ww edge into T, or a
+        wr edge on a key T wrote ("write-latest"), or a wr edge on a key T read with a
+        locking read ("locking-read")."""
         anti = [n for n, s in enumerate(cycle) if s.kind.startswith("rw")]
         if len(anti) != 1:
             return None
         back = cycle[anti[0] - 1]  # the step into the anti-dependency's reader
         reader = self.txns[back.dst]
+        if back.kind == "ww" or (back.kind == "wr" and any(
+            op.f in (APPEND, WRITE) and op.key == back.key for op in reader.ops
+        )):  # fmt: skip
+            return "write-latest"
         if back.kind == "wr" and any(
             op.f == READ and op.locking and op.key == back.key for op in reader.ops
         ):
