@@ -18,7 +18,9 @@ is never the culprit while they all fail, and a handful of failures is no verdic
 such features, the one that gains the most is turned off first: the failures not yet
 explained that it explains, less the statements with it that compiled (`Frame:GROUPS`
 rather than `Frame`). That explains them, and so on while a feature gains at least
-`MIN_FAILURES`. A feature that co-occurs with the
+`MIN_FAILURES`. A kind of node whose finer features are suspects too (`Func` beside
+`Func:SQRT`) is never turned off itself: many functions each failing a little are no verdict
+on every function. A feature that co-occurs with the
 culprit, but also compiles elsewhere, keeps a high estimate; one that always co-occurs
 with it is explained away once the culprit is off. A feature once off stays off (the
 generator no longer makes it, so no new evidence could turn it on again).
@@ -137,8 +139,11 @@ class Evidence:
             totals = self.totals(explained)
             suspects = {f for _, found in left for f in found} - {EVERY}
             alpha = ALPHA / max(1, len(suspects))  # so many features tested: Bonferroni
+            # a kind of node with finer features among the suspects (`Func` beside `Func:X`)
+            # is never the verdict: its refinements are, each on its own evidence, or none
+            coarse = {f.split(":", 1)[0] for f in suspects if ":" in f}
             eligible = {
-                f for f in suspects
+                f for f in suspects - coarse
                 if (t := totals[f])[1] >= MIN_FAILURES
                 and _support(t[0], t[1]) < RELATIVE_SUPPORT * t[2] / (t[0] + t[1])
                 and _poisson_tail(t[0], t[2]) < alpha

@@ -66,6 +66,20 @@ def test_a_feature_seen_only_beside_the_culprit_is_explained_away_by_it() -> Non
     assert evidence.decide() == {"Frame:GROUPS"}
 
 
+def test_many_functions_each_failing_a_little_never_turn_every_function_off() -> None:
+    """A PostgreSQL-only function per failure: `Func` is in all of them, but the verdict is
+    on each function, once it has failed often enough on its own."""
+    evidence = observed(
+        *(({"Select", "Func", f"Func:PG{i}"}, SYNTAX) for i in range(40)),
+        ({"Select", "Func", "Func:ABS"}, OK),
+        ({"Select"}, OK),
+    )
+    assert evidence.decide() == frozenset()
+    evidence = observed(({"Select", "Func", "Func:PG0"}, SYNTAX), times=10)
+    evidence.merge(observed(({"Select", "Func", "Func:ABS"}, OK), ({"Select"}, OK), times=20))
+    assert evidence.decide() == {"Func:PG0"}
+
+
 def test_a_feature_that_mostly_compiles_stays_on_even_beside_failures() -> None:
     evidence = observed(
         ({"Select", "Join:LEFT", "Func:NEW"}, SYNTAX),
@@ -138,11 +152,6 @@ def test_detailed_features_name_types_and_optional_parts() -> None:
 # -- on a real engine ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="since the PostgreSQL library and the new clauses landed, a coarse feature that went "
-    "off (Func, Literal:date) still reaches some statements after MAX_DRAWS redraws",
-    strict=False,
-)
 def test_sqlite_spoken_to_in_postgres_learns_what_it_rejects_and_is_not_sent_it_again() -> None:
     """Fuzzing SQLite in the PostgreSQL dialect (as `fuzz run --dialect postgres` does): what
     it rejects is turned off, and the states generated after that never contain it."""

@@ -218,7 +218,7 @@ def test_duckdb_leaves_order_dependent_aggregates_out_of_deterministic_mode() ->
 
 def test_duckdb_lists_structs_maps_and_hugeints_round_trip_through_its_catalog() -> None:
     """Each new DuckDB family is stored, read back with its family, and called on."""
-    with connect("duckdb:") as engine:
+    with connect(ENGINE_URLS["duckdb"]) as engine:
         g, _ = _table_of_every_family(engine)
         columns = {c.name: c.family for c in read_schema(engine).table("f").columns}
         for fam in ("int[]", "text[]", "struct", "map"):

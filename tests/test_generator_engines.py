@@ -4,9 +4,9 @@ catalog reader sees what the generator made."""
 from __future__ import annotations
 
 import dataclasses
-import os
 
 import pytest
+from conftest import ENGINE_URLS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,14 +18,6 @@ from fuzzer.generator import Generator, Options
 from fuzzer.generator.state import Layout
 from fuzzer.schema import Column, Table, read_schema
 
-URLS = {
-    "sqlite": "sqlite:",
-    "duckdb": "duckdb:",
-    "postgres": os.environ.get(
-        "SQLPARITY_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    ),
-    "mysql": os.environ.get("SQLPARITY_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
-}
 ENGINES = [
     pytest.param("sqlite"),
     pytest.param("duckdb"),
@@ -37,7 +29,7 @@ ENGINES = [
 @pytest.fixture(scope="module", params=ENGINES)
 def engine(request: pytest.FixtureRequest) -> Engine:
     try:
-        e = connect(URLS[request.param])
+        e = connect(ENGINE_URLS[request.param])
     except EngineError as exc:
         pytest.skip(str(exc))
     yield e
@@ -118,7 +110,7 @@ def test_read_schema_sees_the_generated_tables(engine: Engine) -> None:
 @pytest.mark.parametrize("dialect", ["sqlite", "duckdb"])
 def test_portable_databases_build_alike_on_every_embedded_engine(dialect: str) -> None:
     """The differential compares only states both engines built alike: portable ones must be."""
-    engines = [connect("sqlite:"), connect("duckdb:")]
+    engines = [connect("sqlite:"), connect(ENGINE_URLS["duckdb"])]
     try:
         for seed in range(10):
             statements = Generator(dialect, seed, Options(portable=True)).database()
@@ -136,7 +128,7 @@ def test_portable_databases_build_alike_on_every_embedded_engine(dialect: str) -
 def test_duckdb_predicates_compare_across_families_and_compile() -> None:
     """Implicit conversions (issue 10, item 3): a value against its string spelling, int
     against float or bool, date against timestamp; DuckDB compiles every one of them."""
-    with connect("duckdb:") as engine:
+    with connect(ENGINE_URLS["duckdb"]) as engine:
         g = Generator("duckdb", 3)
         for statement in g.database():
             assert engine.execute(g.render(statement)).ok
@@ -159,7 +151,7 @@ def test_every_column_type_is_created_filled_and_read_back_as_itself(dialect: st
     renderer spells them, the engine takes the values made for them (edge values too), and
     the catalog reader parses them back to the same type."""
     try:
-        engine = connect(URLS[dialect])
+        engine = connect(ENGINE_URLS[dialect])
     except EngineError as exc:
         pytest.skip(str(exc))
     g = Generator(dialect, 11, Options(edge_values=0.5))

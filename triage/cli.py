@@ -414,14 +414,28 @@ def merge(store_path: Path | None, other: Path) -> None:
 
 @triage.command()
 @store_option
-@click.option("--port", type=PORT, default=8001, show_default=True, help="Port on 127.0.0.1.")
-def serve(store_path: Path | None, port: int) -> None:
-    """Browse the store with Datasette on http://127.0.0.1:PORT (queue, findings, runs)."""
-    from triage.serve import HOST
+@click.option("--port", type=PORT, default=8001, show_default=True, help="The port to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="A loopback address (127.0.0.0/8, ::1 or localhost): nothing else is served.",
+)
+def serve(store_path: Path | None, port: int, host: str) -> None:
+    """Work the queue in a browser: Datasette on http://HOST:PORT/triage/queue.
+
+    Each finding's page has its reproducer, expected against actual, versions, history and
+    Markdown bug report, and buttons that mark it (confirmed, reported, duplicate, invalid,
+    fixed) as `fuzz triage mark` does. Loopback only: the actions need no login.
+    """
+    from triage.serve import DATABASE, is_loopback
     from triage.serve import serve as run_server
 
+    if not is_loopback(host):
+        fail(f"--host {host} is not a loopback address: fuzz triage serve listens on this "
+             "machine only (127.0.0.1, ::1 or localhost)")  # fmt: skip
     path = store_path or default_path()
     existing(path).close()  # fail early, and migrated, when it is not a store
-    name = path.stem
-    out.print(f"serving {path} on http://{HOST}:{port}/{name}/queue", markup=False)
-    run_server(path, port)
+    shown = f"[{host}]" if ":" in host else host
+    out.print(f"serving {path} on http://{shown}:{port}/{DATABASE}/queue", markup=False)
+    run_server(path, port, host)

@@ -322,7 +322,9 @@ class StoredFinding:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> StoredFinding:
-        return cls(**{**row, "features": tuple(json.loads(row["features"]))})
+        """The finding of a row; columns added by later migrations are not its business."""
+        known = {k: row[k] for k in cls.__dataclass_fields__}
+        return cls(**{**known, "features": tuple(json.loads(row["features"]))})
 
     @property
     def is_open(self) -> bool:
