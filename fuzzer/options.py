@@ -8,7 +8,9 @@ later step (a seed the store cannot hold).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -68,3 +70,34 @@ class ProfileFile(click.ParamType):
 
 
 PROFILE = ProfileFile()
+
+
+def isolation_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The isolation oracle's options: its clients, the level its transactions run at, the
+    level the checker holds them to, and the profile of what the engine documents."""
+    from oracles.isolation.checker import LEVELS as EXPECTED
+    from oracles.isolation.workload import LEVELS
+
+    for option in reversed((
+        click.option("--clients", type=COUNT, default=4, show_default=True,
+                     help="Isolation oracle: concurrent client sessions."),
+        click.option("--isolation", type=click.Choice(LEVELS), default="serializable",
+                     show_default=True, help="Isolation oracle: the transactions' level."),
+        click.option("--expect", type=click.Choice(EXPECTED),
+                     help="Isolation oracle: check the history against this level instead."),
+        click.option("--isolation-profile", metavar="NAME|FILE",
+                     help="Isolation oracle: anomalies the engine documents (shipped: mariadb)."),
+    )):  # fmt: skip
+        command = option(command)
+    return command
+
+
+def oracle_options(
+    clients: int, isolation: str, expect: str | None, isolation_profile: str | None
+) -> tuple[tuple[str, Any], ...]:
+    """The `Context.options` of the isolation options; ValueError for an unreadable profile."""
+    from oracles.isolation.profile import IsolationProfile
+
+    IsolationProfile.named(isolation_profile)  # read now: a bad file is bad input
+    return (("clients", clients), ("isolation", isolation), ("expect", expect),
+            ("isolation_profile", isolation_profile))  # fmt: skip

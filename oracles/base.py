@@ -72,6 +72,7 @@ class Skip(Exception):
 
 
 Judge = Callable[[Sequence[Outcome]], Discrepancy | None]
+Execute = Callable[["Engine", str], Outcome]
 
 
 def rows_of(outcomes: Sequence[Outcome]) -> list[Rows]:
@@ -89,6 +90,12 @@ class Context:
     dialect: str
     reference: str | None = None  # the reference engine's dialect
     profile: Profile | None = None  # the target's accepted divergences from its reference
+    #: settings of particular oracles from the command line (the isolation oracle's
+    #: `clients`, `isolation`, `expect`), as (name, value) pairs
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def option(self, name: str, default: Any = None) -> Any:
+        return dict(self.options).get(name, default)
 
     def render(self, node: object) -> str:
         return render(node, self.dialect)
@@ -108,6 +115,8 @@ class Oracle:
     #: its findings reproduce only in a fresh process or a restarted engine: they are not
     #: reduced beside a running job, and it watches every statement instead of drawing checks
     needs_restart: ClassVar[bool] = False
+    #: its findings come reduced (it shrinks them itself): the job's reducer leaves them
+    reduced: ClassVar[bool] = False
     #: it runs when `--oracle` names none; an oracle still being measured runs only when named
     by_default: ClassVar[bool] = True
 
@@ -137,6 +146,14 @@ class Oracle:
     def text_probe(self, variant: str, queries: Sequence[str], sql: str) -> Probe:
         """A probe built from a user's query `sql`: its features are those of the text."""
         return Probe(self.name, variant, tuple(queries), tuple(sorted(text_features(sql))))
+
+    def run(self, probe: Probe, target: Engine, execute: Execute) -> list[Outcome] | None:
+        """The probe's outcomes when the oracle runs its queries itself, on several sessions
+        of the target at once (`Engine.companion`); None: the pipeline runs them one by one.
+
+        `execute` is the job's: it counts, logs and notices a dying engine on any session.
+        """
+        return None
 
     def follow_up(
         self, probe: Probe, outcomes: Sequence[Outcome], reference: Sequence[Outcome] = ()

@@ -77,6 +77,9 @@ class Pipeline:
         if oracle.needs_reference:
             assert self.reference is not None, f"the {oracle.name} oracle needs a reference"
             reference = [self.execute(self.reference, q) for q in probe.reference_queries]
+        own = oracle.run(probe, self.target, self.execute)
+        if own is not None:
+            return own, reference
         return [self.execute(self.target, q) for q in probe.queries], reference
 
     def run(self, oracle: Oracle, probe: Probe) -> Discrepancy | None:

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import click
 
+from fuzzer.commands.history import check_histories
 from fuzzer.console import EXIT_FOUND, err, fail, out
 from fuzzer.engines import Engine, EngineError, Refused, connect
-from fuzzer.options import PROFILE, TIMEOUT
+from fuzzer.options import PROFILE, TIMEOUT, isolation_options
 from fuzzer.script import ScriptError, split
 from oracles import oracle_class, selectable
 from oracles.checker import Checker, Script, ScriptRejected, Tally
@@ -113,6 +114,10 @@ def parse_oracles(text: str | None, with_reference: bool) -> tuple[str, ...]:
     help="Pass a script none of whose checks could run because statements failed.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
+@click.option("--history", "histories", is_flag=True,
+              help="PATHS are recorded transaction histories (JSON): check their isolation, "
+              "with no engine.")  # fmt: skip
+@isolation_options
 def check(
     paths: tuple[Path, ...],
     target: str,
@@ -123,6 +128,11 @@ def check(
     store_path: Path | None,
     allow_errors: bool,
     as_json: bool,
+    histories: bool,
+    clients: int,
+    isolation: str,
+    expect: str | None,
+    isolation_profile: str | None,
 ) -> None:
     """Check the queries of SQL scripts (files or folders of .sql) with the oracles.
 
@@ -131,7 +141,10 @@ def check(
       fuzz check case.sql
       fuzz check --target duckdb: corpus/
       fuzz check --target postgresql://u@host/db --reference postgresql://u@ref/db case.sql
+      fuzz check --history --expect snapshot history.json
     """
+    if histories:
+        check_histories(paths, expect or isolation, isolation_profile, isolation, as_json)
     try:
         chosen = parse_oracles(oracle_list, reference is not None)
         scripts = [read_script(p) for p in scripts_in(paths)]

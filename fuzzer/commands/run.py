@@ -19,8 +19,18 @@ from fuzzer.jobs.coordinator import Job, JobSettings
 from fuzzer.jobs.display import JsonLines, LiveDisplay
 from fuzzer.jobs.seeds import Position, Shard
 from fuzzer.jobs.session import Session
-from fuzzer.options import COUNT, DURATION, PROFILE, SECONDS, SEED, TIMEOUT
-from oracles import selectable
+from fuzzer.options import (
+    COUNT,
+    DURATION,
+    PROFILE,
+    SECONDS,
+    SEED,
+    TIMEOUT,
+    isolation_options,
+    oracle_options,
+)
+from oracles import oracle_class, selectable
+from oracles.base import Context
 from oracles.differential import Profile
 from triage.store import Store, StoreError, default_path, learned_at
 
@@ -71,6 +81,7 @@ from triage.store import Store, StoreError, default_path, learned_at
     "--fail-on-finding", is_flag=True, help="Exit 1 when a new distinct finding appeared."
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON lines of counters, then a summary.")
+@isolation_options
 def run(
     targets: tuple[str, ...],
     reference: str | None,
@@ -91,6 +102,10 @@ def run(
     reduce_time: float,
     fail_on_finding: bool,
     as_json: bool,
+    clients: int,
+    isolation: str,
+    expect: str | None,
+    isolation_profile: str | None,
 ) -> None:
     """Fuzz engines with every oracle that applies, until stopped (Ctrl-C or SIGTERM).
 
@@ -116,6 +131,7 @@ def run(
             profile=profile or Profile(),
             reduce_seconds=reduce_time if reduce_findings else None,
             dialect=dialect,
+            oracle_options=oracle_options(clients, isolation, expect, isolation_profile),
         )
     except (click.BadParameter, ValueError) as exc:
         fail(str(exc.format_message() if isinstance(exc, click.BadParameter) else exc))
@@ -166,7 +182,14 @@ def preflight(settings: JobSettings) -> None:
     """
     urls = [*settings.targets, *([settings.reference] if settings.reference else [])]
     for url in dict.fromkeys(urls):
-        connect(url, timeout=settings.timeout).close()
+        engine = connect(url, timeout=settings.timeout)
+        try:
+            for name in settings.oracles:  # an oracle that cannot check the engine says so now
+                oracle_class(name)(Context(engine.dialect, options=settings.oracle_options))
+        except ValueError as exc:
+            fail(f"{engine.url}: {exc}")
+        finally:
+            engine.close()
 
 
 def resumed(store: Store, run_id: int, given: JobSettings) -> tuple[JobSettings, dict[int, int]]:
@@ -195,7 +218,9 @@ def resumed(store: Store, run_id: int, given: JobSettings) -> tuple[JobSettings,
         profile=given.profile,
         reduce_seconds=given.reduce_seconds,
         dialect=stored.get("dialect", given.dialect),
-    )
+        oracle_options=tuple(stored["oracle_options"].items()) if "oracle_options" in stored
+        else given.oracle_options,
+    )  # fmt: skip
     positions = {int(k): v for k, v in counters.get("positions", {}).items()}
     return settings, positions
 
@@ -224,6 +249,7 @@ def replay(settings: JobSettings, position: str, as_json: bool, store_path: str 
         shard=settings.shard,
         reference=ref,
         profile=settings.profile,
+        oracle_options=settings.oracle_options,
         checks_per_state=where.check + 1 if where.check >= 0 else settings.checks_per_state,
         report=found.append,
         avoid=learned_off(store_path, target.name, target.version),

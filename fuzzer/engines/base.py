@@ -7,6 +7,7 @@ itself. Everything a fuzzing run creates lives there, and `close()` drops only t
 from __future__ import annotations
 
 import contextlib
+import copy
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -291,6 +292,20 @@ class Engine(ABC):
         """Open a new connection to the same scratch space after a lost one."""
         self._disconnect()
         self._open()
+
+    def companion(self) -> Engine:
+        """Another session in this engine's scratch space, for an oracle that needs several at
+        once (the isolation oracle's clients). Closing it only disconnects: the scratch space
+        stays this engine's (a server engine's `close` drops nothing once `_closed`).
+        """
+        if self.single_connection or self.endpoint == "in-process":
+            raise EngineError(f"{self.name} serves one session at a time: no second one")
+        other = copy.copy(self)
+        other._conn = None  # type: ignore[attr-defined]
+        other._watchdog = None  # type: ignore[attr-defined]
+        other._closed = True  # type: ignore[attr-defined]
+        other._open()
+        return other
 
     def interrupt(self) -> None:
         """Ask the statement in progress to stop, from another thread; best effort.

@@ -60,6 +60,8 @@ class JobSettings:
     profile: Profile = field(default_factory=Profile)
     reduce_seconds: float | None = 60.0  # None: new findings are not reduced
     dialect: str | None = None  # spoken to the targets instead of their own
+    #: settings of particular oracles (`oracles.base.Context.options`)
+    oracle_options: tuple[tuple[str, Any], ...] = ()
 
     def worker_config(self, worker: int, log_dir: Path) -> WorkerConfig:
         return WorkerConfig(
@@ -73,6 +75,7 @@ class JobSettings:
             log_dir=log_dir,
             profile=self.profile,
             dialect=self.dialect,
+            oracle_options=self.oracle_options,
         )
 
 
@@ -175,6 +178,7 @@ class Job:
                 "timeout": s.timeout,
                 "checks_per_state": s.checks_per_state,
                 "dialect": s.dialect,
+                "oracle_options": dict(s.oracle_options),
                 "resumed_from": resumed_from,
             },
         )
@@ -470,7 +474,8 @@ class Job:
             summary.findings_duplicate += 1
             return
         summary.findings_new += 1
-        if self._reductions is not None and not oracle_class(finding.oracle).needs_restart:
+        kind = oracle_class(finding.oracle)
+        if self._reductions is not None and not kind.needs_restart and not kind.reduced:
             target = self.settings.targets[worker % len(self.settings.targets)]
             self._reductions.add(recorded.finding_id, target, self.settings.reference)
 

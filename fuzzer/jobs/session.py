@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from fuzzer.adaptive import Evidence
 from fuzzer.collations import available
@@ -114,6 +115,8 @@ class Session:
     shard: Shard = field(default_factory=Shard)
     reference: Engine | None = None
     profile: Profile = field(default_factory=Profile)
+    #: settings of particular oracles (`oracles.base.Context.options`)
+    oracle_options: tuple[tuple[str, Any], ...] = ()
     checks_per_state: int = 50
     log: StatementLog | None = None
     report: Callable[[Finding], None] = lambda f: None
@@ -130,6 +133,7 @@ class Session:
             self.target.dialect,
             self.reference.dialect if self.reference is not None else None,
             self.profile,
+            self.oracle_options,
         )
         chosen = [oracle_class(name)(context) for name in self.oracles]
         self._single = [o for o in chosen if not o.needs_reference and not o.needs_restart]

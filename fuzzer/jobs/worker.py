@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
 from pathlib import Path
+from typing import Any
 
 from fuzzer.engines import Engine, EngineError, connect
 from fuzzer.jobs.learned import first_table, read_table, table_path
@@ -45,6 +46,8 @@ class WorkerConfig:
     profile: Profile
     #: the dialect to speak to the target, when not its own (see `fuzz run --dialect`)
     dialect: str | None = None
+    #: settings of particular oracles (`oracles.base.Context.options`)
+    oracle_options: tuple[tuple[str, Any], ...] = ()
 
 
 def log_path(log_dir: Path, worker: int) -> Path:
@@ -119,6 +122,7 @@ def _work(
         shard=config.shard,
         reference=reference,
         profile=config.profile,
+        oracle_options=config.oracle_options,
         checks_per_state=config.checks_per_state,
         log=log,
         report=lambda finding: events.put(("finding", worker, finding)),

@@ -1,0 +1,188 @@
+"""The isolation oracle on the real servers: schedules, blocked clients, findings, profiles.
+
+Hand-written schedules make the outcome certain (a lost update that MariaDB's REPEATABLE
+READ lets through and PostgreSQL's aborts with 40001); drawn ones check that PostgreSQL's
+SERIALIZABLE shows nothing over whole schedules, through the pipeline that confirms.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import pytest
+
+from fuzzer.engines import Engine
+from oracles.base import Context
+from oracles.isolation import Isolation, schedule, workload
+from oracles.isolation.history import FAIL, OK
+from oracles.pipeline import Pipeline, Setup, replay
+from tests.conftest import open_engine
+
+
+@pytest.fixture(params=["postgres", "mysql"])
+def server(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    engine = open_engine(request.param)
+    yield engine
+    engine.close()
+
+
+def oracle(engine: Engine, level: str, **options: object) -> Isolation:
+    """The oracle at `level`; two clients unless told (the hand-written schedules use two)."""
+    given = {"isolation": level, "clients": 2, **options}
+    return Isolation(Context(engine.dialect, options=tuple(given.items())))
+
+
+def script(engine: Engine, level: str, steps: list[tuple[int, int, str, str]]) -> list[str]:
+    """The setup, then `(client, txn, what, sql)` steps (begin and commit spelled per
+    dialect: sql None), then the final read."""
+    spell = workload.spelling(engine.dialect)
+    queries = workload.setup(engine.dialect, 5)
+    for client, txn, what, sql in steps:
+        if what == "begin":
+            queries += [f"/* c{client} t{txn} begin */ {s}" for s in spell.begin[level]]
+        elif what == "commit":
+            queries.append(f"/* c{client} t{txn} commit */ COMMIT")
+        else:
+            queries.append(f"/* c{client} t{txn} {what} */ {sql}")
+    final = max(t for _, t, _, _ in steps) + 1
+    queries += [f"/* c0 t{final} begin */ {s}" for s in spell.begin["serializable"]]
+    queries.append(f"/* c0 t{final} read */ SELECT k, v FROM iso_list ORDER BY k")
+    queries.append(f"/* c0 t{final} commit */ COMMIT")
+    return queries
+
+
+def lost_update(engine: Engine, level: str) -> list[str]:
+    """Both read l0, the first appends and commits, then the second appends."""
+    append = workload.spelling(engine.dialect).append
+    read = "SELECT k, v FROM iso_list WHERE k = 0"
+    return script(engine, level, [
+        (0, 1, "begin", ""), (1, 2, "begin", ""),
+        (0, 1, "read", read), (1, 2, "read", read),
+        (0, 1, "append l0=1", f"UPDATE iso_list SET v = {append.format(x=',1')} WHERE k = 0"),
+        (0, 1, "commit", ""),
+        (1, 2, "append l0=2", f"UPDATE iso_list SET v = {append.format(x=',2')} WHERE k = 0"),
+        (1, 2, "commit", ""),
+    ])  # fmt: skip
+
+
+def check(engine: Engine, isolation: Isolation, queries: list[str]):
+    probe = isolation._probe(queries, "full")
+    return Pipeline(engine).check(isolation, probe, Setup([]))
+
+
+def history(engine: Engine, isolation: Isolation, queries: list[str]):
+    engine.reset()
+    probe = isolation._probe(queries, "full")
+    outcomes = isolation.run(probe, engine, lambda e, s: e.execute(s))
+    return schedule.history_of(queries, outcomes)
+
+
+def test_a_lost_update_is_found_under_read_committed_checked_as_serializable(server):
+    isolation = oracle(server, "read-committed", expect="serializable")
+    checked = check(server, isolation, lost_update(server, "read-committed"))
+    assert checked.finding is not None
+    assert checked.finding.variant == "lost-update"
+    assert "T2" in checked.finding.actual and "T1" in checked.finding.actual
+    assert checked.finding.features == ("isolation:read-committed", "append", "read")
+
+
+def test_postgres_repeatable_read_aborts_the_lost_update_with_40001():
+    engine = open_engine("postgres")
+    try:
+        isolation = oracle(engine, "repeatable-read")
+        txns = history(engine, isolation, lost_update(engine, "repeatable-read")).txns
+        assert [(t.status, t.sqlstate) for t in txns[:2]] == [(OK, None), (FAIL, "40001")]
+        assert check(engine, isolation, lost_update(engine, "repeatable-read")).finding is None
+    finally:
+        engine.close()
+
+
+def test_mariadb_repeatable_read_lost_update_is_reported_and_profiled_away():
+    engine = open_engine("mysql")
+    try:
+        strict = oracle(engine, "repeatable-read")
+        found = check(engine, strict, lost_update(engine, "repeatable-read")).finding
+        assert found is not None and found.variant == "lost-update"
+        assert replay(found, engine) is True  # as `triage recheck` asks
+        profiled = oracle(engine, "repeatable-read", isolation_profile="mariadb")
+        assert check(engine, profiled, lost_update(engine, "repeatable-read")).finding is None
+    finally:
+        engine.close()
+
+
+def test_a_blocked_client_does_not_stop_the_others(server):
+    """c1's append waits for c0's row lock; the scheduler goes on to c0's commit."""
+    isolation = oracle(server, "read-committed", grace=0.05)
+    append = workload.spelling(server.dialect).append
+    queries = script(server, "read-committed", [
+        (0, 1, "begin", ""), (1, 2, "begin", ""),
+        (0, 1, "append l0=1", f"UPDATE iso_list SET v = {append.format(x=',1')} WHERE k = 0"),
+        (1, 2, "append l0=2", f"UPDATE iso_list SET v = {append.format(x=',2')} WHERE k = 0"),
+        (0, 1, "commit", ""), (1, 2, "commit", ""),
+    ])  # fmt: skip
+    txns = history(server, isolation, queries).txns
+    assert [t.status for t in txns] == [OK, OK, OK]
+    assert txns[-1].ops[0].value == (1, 2)  # the final read: c1's append after c0's
+
+
+@pytest.mark.parametrize("level", ["serializable", "repeatable-read"])
+def test_postgres_shows_nothing_its_level_forbids(level):
+    engine = open_engine("postgres")
+    try:
+        isolation = oracle(engine, level, clients=4)
+        rng = random.Random(5)
+        for n in range(2):
+            drawer = workload.Drawer(engine.dialect, isolation.workload, rng)
+            queries = [*workload.setup(engine.dialect, 5), *drawer.schedule()]
+            checked = check(engine, isolation, queries)
+            assert checked.judged and checked.finding is None, (n, checked.finding)
+    finally:
+        engine.close()
+
+
+def test_a_schedule_is_a_function_of_its_seed_and_tags_every_statement():
+    draw = [workload.Drawer("postgres", workload.Workload(), random.Random(3)).schedule()
+            for _ in range(2)]  # fmt: skip
+    assert draw[0] == draw[1]
+    tags = [workload.tag_of(s) for s in draw[0]]
+    assert all(tags) and {t.client for t in tags} == {0, 1, 2, 3}
+    assert tags[-1].txn == 25 and tags[-1].what == "commit"  # the final read's
+
+
+def test_history_of_reads_tags_and_outcomes():
+    from fuzzer.engines import Failure, Rows
+
+    queries = [
+        "/* c0 t1 begin */ BEGIN", "/* c0 t1 append l0=1 l1=1 */ UPDATE ...",
+        "/* c0 t1 pread */ SELECT k, v FROM iso_list WHERE k BETWEEN 0 AND 1 FOR UPDATE",
+        "/* c0 t1 commit */ COMMIT",
+        "/* c1 t2 begin */ BEGIN", "/* c1 t2 read */ SELECT k, v FROM iso_reg WHERE k = 0",
+        "/* c1 t2 commit */ COMMIT",
+    ]  # fmt: skip
+    ok = Rows((), [])
+    outcomes = [ok, ok, Rows((), [(0, ",1"), (1, "")]), ok, ok, Rows((), [(0, None)]),
+                Failure("40001", "40001", "could not serialize")]  # fmt: skip
+    t1, t2 = schedule.history_of(queries, outcomes).txns
+    assert (t1.status, t2.status, t2.sqlstate) == (OK, FAIL, "40001")
+    assert [(o.f, o.key, o.value, o.predicate, o.locking) for o in t1.ops] == [
+        ("append", "l0", 1, False, False), ("append", "l1", 1, False, False),
+        ("read", "l0", (1,), True, True), ("read", "l1", (), True, True),
+    ]  # fmt: skip
+    assert [(o.key, o.value) for o in t2.ops] == [("r0", None)]
+
+
+def test_a_companion_shares_the_scratch_space_and_closing_it_drops_nothing(server):
+    server.reset()
+    server.execute("CREATE TABLE shared (k INT)")
+    other = server.companion()
+    other.execute("INSERT INTO shared VALUES (1)")
+    other.close()
+    assert server.execute("SELECT k FROM shared").rows == [(1,)]
+
+
+def test_an_in_process_engine_has_no_companion():
+    from fuzzer.engines import EngineError, connect
+
+    with connect("sqlite:") as engine, pytest.raises(EngineError, match="one session"):
+        engine.companion()
