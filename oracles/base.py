@@ -110,6 +110,14 @@ class Oracle:
     needs_restart: ClassVar[bool] = False
     #: it runs when `--oracle` names none; an oracle still being measured runs only when named
     by_default: ClassVar[bool] = True
+    #: the kind of wrong answer its findings show, for the root-cause signature
+    #: (`oracles.signature`): findings of one symptom on the same reduced query are one bug,
+    #: whichever oracle or variant flagged them. None: a symptom of its own, per variant
+    symptom: ClassVar[str | None] = None
+    #: the signature reads only the FROM, WHERE, GROUP BY and HAVING clauses of its query:
+    #: the select list is the oracle's scaffold (an aggregate, a COUNT(*)) or, for a wrong
+    #: set of rows, beside the point
+    signed_clauses: ClassVar[bool] = False
 
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -183,6 +191,11 @@ class Oracle:
     def stored_probe(self, finding: Finding) -> Probe:
         """The probe a stored finding ran, to replay it."""
         return Probe(finding.oracle, finding.variant, finding.queries)
+
+    @classmethod
+    def symptom_of(cls, finding: Finding) -> str:
+        """The finding's symptom: the class's, else its own oracle and variant."""
+        return cls.symptom or f"{finding.oracle}/{finding.variant}"
 
     @classmethod
     def case_query(cls, finding: Finding) -> str:
