@@ -20,6 +20,7 @@ The version is part of the signature: a store signed by an older version is re-s
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterable
 
 from fuzzer.script import ScriptError, clauses, tokens
@@ -77,7 +78,7 @@ def _names(statements: Iterable[str]) -> set[str]:
             toks = tokens(statement)
         except ScriptError:
             continue
-        for before, tok in zip(toks, toks[1:], strict=False):
+        for before, tok in itertools.pairwise(toks):
             if tok.kind == "word" and before.upper in _NAMING:
                 names.add(f"func:{tok.text.lower()}")
     return names

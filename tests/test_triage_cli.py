@@ -283,7 +283,7 @@ def test_recheck_speaks_json(tmp_path: Path) -> None:
 
 def test_recheck_only_marks_a_clear_no(tmp_path: Path) -> None:
     with Store.open(tmp_path / "s.db") as store, connect("sqlite:") as sqlite:
-        ids = [store.record(crash(name, f"SELECT {name}(1)")).finding_id for name in ("a", "b", "c")]
+        ids = [store.record(crash(n, f"SELECT {n}(1)")).finding_id for n in ("a", "b", "c")]
         answers = dict(zip(ids, (True, None, False), strict=True))
 
         def replay(finding: Finding, engine: object) -> bool | None:

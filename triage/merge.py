@@ -131,7 +131,8 @@ def absorb(db: sqlite_utils.Database, keep: int, gone: int) -> None:
     db.execute("DELETE FROM findings WHERE id = ?", [gone])
     db.execute(
         "UPDATE findings SET status = :status, status_at = :at, url = :url, fixed_in = :fixed, "
-        "duplicate_of = :dup, occurrences = (SELECT count(*) FROM occurrences WHERE finding_id = :id), "
+        "duplicate_of = :dup, "
+        "occurrences = (SELECT count(*) FROM occurrences WHERE finding_id = :id), "
         "first_seen = min(first_seen, :first), last_seen = max(last_seen, :last), "
         "engine_version = CASE WHEN :last > last_seen THEN :version ELSE engine_version END "
         "WHERE id = :id",
