@@ -56,12 +56,6 @@ class Probe:
     #: the query's ORDER BY fixes the place of every row: results compare as lists
     ordered: bool = False
 
-    @property
-    def shape(self) -> tuple[str, ...]:
-        """The probe's features: given (from text), or those of the tree it was built from."""
-        if self.features or self.about is None:
-            return self.features
-        return tuple(sorted(tree_features(self.about)))
 
 
 class Skip(Exception):
@@ -125,6 +119,13 @@ class Oracle:
     def render(self, node: object) -> str:
         return self.context.render(node)
 
+    def shape(self, probe: Probe) -> tuple[str, ...]:
+        """The probe's features: given (from text), or those of the tree it was built from as
+        the target's dialect spells it; one vocabulary either way (`fuzzer.script.features`)."""
+        if probe.features or probe.about is None:
+            return probe.features
+        return tuple(sorted(tree_features(probe.about, self.context.dialect)))
+
     @property
     def portable(self) -> bool:
         """The generator must draw SQL that the reference's dialect spells the same way."""
@@ -183,7 +184,7 @@ class Oracle:
             queries=probe.queries,
             expected=seen.expected,
             actual=seen.actual,
-            features=probe.shape,
+            features=self.shape(probe),
             title=f"{probe.oracle} {variant}: {seen.detail or 'results differ'}",
             **more,
         )

@@ -233,7 +233,7 @@ class Differential(Oracle):
             if ref.ok and target.ok:
                 return None
             raise Skip("both engines failed alike, or an error that is never compared")
-        if self.profile.accepts(d, probe.shape, target):
+        if self.profile.accepts(d, self.shape(probe), target):
             return None
         return Discrepancy(d.discrepancy.expected, d.discrepancy.actual, variant=d.variant)
 
@@ -261,7 +261,7 @@ class Differential(Oracle):
             queries=probe.queries,
             expected=seen.expected,
             actual=seen.actual,
-            features=probe.shape,
+            features=self.shape(probe),
             title=f"diff {seen.variant}: {target.name} differs from {reference.name}",
             extra=extra,
             **more,
