@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_triage_store import BUG_A, BUG_B, bug
 
-from fuzzer.ci import Known, KnownBugsError, Checked, sarif, unknown, write_junit
+from fuzzer.ci import Checked, Known, KnownBugsError, sarif, unknown, write_junit
 from triage.store import Store
 
 
@@ -33,7 +33,7 @@ def test_known_bugs_come_from_a_project_file_and_from_triaged_findings(tmp_path:
 
     bad = tmp_path / "bad.txt"
     bad.write_text("0123456789abcdef\nnot-a-signature\n")
-    with pytest.raises(KnownBugsError, match="bad.txt:2"):
+    with pytest.raises(KnownBugsError, match=r"bad\.txt:2"):
         Known.load(bad)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from fuzzer.ci import Known, KnownBugsError, Checked, unknown, write_junit, write_sarif
+from fuzzer.ci import Checked, Known, KnownBugsError, unknown, write_junit, write_sarif
 from fuzzer.console import EXIT_FOUND, err, fail, out
 from fuzzer.engines import Engine, EngineError, Refused, connect
 from fuzzer.options import PROFILE, TIMEOUT

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from sqlite_utils.db import NotFoundError
 
-from fuzzer.ci import Known, KnownBugsError, Checked, unknown
+from fuzzer.ci import Checked, Known, KnownBugsError, unknown
 from fuzzer.commands.check import parse_oracles, write_reports
 from fuzzer.commands.clean import sweep_own_leftovers
 from fuzzer.console import EXIT_FOUND, err, fail, out
