@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from conftest import files_under
-from test_triage_store import BUG_A, BUG_B, bug
+from test_triage_store import BUG_A, BUG_B, bug, norec
 
 from fuzzer.cli import cli
 from fuzzer.engines import connect
@@ -308,3 +308,11 @@ def test_an_output_path_that_cannot_be_written_is_one_line(path: Path, verb: str
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("fuzz: error: cannot "), result.output
     assert "Traceback" not in result.output
+
+
+def test_show_lists_every_oracle_that_flagged_one_root_cause(path: Path) -> None:
+    with Store.open(path) as store:
+        assert store.record(norec(bug(BUG_A, table="t5"))).finding_id == 1
+    out = fuzz("show", "1").output
+    assert "Evidence" in out and "tlp/where" in out and "norec/count" in out
+    assert "Evidence" not in fuzz("show", "2").output
