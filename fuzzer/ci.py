@@ -56,9 +56,12 @@ class Known:
         return cls(why)
 
     def reason(self, finding: Finding) -> str | None:
-        """Why the finding is a known bug (by its signature, or the one its store gave it)."""
-        stored = finding.extra.get("signature")
-        return self.why.get(finding.signature) or (self.why.get(stored) if stored else None)
+        """Why the finding is a known bug: by the signature its store gave it, or its own as
+        a hit or as a reduced case (a reduced case checked in CI)."""
+        from oracles.signature import signature
+
+        signed = (finding.extra.get("signature"), finding.signature, signature(finding, True))
+        return next((self.why[s] for s in signed if s in self.why), None)
 
 
 def _triaged(path: Path) -> dict[str, str]:

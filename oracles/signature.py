@@ -9,16 +9,18 @@ for the differential) and the constructs of the case, named in the text's vocabu
 - of the query the oracle checked, as a user would write it (`Oracle.case_query`); only its
   FROM, WHERE, GROUP BY and HAVING clauses for oracles whose select list is their own
   scaffold (`Oracle.signed_clauses`: TLP's SUM and COUNT variants, NoREC's COUNT(*));
-- of the setup statements other than CREATE TABLE and INSERT (indexes, views, updates...),
-  prefixed `setup:`, with the kind of each.
+- of a reduced case's setup statements other than CREATE TABLE and INSERT (indexes, views,
+  updates...), prefixed `setup:`, with the kind of each (an unreduced case's setup is the
+  random state's, not the bug's).
 
 Signed from an unreduced case, two hits of one bug may differ; signed from the reduced case
-they coincide, and the store merges their findings (`triage.store.Store.save_reduced`).
+they coincide, and the store merges their findings (`triage.store.Store.keep_reduced`).
 The version is part of the signature: a store signed by an older version is re-signed.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 from collections.abc import Iterable
@@ -37,11 +39,13 @@ _NAMING = frozenset({"TABLE", "VIEW", "INTO", "REFERENCES", "WITH", "RECURSIVE",
 _MODIFIERS = frozenset({"OR", "REPLACE", "UNIQUE", "TEMP", "TEMPORARY", "IF", "NOT", "EXISTS"})
 
 
-def signature(finding: Finding) -> str:
-    parts = [f"v{VERSION}", finding.engine.name]
+def signature(finding: Finding, reduced: bool = False) -> str:
+    """The finding's signature; `reduced`: signed as a reduced case, whose setup is what the
+    bug needs (an unreduced setup is the random state's, and is left out)."""
+    parts = [f"v{VERSION}", "reduced" if reduced else "", finding.engine.name]
     parts.append(finding.reference.name if finding.reference is not None else "")
     parts.append(symptom(finding))
-    parts.extend(sorted(root_features(finding)))
+    parts.extend(sorted(root_features(finding, reduced)))
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 
@@ -50,8 +54,9 @@ def symptom(finding: Finding) -> str:
     return cls.symptom_of(finding) if cls is not None else f"{finding.oracle}/{finding.variant}"
 
 
-def root_features(finding: Finding) -> frozenset[str]:
-    """The constructs the signature hashes: the checked query's and the setup's."""
+def root_features(finding: Finding, reduced: bool = True) -> frozenset[str]:
+    """The constructs the signature hashes: the checked query's, and the setup's when the
+    case is reduced."""
     cls = _oracle(finding.oracle)
     if not finding.queries:
         query = ""
@@ -62,7 +67,7 @@ def root_features(finding: Finding) -> frozenset[str]:
         if cls.signed_clauses:
             query = _source(query)
     found = set(_features(query))
-    for statement in finding.setup:
+    for statement in finding.setup if reduced else ():
         found.update(setup_features(statement))
     named = _names([*finding.setup, query])
     return frozenset(f for f in found if f.removeprefix("setup:") not in named)
@@ -116,7 +121,9 @@ def _features(sql: str) -> Iterable[str]:
         return ()
 
 
+@functools.cache
 def _oracle(name: str) -> type | None:
+    """The oracle's class, looked up once (entry points are slow to scan)."""
     from oracles import UnknownOracle, oracle_class
 
     try:

@@ -40,6 +40,7 @@ import sqlite_utils
 from fuzzer.adaptive import Evidence
 from oracles.finding import EngineInfo, Finding
 from oracles.signature import VERSION as SIGNATURE_VERSION
+from oracles.signature import signature as root_signature
 
 T = TypeVar("T")
 
@@ -881,7 +882,7 @@ def resign(db: sqlite_utils.Database, finding_id: int, case: Finding, kind: str)
     finding that holds the signature."""
     from triage.merge import absorb
 
-    signature = case.signature
+    signature = root_signature(case, reduced=kind == "reduced")
     owner = _signed(db, signature)
     db.execute(
         "INSERT INTO signatures VALUES (?, ?, ?, ?) ON CONFLICT (signature) DO NOTHING",
