@@ -90,7 +90,9 @@ def _names(statements: Iterable[str]) -> set[str]:
 
 
 def setup_features(statement: str) -> set[str]:
-    """The kind of a setup statement and its constructs, unless every case has them."""
+    """The kind of a setup statement and its constructs, unless every case has them. An
+    index is one feature however it came (CREATE INDEX, a key or a foreign key of a table:
+    engines index those too), with what its CREATE INDEX says besides (DESC, expressions)."""
     try:
         words = [t.upper for t in tokens(statement) if t.kind == "word"]
     except ScriptError:
@@ -99,8 +101,14 @@ def setup_features(statement: str) -> set[str]:
         return set()
     head = [w for w in words[1:4] if w not in _MODIFIERS][:1]
     kind = tuple(words[:1] + head)
+    if kind == ("CREATE", "TABLE"):
+        keyed = {"PRIMARY", "UNIQUE", "REFERENCES"} & set(words)
+        return {"setup:index"} if keyed else set()
     if kind in _PLAIN_SETUP:
         return set()
+    if kind == ("CREATE", "INDEX"):
+        said = set(_features(statement)) - {"kw:ON", "kw:UNIQUE"}
+        return {"setup:index", *(f"setup:{f}" for f in said)}
     return {f"setup:{' '.join(kind)}", *(f"setup:{f}" for f in _features(statement))}
 
 

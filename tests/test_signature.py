@@ -90,3 +90,17 @@ def test_the_engine_the_symptom_and_the_version_are_signed() -> None:
     assert signature(base) != signature(tlp("duckdb", statements))
     assert len({signature(base), signature(error), signature(flipped)}) == 3
     assert VERSION >= 2 and "op:>" in root_features(base)
+
+
+def test_an_index_signs_alike_from_create_index_or_a_key() -> None:
+    """Two reductions of one DuckDB 1.2.0 bug (an ART index scan for `<=`, fixed in 1.2.1),
+    from a recall run: one index is created, the other comes with a foreign key."""
+    created = ["CREATE TABLE t2 (c5 DECIMAL)", "INSERT INTO t2 VALUES (0), (0.01)",
+               "CREATE INDEX i2 ON t2 (c5)", "SELECT COUNT(*) FROM t2 WHERE c5 <= 0"]
+    keyed = ["CREATE TABLE t0 (c1 VARCHAR PRIMARY KEY)",
+             "CREATE TABLE t1 (c1 VARCHAR, FOREIGN KEY (c1) REFERENCES t0 (c1))",
+             "INSERT INTO t0 VALUES ('x y'), ('foo')", "INSERT INTO t1 VALUES ('foo'), ('x y')",
+             "SELECT COUNT(*) FROM t1 WHERE c1 <= 'foo'"]  # fmt: skip
+    plain = ["CREATE TABLE t1 (c1 VARCHAR)", "SELECT COUNT(*) FROM t1 WHERE c1 <= 'foo'"]
+    signed = [signature(norec("duckdb", s), reduced=True) for s in (created, keyed, plain)]
+    assert signed[0] == signed[1] != signed[2]
