@@ -18,7 +18,7 @@ READING = {d: Lexicon(backslash_strings=d == "mysql", dollar_quotes=d == "postgr
            for d in DIALECTS}  # fmt: skip
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dialect=st.sampled_from(DIALECTS), seed=st.integers(0, 2**31), raised=st.booleans())
 def test_tree_features_are_text_features_of_the_rendered_sql(
     dialect: str, seed: int, raised: bool

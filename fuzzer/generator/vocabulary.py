@@ -46,7 +46,7 @@ def spoken(node: Any, constructs: Iterable[str], dialect: Any | None) -> set[str
     """The names of one node's own constructs; with a dialect (`fuzzer.dialects.Dialect`),
     those its rendering has, a function named by the dialect's spelling of it."""
     names = set(text_names(constructs))
-    if dialect is None:
+    if dialect is None or not (names or {"Func", "Aggregate"} & set(constructs)):
         return names
     try:
         toks = tokens(dialect.render(node))
