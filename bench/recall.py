@@ -134,6 +134,7 @@ def fuzz_run(
     seed: int,
     oracle: str | None,
     progress: Progress,
+    workers: int | None = None,
 ) -> dict:
     """`fuzz run` from scratch on the release, with a live progress line; its last counters."""
     python = release.python()
@@ -153,6 +154,7 @@ def fuzz_run(
         "--seed",
         str(seed),
         *(["--oracle", oracle] if oracle else []),
+        *(["--workers", str(workers)] if workers else []),
     ]
     task = progress.add_task(release.name, total=minutes * 60, status="starting")
     last: dict = {}
@@ -219,12 +221,13 @@ def measure(
     oracle: str | None,
     progress: Progress,
     keep: Path | None = None,
+    workers: int | None = None,
 ) -> dict:
     fixes = sorted({c.fixed for c in chosen if c.fixed}, key=lambda r: r.name)
     with tempfile.TemporaryDirectory(prefix="recall-") as tmp:
         work = Path(tmp)
         store = work / "triage.db"
-        counters = fuzz_run(release, minutes, store, work, seed, oracle, progress)
+        counters = fuzz_run(release, minutes, store, work, seed, oracle, progress, workers)
         verdicts: dict[int, dict[str, str]] = {}
         if store.exists():
             for other in (release, *fixes):
@@ -277,6 +280,8 @@ def _findings(store: Path) -> list[dict]:
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--oracle", default=None, help="fuzz run's --oracle (default: its own rotation).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="fuzz run's --workers (default: its own, one per core).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option(
     "--keep",
@@ -291,6 +296,7 @@ def main(
     releases: str,
     seed: int,
     oracle: str | None,
+    workers: int | None,
     as_json: bool,
     keep: Path | None,
 ) -> None:
@@ -325,7 +331,7 @@ def main(
                 console.print(f"[yellow]{name}: the local server is another release; skipped")
                 continue
             started = time.monotonic()
-            report = measure(release, chosen, minutes, seed, oracle, progress, keep)
+            report = measure(release, chosen, minutes, seed, oracle, progress, keep, workers)
             report["seconds"] = round(time.monotonic() - started, 1)
             reports.append(report)
     results = [

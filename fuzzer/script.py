@@ -334,26 +334,52 @@ def clauses(sql: str) -> Clauses | None:
     )
 
 
-_KEYWORDS = frozenset(
+KEYWORDS = frozenset(
     """SELECT DISTINCT FROM WHERE GROUP HAVING ORDER LIMIT OFFSET JOIN LEFT RIGHT FULL INNER
     OUTER CROSS NATURAL USING ON LATERAL UNION INTERSECT EXCEPT ALL WITH RECURSIVE CASE WHEN
     THEN ELSE END CAST AND OR NOT IS NULL TRUE FALSE IN EXISTS ANY SOME BETWEEN LIKE ILIKE GLOB
     REGEXP RLIKE SIMILAR COLLATE OVER PARTITION ROWS RANGE GROUPS FILTER ESCAPE INTERVAL
-    DESC ASC NULLS FIRST LAST AS VALUES""".split()
+    DESC ASC NULLS FIRST LAST AS VALUES DIV MOD XOR""".split()
 )
+#: operators of more than one character, longest first: `<=` is one feature, not `<` and `=`
+OPERATORS = ("<=>", "->>", "#>>", "!~*", "<>", "<=", ">=", "!=", "||", "::", "->", "<<", ">>",
+             "@>", "<@", "&&", "!~", "~*", "#>", "^@")
 
 
-def features(sql: str) -> frozenset[str]:
-    """Keywords, operators and function names of a query, without its literals and names."""
+def features(sql: str, lexicon: Lexicon | None = None) -> frozenset[str]:
+    """Keywords, operators and function names of a query, without its literals and names;
+    read as `lexicon` says when given (a backslash in a PostgreSQL string is no escape)."""
     found: set[str] = set()
-    toks = tokens(sql)
+    toks = tokens(sql, lexicon)
     for n, tok in enumerate(toks):
         if tok.kind == "word":
             nxt = toks[n + 1] if n + 1 < len(toks) else None
-            if nxt is not None and nxt.kind == "open" and tok.upper not in _KEYWORDS:
+            if nxt is not None and nxt.kind == "open" and tok.upper not in KEYWORDS:
                 found.add(f"func:{tok.text.lower()}")
-            elif tok.upper in _KEYWORDS:
+            elif tok.upper in KEYWORDS:
                 found.add(f"kw:{tok.upper}")
-        elif tok.kind == "other" and tok.text not in ",.;":
-            found.add(f"op:{tok.text}")
+    for op in _operators(sql, toks):
+        found.add(f"op:{op}")
     return frozenset(found)
+
+
+def _operators(sql: str, toks: list[Token]) -> list[str]:
+    """The operators of a query: runs of adjacent one-character tokens, read longest first."""
+    found, n = [], 0
+    while n < len(toks):
+        tok = toks[n]
+        if tok.kind != "other" or tok.text in ",.;":
+            n += 1
+            continue
+        end = n + 1
+        while end < len(toks) and toks[end].kind == "other" and \
+                toks[end].start == toks[end - 1].end:  # fmt: skip
+            end += 1
+        run = sql[tok.start : toks[end - 1].end]
+        while run:
+            op = next((o for o in OPERATORS if run.startswith(o)), run[0])
+            if op not in ",.;":
+                found.append(op)
+            run = run[len(op) :]
+        n = end
+    return found

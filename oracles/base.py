@@ -56,12 +56,6 @@ class Probe:
     #: the query's ORDER BY fixes the place of every row: results compare as lists
     ordered: bool = False
 
-    @property
-    def shape(self) -> tuple[str, ...]:
-        """The probe's features: given (from text), or those of the tree it was built from."""
-        if self.features or self.about is None:
-            return self.features
-        return tuple(sorted(tree_features(self.about)))
 
 
 class Skip(Exception):
@@ -119,12 +113,27 @@ class Oracle:
     reduced: ClassVar[bool] = False
     #: it runs when `--oracle` names none; an oracle still being measured runs only when named
     by_default: ClassVar[bool] = True
+    #: the kind of wrong answer its findings show, for the root-cause signature
+    #: (`oracles.signature`): findings of one symptom on the same reduced query are one bug,
+    #: whichever oracle or variant flagged them. None: a symptom of its own, per variant
+    symptom: ClassVar[str | None] = None
+    #: the signature reads only the FROM, WHERE, GROUP BY and HAVING clauses of its query:
+    #: the select list is the oracle's scaffold (an aggregate, a COUNT(*)) or, for a wrong
+    #: set of rows, beside the point
+    signed_clauses: ClassVar[bool] = False
 
     def __init__(self, context: Context) -> None:
         self.context = context
 
     def render(self, node: object) -> str:
         return self.context.render(node)
+
+    def shape(self, probe: Probe) -> tuple[str, ...]:
+        """The probe's features: given (from text), or those of the tree it was built from as
+        the target's dialect spells it; one vocabulary either way (`fuzzer.script.features`)."""
+        if probe.features or probe.about is None:
+            return probe.features
+        return tuple(sorted(tree_features(probe.about, self.context.dialect)))
 
     @property
     def portable(self) -> bool:
@@ -192,7 +201,7 @@ class Oracle:
             queries=probe.queries,
             expected=seen.expected,
             actual=seen.actual,
-            features=probe.shape,
+            features=self.shape(probe),
             title=f"{probe.oracle} {variant}: {seen.detail or 'results differ'}",
             **more,
         )
@@ -200,6 +209,11 @@ class Oracle:
     def stored_probe(self, finding: Finding) -> Probe:
         """The probe a stored finding ran, to replay it."""
         return Probe(finding.oracle, finding.variant, finding.queries)
+
+    @classmethod
+    def symptom_of(cls, finding: Finding) -> str:
+        """The finding's symptom: the class's, else its own oracle and variant."""
+        return cls.symptom or f"{finding.oracle}/{finding.variant}"
 
     @classmethod
     def case_query(cls, finding: Finding) -> str:

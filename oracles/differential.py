@@ -30,6 +30,7 @@ from fuzzer.generator import Generator
 from oracles.base import Context, Discrepancy, Oracle, Probe, Skip
 from oracles.compare import canonical_rows, jsonable, lists_equal, multisets_equal
 from oracles.finding import EngineInfo, Finding
+from oracles.problem import problem_of
 from oracles.shape import explicit_nulls, order_items, total_order
 
 #: Errors that are never compared. Timeouts, limits, lost connections and a client library's
@@ -185,6 +186,15 @@ class Differential(Oracle):
     def portable(self) -> bool:
         return self.context.reference is not None and self.context.reference != self.context.dialect
 
+    @classmethod
+    def symptom_of(cls, finding: Finding) -> str:
+        """The kind of divergence, with its direction, SQLSTATE pair and column types: an
+        error on the target and one on the reference are two bugs."""
+        problem = problem_of(finding)
+        types = [f"{e}/{a}" for _, e, a in problem.columns if e or a]
+        states = [s or "-" for s in problem.sqlstates] if problem.variant != "rows" else []
+        return " ".join([cls.name, problem.variant, *states, *types])
+
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
         query = generator.query()
         reference = self.context.reference
@@ -223,7 +233,7 @@ class Differential(Oracle):
             if ref.ok and target.ok:
                 return None
             raise Skip("both engines failed alike, or an error that is never compared")
-        if self.profile.accepts(d, probe.shape, target):
+        if self.profile.accepts(d, self.shape(probe), target):
             return None
         return Discrepancy(d.discrepancy.expected, d.discrepancy.actual, variant=d.variant)
 
@@ -251,7 +261,7 @@ class Differential(Oracle):
             queries=probe.queries,
             expected=seen.expected,
             actual=seen.actual,
-            features=probe.shape,
+            features=self.shape(probe),
             title=f"diff {seen.variant}: {target.name} differs from {reference.name}",
             extra=extra,
             **more,

@@ -277,6 +277,8 @@ def knobs_of(queries: Sequence[str]) -> list[str]:
 
 class DQP(Oracle):
     name = "dqp"
+    symptom = "wrong rows"
+    signed_clauses = True
     description = (
         "Differential query plans: a query must return the same rows under its default plan "
         "and under a plan forced by the engine's own planner settings (disabled join methods, "

@@ -2,13 +2,12 @@
 
 A finding carries everything a maintainer needs to reproduce it from an empty database:
 the full script (schema, data, queries), the engines with their exact versions, the seed and
-position that produced it, expected versus actual results, and a signature for deduplication
-that ignores literals, names and statement order.
+position that produced it, expected versus actual results, and a root-cause signature for
+deduplication that ignores literals, names, statement order and which oracle flagged it.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -46,12 +45,11 @@ class Finding:
 
     @property
     def signature(self) -> str:
-        """Same bug, same signature: oracle, variant, engine (not version) and query shape."""
-        parts = [self.oracle, self.variant, self.engine.name]
-        if self.reference is not None:
-            parts.append(self.reference.name)
-        parts.extend(sorted(set(self.features)))
-        return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+        """Same bug, same signature: engine (not version), symptom and the constructs of the
+        case (`oracles.signature`); signed again once the case is reduced."""
+        from oracles.signature import signature
+
+        return signature(self)
 
     @property
     def script(self) -> str:

@@ -48,6 +48,8 @@ def judge_count(outcomes: Sequence[Outcome]) -> Discrepancy | None:
 
 class NoREC(Oracle):
     name = "norec"
+    symptom = "wrong rows"
+    signed_clauses = True
     description = (
         "Non-optimising reference: the number of rows an optimised query returns must equal "
         "the count from an equivalent query the optimiser cannot rewrite."

@@ -157,6 +157,8 @@ class Slot:
 
 class PlanCache(Oracle):
     name = "plancache"
+    symptom = "wrong rows"
+    signed_clauses = True
     description = (
         "Plan cache: a prepared statement, executed again and again with changing parameter "
         "values and with indexes, statistics and data changing in between, must return the "

@@ -285,6 +285,8 @@ def _has_call(c: Clauses) -> bool:
 
 class TLP(Oracle):
     name = "tlp"
+    symptom = "wrong rows"
+    signed_clauses = True
     description = (
         "Ternary logic partitioning: a query's rows must equal the union of the rows where its "
         "predicate is TRUE, FALSE and NULL."

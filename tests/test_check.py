@@ -135,3 +135,50 @@ def test_a_differential_failing_on_one_side_is_a_finding_on_both_bad_input(tmp_p
     both = fuzz(*args, "both.sql", cwd=tmp_path)
     assert both.returncode == 2, both.stderr
     assert "failed on duckdb" in both.stderr and "failed on sqlite" in both.stderr
+
+
+def test_junit_and_sarif_reports_and_known_bugs_do_not_fail(tmp_path: Path):
+    """One test case per script; findings as SARIF results; a known bug's signature, listed
+    in a project file, keeps the check green and its SARIF result suppressed."""
+    import xml.etree.ElementTree as ET
+
+    division = tmp_path / "division.sql"
+    division.write_text("CREATE TABLE t (a INTEGER);\nINSERT INTO t VALUES (1), (3);\n"
+                        "SELECT a / 2 FROM t WHERE a > 0;\n")  # fmt: skip
+    clean = tmp_path / "clean.sql"
+    clean.write_text(SCRIPT)
+    junit, sarif = tmp_path / "out.xml", tmp_path / "out.sarif"
+    args = ("check", "--json", "--oracle", "diff", "--reference", "sqlite:", "--target", "duckdb:",
+            "--junit", str(junit), "--sarif", str(sarif), str(division), str(clean))  # fmt: skip
+    result = fuzz(*args, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    (finding,) = json.loads(result.stdout)["findings"]
+
+    suite = ET.parse(junit).getroot()
+    assert suite.tag == "testsuites" and suite.get("tests") == "2" and suite.get("failures") == "1"
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    assert set(cases) == {str(division), str(clean)}
+    (failure,) = cases[str(division)].findall("failure")
+    assert failure.get("type") == "diff/rows" and finding["signature"] in failure.text
+    assert cases[str(clean)].findall("failure") == []
+
+    log = json.loads(sarif.read_text())
+    assert log["version"] == "2.1.0" and log["$schema"].endswith("sarif-2.1.0.json")
+    (run,) = log["runs"]
+    assert run["tool"]["driver"]["name"] == "sqlparity"
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["diff/rows"]
+    (res,) = run["results"]
+    assert res["ruleId"] == "diff/rows" and res["level"] == "error" and "suppressions" not in res
+    assert res["partialFingerprints"]["sqlparitySignature/v1"] == finding["signature"]
+    assert res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == str(division)
+
+    known = tmp_path / "known-bugs.txt"
+    known.write_text(f"# integer division truncates on SQLite\n{finding['signature']}\n")
+    quiet = fuzz(*args, "--known", str(known), cwd=tmp_path)
+    assert quiet.returncode == 0, quiet.stderr
+    assert ET.parse(junit).getroot().get("failures") == "0"
+    (res,) = json.loads(sarif.read_text())["runs"][0]["results"]
+    assert res["suppressions"][0]["kind"] == "external"
+    (known.parent / "bad.txt").write_text("not a signature\n")
+    bad = fuzz(*args, "--known", str(known.parent / "bad.txt"), cwd=tmp_path)
+    assert bad.returncode == 2 and "bad.txt:1" in bad.stderr and "Traceback" not in bad.stderr

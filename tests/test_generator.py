@@ -107,7 +107,7 @@ def test_weights_switch_features_off() -> None:
     g = Generator("sqlite", 1, Options(weights=off))
     g.database()
     for _ in range(100):
-        found = features(g.query())
+        found = features(g.query(), detailed=True)
         assert not found & {"Join", "SetOp", "With", "Exists", "InQuery", "ScalarQuery"}
 
 
@@ -139,7 +139,7 @@ def test_features_name_constructs_not_values() -> None:
         (A.Join("LEFT", A.TableRef("t0", "a"), A.TableRef("t1", "b"), A.Literal(True, A.BOOLEAN)),),
         where=A.Like(A.ColumnRef("a", "c0"), A.Literal("x%", A.TEXT), "ILIKE", negated=True),
     )
-    found = features(q)
+    found = features(q, detailed=True)
     assert {"Select", "Join:LEFT", "Aggregate:COUNT", "Like:ILIKE", "Like:negated"} <= found
     assert not any("x%" in f or "t0" in f for f in found)
 

@@ -249,3 +249,97 @@ def test_a_stored_url_that_had_a_password_must_be_named_again(capsys) -> None:
         default_url(_stored("postgresql://fuzz:***@db:5432/x"))
     assert exited.value.code == 2
     assert "--target" in capsys.readouterr().err
+
+
+# -- the same problem, exactly ----------------------------------------------------------------
+
+
+def _diff(expected: object, actual: object, variant: str = "rows") -> Finding:
+    info = EngineInfo("sqlite", "3", "sqlite", "sqlite:")
+    return Finding("diff", variant, info, (), ("SELECT 1",), expected, actual, (), "t",
+                   reference=EngineInfo("duckdb", "1", "duckdb", "duckdb:"))  # fmt: skip
+
+
+def test_a_problem_is_its_direction_sqlstates_and_columns() -> None:
+    from oracles.problem import problem_of
+
+    more, fewer = _diff([[1]], [[1], [1]]), _diff([[1], [1]], [[1]])
+    assert problem_of(more).direction == "more" and problem_of(fewer).direction == "fewer"
+    assert problem_of(_diff([[3.5]], [[3]])).direction == "smaller"
+    assert problem_of(_diff([[3.5]], [[None]])).direction == "null"
+    target = problem_of(_diff({"rows": 1}, {"sqlstate": "22012", "error": "x"}, "error"))
+    reference = problem_of(_diff({"sqlstate": "22012", "error": "x"}, {"rows": 1}, "error"))
+    assert (target.direction, target.sqlstates) == ("target errs", (None, "22012"))
+    assert reference.direction == "reference errs" and reference != target
+    assert problem_of(_diff({"sqlstate": "22012"}, {"sqlstate": "22003"}, "sqlstate")) != \
+        problem_of(_diff({"sqlstate": "22012"}, {"sqlstate": "42804"}, "sqlstate"))  # fmt: skip
+    types = problem_of(_diff(["bigint", "text"], ["integer", "text"], "types"))
+    assert types.columns == ((0, "bigint", "integer"),)
+    assert types != problem_of(_diff(["bigint", "text"], ["bigint", "varchar"], "types"))
+    rows = problem_of(_diff([[1, "a"], [2, "b"]], [[1, "a"], [2, "c"]]))
+    assert (rows.direction, rows.columns) == ("other", ((1, None, None),))
+
+
+def test_a_reduction_never_flips_the_direction_of_a_divergence() -> None:
+    """7/2 is 3 on SQLite and 3.5 on DuckDB (SQLite's answer is smaller); -7/2 is -3 against
+    -3.5 (larger): a rows divergence still, but another problem, which the test refuses."""
+    from fuzzer.engines import connect
+    from fuzzer.reduce.interesting import SameFinding, finding_on
+    from oracles.checker import Checker
+
+    with connect("sqlite:") as sqlite, connect("duckdb:") as duckdb:
+        checker = Checker(sqlite, ("diff",), duckdb, confirmations=0)
+        found = finding_on(checker, ["SELECT 7 / 2"])
+        assert found is not None
+        same = SameFinding.like(checker, found)
+        loose = SameFinding(checker, found.oracle, found.variant)
+        assert same(["SELECT 9 / 2"]) and loose(["SELECT -7 / 2"])
+        assert not same(["SELECT -7 / 2"])
+        assert "smaller" in same.describe()
+
+
+@pytest.mark.parametrize(
+    ("sql", "reason"),
+    [
+        ("SELECT a, b FROM t ORDER BY a LIMIT 1", "total ORDER BY"),
+        ("SELECT a FROM t WHERE a IN (SELECT b FROM u LIMIT 2)", "LIMIT without ORDER BY"),
+        ("SELECT a, b FROM t UNION SELECT b, a FROM u ORDER BY 1 LIMIT 3", "total ORDER BY"),
+        ("SELECT group_concat(a) FROM t", "group_concat"),
+        ("SELECT random() FROM t", "random"),
+        ("SELECT row_number() OVER (ORDER BY a) FROM t", "row_number"),
+        ("SELECT sum(a) OVER (ORDER BY a ROWS 1 PRECEDING) FROM t", "ROWS"),
+    ],
+)
+def test_text_determinism_follows_the_generator_rules(sql: str, reason: str) -> None:
+    from fuzzer.reduce.determinism import nondeterminism
+
+    assert reason in (nondeterminism(sql) or "")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT a AS x, b FROM t ORDER BY x, 2 DESC NULLS LAST LIMIT 1",
+        "SELECT a, b FROM t UNION SELECT b, a FROM u ORDER BY 2, 1 LIMIT 3",
+        "SELECT group_concat(a ORDER BY a) FROM t",
+        "SELECT rank() OVER (PARTITION BY a ORDER BY b) FROM t",
+        "SELECT a FROM t FETCH FIRST 1 ROWS WITH TIES",
+    ],
+)
+def test_deterministic_text_is_left_alone(sql: str) -> None:
+    from fuzzer.reduce.determinism import nondeterminism
+
+    assert nondeterminism(sql) is None
+
+
+def test_the_reducer_never_drops_an_order_by_a_limit_needs() -> None:
+    """A test that only wants the LIMIT would take `SELECT a, b FROM t LIMIT 1` (any row);
+    the reducer keeps the total ORDER BY, and still removes what it may."""
+    original = ["SELECT a, b FROM t WHERE a > 1 ORDER BY a, b LIMIT 1"]
+    result = Reducer(lambda s: "LIMIT" in s[-1]).reduce(original)
+    from fuzzer.reduce.determinism import deterministic
+
+    assert deterministic(result.statements[-1]) and "ORDER BY" in result.statements[-1]
+    assert "WHERE" not in result.statements[-1] and result.stats.nondeterministic > 0
+    loose = Reducer(lambda s: "LIMIT" in s[-1]).reduce(["SELECT a, b FROM t LIMIT 1"])
+    assert loose.stats.nondeterministic == 0  # what was not deterministic is no rule broken

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from conftest import files_under
-from test_triage_store import BUG_A, BUG_B, bug
+from test_triage_store import BUG_A, BUG_B, bug, norec
 
 from fuzzer.cli import cli
 from fuzzer.engines import connect
@@ -93,7 +93,7 @@ def test_list_keeps_id_status_hits_and_the_whole_title_at_any_width(
 def test_show_never_cuts_the_sql(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "30")
     out = fuzz("show", "1").output
-    assert "SELECT * FROM t0 WHERE CAST(c0 AS TEXT) = 1;" in out.splitlines()
+    assert "SELECT * FROM t0 WHERE (CAST(c0 AS TEXT) = 1);" in out.splitlines()
 
 
 def test_show_gives_versions_results_and_the_sql(path: Path) -> None:
@@ -102,7 +102,7 @@ def test_show_gives_versions_results_and_the_sql(path: Path) -> None:
     out = result.output
     for expected in ("3.45.0", "3.45.1", "3.45.2", "Expected", "Actual", "(no rows)", "tlp/where"):
         assert expected in out
-    assert "SELECT * FROM t0 WHERE CAST(c0 AS TEXT) = 1" in out
+    assert "SELECT * FROM t0 WHERE (CAST(c0 AS TEXT) = 1)" in out
     assert "first seen" in out  # the history
 
 
@@ -254,7 +254,7 @@ def test_recheck_marks_what_no_longer_reproduces_fixed_in_the_version(tmp_path: 
     with Store.open(store_path) as store:
         gone = store.record(crash("gone", "SELECT * FROM t0")).finding_id
         differential = store.record(crash("diff", "SELECT 1", reference=postgres)).finding_id
-        quiet = store.record(crash("quiet", "SELECT 2")).finding_id
+        quiet = store.record(crash("quiet", "SELECT abs(2)")).finding_id
         store.mark(quiet, "not-a-bug")
 
     result = fuzz("recheck", "sqlite:", "--store", str(store_path))
@@ -283,7 +283,7 @@ def test_recheck_speaks_json(tmp_path: Path) -> None:
 
 def test_recheck_only_marks_a_clear_no(tmp_path: Path) -> None:
     with Store.open(tmp_path / "s.db") as store, connect("sqlite:") as sqlite:
-        ids = [store.record(crash(name, "SELECT 1")).finding_id for name in ("a", "b", "c")]
+        ids = [store.record(crash(n, f"SELECT {n}(1)")).finding_id for n in ("a", "b", "c")]
         answers = dict(zip(ids, (True, None, False), strict=True))
 
         def replay(finding: Finding, engine: object) -> bool | None:
@@ -308,3 +308,11 @@ def test_an_output_path_that_cannot_be_written_is_one_line(path: Path, verb: str
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("fuzz: error: cannot "), result.output
     assert "Traceback" not in result.output
+
+
+def test_show_lists_every_oracle_that_flagged_one_root_cause(path: Path) -> None:
+    with Store.open(path) as store:
+        assert store.record(norec(bug(BUG_A, table="t5"))).finding_id == 1
+    out = fuzz("show", "1").output
+    assert "Evidence" in out and "tlp/where" in out and "norec/count" in out
+    assert "Evidence" not in fuzz("show", "2").output

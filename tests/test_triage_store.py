@@ -9,6 +9,7 @@ import pytest
 import sqlite_utils
 
 from oracles.finding import EngineInfo, Finding
+from oracles.signature import signature
 from triage.store import (
     SCHEMA_VERSION,
     Status,
@@ -39,7 +40,8 @@ def bug(
     reversed_setup: bool = False,
     padding: int = 0,
 ) -> Finding:
-    """One hit of a bug: the names, literals and statement order vary, the features do not."""
+    """One hit of a bug: the names, literals and statement order vary, the constructs of its
+    query do not (each of `features` is a function the predicate calls; BUG_A is a CAST)."""
     setup = [
         f"CREATE TABLE {table}({column} INT)",
         f"CREATE TABLE {table}_b({column} TEXT)",
@@ -48,13 +50,17 @@ def bug(
     ]
     if reversed_setup:
         setup = setup[1::-1] + setup[2:]
-    query = f"SELECT * FROM {table} WHERE CAST({column} AS TEXT) = {literal!r}"
+    calls = " AND ".join(f"{f}({column}) = {literal!r}" for f in features)
+    if features == BUG_A:  # what those features name
+        calls = f"CAST({column} AS TEXT) = {literal!r}"
+    base = f"SELECT * FROM {table}"
+    partitions = (f"WHERE ({calls})", f"WHERE NOT ({calls})", f"WHERE ({calls}) IS NULL")
     return Finding(
         oracle=oracle,
         variant="where",
         engine=engine(version),
         setup=tuple(setup),
-        queries=(query, f"{query} AND TRUE", f"{query} AND FALSE"),
+        queries=(base, *(f"{base} {p}" for p in partitions)),
         expected=[[literal]],
         actual=[],
         features=features,
@@ -97,12 +103,32 @@ def test_ten_hits_of_one_bug_are_one_finding_and_two_bugs_are_two(store: Store) 
     assert occurrence_count(store) == 11
 
 
-def test_the_same_features_on_another_engine_or_oracle_are_another_finding(store: Store) -> None:
-    store.record(bug())
-    store.record(bug(oracle="norec"))
+def norec(hit: Finding) -> Finding:
+    """NoREC's probe of the query a TLP hit partitioned."""
+    source, p = hit.queries[1].removeprefix("SELECT * FROM ").split(" WHERE ", 1)
+    queries = (f"SELECT COUNT(*) FROM {source} WHERE {p}",
+               f"SELECT SUM(CASE WHEN {p} THEN 1 ELSE 0 END) FROM {source}")  # fmt: skip
+    return Finding(**{**hit.__dict__, "oracle": "norec", "variant": "count",
+                      "queries": queries, "expected": [[1]], "actual": [[0]]})  # fmt: skip
+
+
+def test_oracles_flagging_one_query_are_one_finding_and_another_engine_another(
+    store: Store,
+) -> None:
+    one = store.record(bug()).finding_id
+    assert store.record(norec(bug(table="t7", literal=3))).finding_id == one
+    for name in ("sum", "count"):
+        aggregate = bug(table="t8")
+        partition = aggregate.queries[1].replace("SELECT *", f"SELECT {name}(c0)")
+        variant = Finding(**{**aggregate.__dict__, "variant": f"aggregate:{name}",
+                             "queries": (aggregate.queries[0], partition)})  # fmt: skip
+        assert store.record(variant).finding_id == one
     duck = Finding(**{**bug().__dict__, "engine": engine("1.1.0", name="duckdb")})
-    store.record(duck)
-    assert len(store.findings()) == 3
+    assert store.record(duck).finding_id != one
+    assert len(store.findings()) == 2
+    evidence = {(e.oracle, e.variant): e.occurrences for e in store.evidence(one)}
+    assert evidence == {("tlp", "where"): 1, ("norec", "count"): 1, ("tlp", "aggregate:sum"): 1,
+                        ("tlp", "aggregate:count"): 1}  # fmt: skip
 
 
 def test_the_queue_is_sorted_by_occurrences_and_filters(store: Store) -> None:
@@ -210,14 +236,15 @@ def test_the_shortest_original_is_kept_and_a_reduction_wins(store: Store) -> Non
     finding_id = store.record(bug(padding=5)).finding_id
     store.record(bug(padding=1))
     store.record(bug(padding=9))  # longer: not kept
-    assert [c.statements for c in store.cases(finding_id)] == [7, 11]
+    assert [c.statements for c in store.cases(finding_id)] == [8, 12]
 
     short = bug(padding=0)
     reduced = Finding(**{**short.__dict__, "setup": short.setup[:1], "queries": short.queries[:1]})
     store.save_reduced(finding_id, reduced, {"steps": 12})
     best = store.best_case(finding_id)
     assert (best.kind, best.statements, best.stats) == ("reduced", 2, {"steps": 12})
-    assert store.reproducer(finding_id).signature == store.get(finding_id).signature
+    signed = signature(store.reproducer(finding_id), reduced=True)
+    assert signed == store.get(finding_id).signature  # re-signed from its reduction
     assert store.reproducer(finding_id).queries == reduced.queries
 
     store.save_reduced(finding_id, "CREATE TABLE t(c);\nSELECT 1;\n")

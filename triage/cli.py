@@ -195,8 +195,14 @@ def show(store_path: Path | None, finding_id: int) -> None:
         judged = best if best.queries is not None else store.replayable_case(finding_id)
         versions = store.versions(finding_id)
         history = store.history(finding_id)
+        evidence = store.evidence(finding_id)
     out.print(Text.assemble((f"#{finding.id} ", "bold"), (finding.title, "bold")))
     out.print(_facts(finding))
+    if len(evidence) > 1:  # one root cause that several oracles or variants flagged
+        flagged = Table("flagged by", "hits", title="Evidence", box=None)
+        for e in evidence:
+            flagged.add_row(Text(f"{e.oracle}/{e.variant}"), str(e.occurrences))
+        out.print(flagged)
     hits = Table("version", "hits", "first seen", "last seen", title="Versions", box=None)
     for v in versions:
         hits.add_row(Text(v.engine_version), str(v.occurrences), v.first_seen, v.last_seen)

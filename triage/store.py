@@ -39,6 +39,8 @@ import sqlite_utils
 
 from fuzzer.adaptive import Evidence
 from oracles.finding import EngineInfo, Finding
+from oracles.signature import VERSION as SIGNATURE_VERSION
+from oracles.signature import signature as root_signature
 
 T = TypeVar("T")
 
@@ -229,9 +231,38 @@ CREATE TABLE target_features (
 """)
 
 
+def _root_signatures(db: sqlite_utils.Database) -> None:
+    """Root-cause signatures (`oracles.signature`): every signature a finding was ever known
+    by, so that a hit signed as before reaches the finding it was merged into; the oracle and
+    variant of each occurrence (the evidence); and every finding re-signed, merging those
+    whose new signatures coincide."""
+    db.executescript("""
+CREATE TABLE signatures (
+    signature TEXT PRIMARY KEY,
+    finding_id INTEGER NOT NULL REFERENCES findings(id),
+    version INTEGER NOT NULL,              -- oracles.signature.VERSION that computed it
+    kind TEXT NOT NULL CHECK (kind IN ('original', 'reduced'))
+);
+CREATE INDEX signatures_finding ON signatures (finding_id);
+ALTER TABLE occurrences ADD COLUMN oracle TEXT;
+ALTER TABLE occurrences ADD COLUMN variant TEXT;
+ALTER TABLE findings ADD COLUMN signature_version INTEGER NOT NULL DEFAULT 1;
+INSERT INTO signatures SELECT signature, id, 1, 'original' FROM findings;
+UPDATE occurrences SET
+    oracle = (SELECT oracle FROM findings WHERE findings.id = occurrences.finding_id),
+    variant = (SELECT variant FROM findings WHERE findings.id = occurrences.finding_id);
+""")
+    for (finding_id,) in db.execute("SELECT id FROM findings ORDER BY id").fetchall():
+        if db.execute("SELECT 1 FROM findings WHERE id = ?", [finding_id]).fetchone() is None:
+            continue  # merged into an earlier one
+        signing = _signing_case(db, finding_id)
+        if signing is not None:
+            resign(db, finding_id, *signing)
+
+
 #: schema version N is reached by applying the first N migrations, in order; append only
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
-    _create_tables, _search_cases, _target_features
+    _create_tables, _search_cases, _target_features, _root_signatures
 )  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -319,6 +350,7 @@ class StoredFinding:
     occurrences: int
     first_seen: str
     last_seen: str
+    signature_version: int = SIGNATURE_VERSION
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> StoredFinding:
@@ -383,6 +415,15 @@ class StatusChange:
     note: str | None
     url: str | None
     who: str | None
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """One oracle and variant that flagged a finding, and how often."""
+
+    oracle: str
+    variant: str
+    occurrences: int
 
 
 @dataclass(frozen=True)
@@ -549,12 +590,16 @@ class Store:
         seen = now()
         script = finding.script
 
+        signature = finding.signature
+
         def work() -> Recorded:
-            row = self.conn.execute(
-                "SELECT id FROM findings WHERE signature = ?", [finding.signature]
-            ).fetchone()
+            row = _signed(self.db, signature)
             if row is None:
                 finding_id = self.db["findings"].insert(_finding_row(finding, seen)).last_pk
+                self.db["signatures"].insert(
+                    {"signature": signature, "finding_id": finding_id,
+                     "version": SIGNATURE_VERSION, "kind": "original"}
+                )  # fmt: skip
                 note_change(self.db, finding_id, None, Status.NEW, "first seen", None, None)
                 if run_id is not None:
                     self.db.execute(
@@ -575,6 +620,8 @@ class Store:
                     "position": finding.position,
                     "sha": _sha(script),
                     "extra": _json(scrub(finding.extra)),
+                    "oracle": finding.oracle,
+                    "variant": finding.variant,
                 },
             )
             keep_case(self.db, _case_row(finding_id, "original", finding, seen))
@@ -593,9 +640,36 @@ class Store:
         The shortest case, reduced before original, is the one `show`, `export` and `promote`
         use; a Finding (rather than a script) also lets `recheck` replay the reduction.
         """
+        return self.keep_reduced(finding_id, reduced, stats)[0]
+
+    def keep_reduced(
+        self,
+        finding_id: int,
+        reduced: Finding | str,
+        stats: Mapping[str, Any] | None = None,
+    ) -> tuple[int, int]:
+        """`save_reduced`, and the finding re-signed from the reduced Finding: when another
+        finding has that signature, the two merge (`triage.merge.absorb`). Returns the case
+        and the finding that now holds it."""
         self.get(finding_id)
         row = _case_row(finding_id, "reduced", reduced, now(), stats)
-        return self.write(lambda: keep_case(self.db, row, always=True))
+
+        def work() -> tuple[int, int]:
+            case = keep_case(self.db, row, always=True)
+            if isinstance(reduced, Finding):
+                return case, resign(self.db, finding_id, reduced, "reduced")
+            return case, finding_id
+
+        return self.write(work)
+
+    def evidence(self, finding_id: int) -> list[Flagged]:
+        """The oracles and variants that flagged the finding, most hits first."""
+        rows = self.db.execute(
+            "SELECT coalesce(o.oracle, f.oracle), coalesce(o.variant, f.variant), count(*) "
+            "FROM occurrences o JOIN findings f ON f.id = o.finding_id WHERE o.finding_id = ? "
+            "GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2", [finding_id]
+        ).fetchall()  # fmt: skip
+        return [Flagged(*r) for r in rows]
 
     # -- the queue ----------------------------------------------------------------------------
 
@@ -796,6 +870,65 @@ def learned_at(path: str | Path | None, engine: str, version: str) -> Evidence:
 # -- the writes, shared by record and merge (each runs inside an open transaction) ------------
 
 
+def _signed(db: sqlite_utils.Database, signature: str) -> tuple[int] | None:
+    """The finding known by this signature (now, or before it was re-signed or merged)."""
+    return db.execute(
+        "SELECT id FROM findings WHERE signature = :s "
+        "UNION SELECT finding_id FROM signatures WHERE signature = :s LIMIT 1", {"s": signature}
+    ).fetchone()  # fmt: skip
+
+
+def resign(db: sqlite_utils.Database, finding_id: int, case: Finding, kind: str) -> int:
+    """Sign the finding from `case` (its reduction, or its best case); if another finding
+    already has that signature, the later of the two merges into the earlier. Returns the
+    finding that holds the signature."""
+    from triage.merge import absorb
+
+    signature = root_signature(case, reduced=kind == "reduced")
+    owner = _signed(db, signature)
+    db.execute(
+        "INSERT INTO signatures VALUES (?, ?, ?, ?) ON CONFLICT (signature) DO NOTHING",
+        [signature, finding_id, SIGNATURE_VERSION, kind],
+    )
+    if owner is not None and owner[0] != finding_id:
+        keep, gone = sorted((owner[0], finding_id))
+        absorb(db, keep, gone)
+        finding_id = keep
+    db.execute(
+        "UPDATE findings SET signature = ?, signature_version = ? WHERE id = ?",
+        [signature, SIGNATURE_VERSION, finding_id],
+    )
+    return finding_id
+
+
+def _signing_case(db: sqlite_utils.Database, finding_id: int) -> tuple[Finding, str] | None:
+    """The finding rebuilt from its best case (a reduction first), to sign it again."""
+    found = next(db.query("SELECT * FROM findings WHERE id = ?", [finding_id]))
+    row = next(db.query(
+        "SELECT * FROM cases WHERE finding_id = ? ORDER BY kind = 'reduced' DESC, "
+        "queries IS NULL, bytes, id LIMIT 1", [finding_id]), None)  # fmt: skip
+    if row is None:
+        return None
+    case = Case.from_row(row)
+    if case.queries is not None:
+        setup, queries = case.setup or (), case.queries
+    else:
+        statements = split_statements(case.script)
+        if not statements:
+            return None
+        setup, queries = tuple(statements[:-1]), (statements[-1],)
+    reference = None
+    if found["reference"] is not None:
+        reference = EngineInfo(found["reference"], found["reference_version"] or "", "", "")
+    finding = Finding(
+        oracle=found["oracle"], variant=found["variant"],
+        engine=EngineInfo(found["engine"], found["engine_version"], found["dialect"], ""),
+        setup=tuple(setup), queries=tuple(queries), expected=case.expected, actual=case.actual,
+        features=tuple(json.loads(found["features"])), title=found["title"], reference=reference,
+    )  # fmt: skip
+    return finding, case.kind
+
+
 def add_occurrence(
     db: sqlite_utils.Database,
     finding_id: int,
@@ -961,6 +1094,7 @@ def _finding_row(finding: Finding, seen: str) -> dict[str, Any]:
         "status_at": seen,
         "first_seen": seen,
         "last_seen": seen,
+        "signature_version": SIGNATURE_VERSION,
     }
 
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
 
+from fuzzer.ci import Checked, Known, KnownBugsError, unknown, write_junit, write_sarif
 from fuzzer.commands.history import check_histories
 from fuzzer.console import EXIT_FOUND, err, fail, out
 from fuzzer.engines import Engine, EngineError, Refused, connect
@@ -113,6 +115,13 @@ def parse_oracles(text: str | None, with_reference: bool) -> tuple[str, ...]:
     is_flag=True,
     help="Pass a script none of whose checks could run because statements failed.",
 )
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write JUnit XML here: one test case per script.")  # fmt: skip
+@click.option("--sarif", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the findings here as SARIF 2.1.0.")  # fmt: skip
+@click.option("--known", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="File of known bugs' signatures: they do not fail the check (nor do "
+              "findings the --store has triaged).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
 @click.option("--history", "histories", is_flag=True,
               help="PATHS are recorded transaction histories (JSON): check their isolation, "
@@ -127,6 +136,9 @@ def check(
     timeout: float,
     store_path: Path | None,
     allow_errors: bool,
+    junit: Path | None,
+    sarif: Path | None,
+    known: Path | None,
     as_json: bool,
     histories: bool,
     clients: int,
@@ -152,6 +164,11 @@ def check(
         fail(exc.format_message())
     if store_path is not None:
         opened(store_path).close()  # a store it cannot write fails before anything runs
+    try:
+        known_bugs = Known.load(known, store_path)
+    except KnownBugsError as exc:
+        fail(str(exc))
+    cases: list[Checked] = []
     with connect(target, timeout=timeout) as target_engine:
         ref_engine = connect(reference, timeout=timeout) if reference else None
         try:
@@ -164,14 +181,19 @@ def check(
             findings: list[Finding] = []
             broken: list[tuple[Script, Tally]] = []
             for script in scripts:
+                began = time.monotonic()
                 try:
-                    findings.extend(checker.check(script))
+                    found = list(checker.check(script))
                 except ScriptRejected as exc:
                     fail(str(exc))
                 except Refused as exc:  # refused as it ran (SQLite's authorizer): say where
                     fail(f"{script.path}: {exc}")
+                findings.extend(found)
+                error = None
                 if checker.tally.could_not_run:
                     broken.append((script, checker.tally))
+                    error = could_not_run([(script, checker.tally)])
+                cases.append(Checked(str(script.path), found, time.monotonic() - began, error))
         finally:
             if ref_engine is not None:
                 ref_engine.close()
@@ -189,11 +211,27 @@ def check(
             out.print(f"  finding:  {f.title}", markup=False)
             out.print(f"  expected: {json.dumps(f.expected, default=str)[:300]}", markup=False)
             out.print(f"  actual:   {json.dumps(f.actual, default=str)[:300]}", markup=False)
+    write_reports(junit, sarif, "fuzz check", cases, known_bugs)
     if broken and not allow_errors:
         fail(could_not_run(broken))
+    failing = unknown(findings, known_bugs)
     if not as_json:
-        err.print(f"{len(scripts)} scripts, {checker.checks} checks, {len(findings)} findings")
-    sys.exit(EXIT_FOUND if findings else 0)
+        quiet = len(findings) - len(failing)
+        err.print(f"{len(scripts)} scripts, {checker.checks} checks, {len(findings)} findings"
+                  + (f" ({quiet} known)" if quiet else ""))  # fmt: skip
+    sys.exit(EXIT_FOUND if failing else 0)
+
+
+def write_reports(junit: Path | None, sarif: Path | None, suite: str, cases: list[Checked],
+                  known: Known) -> None:  # fmt: skip
+    """The CI reports that were asked for; a file that cannot be written is one line."""
+    try:
+        if junit is not None:
+            write_junit(junit, suite, cases, known)
+        if sarif is not None:
+            write_sarif(sarif, [f for c in cases for f in c.findings], known)
+    except OSError as exc:
+        fail(f"cannot write a report: {exc}")
 
 
 def could_not_run(broken: list[tuple[Script, Tally]]) -> str:

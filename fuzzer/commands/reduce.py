@@ -32,7 +32,7 @@ from fuzzer.reduce import (
 )
 from fuzzer.reduce.interesting import (
     SameFinding,
-    first_finding,
+    finding_on,
     last_failure,
     run,
 )
@@ -52,6 +52,8 @@ class Case:
     output: Path
     finding_id: int | None = None
     finding: Finding | None = None
+    #: the finding it joined when its reduction signed like that one's (one root cause)
+    merged_into: int | None = None
 
 
 def read_case(case: str, output: Path | None, store_path: Path | None) -> Case:
@@ -159,13 +161,14 @@ def build_test(
         oracles = parse_oracles(oracle, reference is not None)
     except click.BadParameter as exc:
         fail(exc.format_message())
-    found = first_finding(Checker(target, oracles, reference, profile), statements, oracle)
+    checker = Checker(target, oracles, reference, profile)
+    variant = case.finding.variant if case.finding is not None else None
+    found = finding_on(checker, statements, oracle, variant)
     if found is not None:
-        if case.finding is not None and found != (case.finding.oracle, case.finding.variant):
-            found = None
-        else:
-            return SameFinding(Checker(target, (found[0],), reference, profile, confirmations=0),
-                               *found)  # fmt: skip
+        # the problem is pinned as this run of the oracles shows it: direction, SQLSTATEs,
+        # columns and types stay exactly that while the script shrinks
+        trials = Checker(target, (found.oracle,), reference, profile, confirmations=0)
+        return SameFinding.like(trials, found)
     if oracle is None and case.finding is None:
         failed = last_failure(target, statements)
         if failed is not None and failed[0].sqlstate != SQLState.SYNTAX_ERROR:
@@ -281,7 +284,8 @@ def reduce(
 def _report(case: Case, problem: str, stats: Stats, saved: int | None, as_json: bool) -> None:
     if as_json:
         summary = {"input": case.name, "output": str(case.output), "problem": problem}
-        click.echo(json.dumps({**summary, "case_id": saved, **stats.to_dict()}))
+        summary.update(case_id=saved, merged_into=case.merged_into)
+        click.echo(json.dumps({**summary, **stats.to_dict()}))
         return
     out.print(f"[bold]{case.name}[/] -> [bold]{case.output}[/]: {problem}")
     out.print(f"  statements  {stats.statements_before:>6} -> {stats.statements_after}")
@@ -291,7 +295,10 @@ def _report(case: Case, problem: str, stats: Stats, saved: int | None, as_json: 
               f"rejected by the {'grammar' if stats.grammar else 'lexer'})")  # fmt: skip
     note = "  (stopped by --max-time)" if stats.timed_out else ""
     out.print(f"  time        {stats.seconds:>6.1f} s{note}")
-    if saved is not None:
+    if saved is not None and case.merged_into is not None:
+        out.print(f"  saved as case {saved}; finding {case.finding_id} has the root cause of "
+                  f"finding {case.merged_into} and is merged into it")  # fmt: skip
+    elif saved is not None:
         out.print(f"  saved as case {saved} of finding {case.finding_id}")
 
 
@@ -311,4 +318,6 @@ def _save(case: Case, result: Reduction, store_path: Path | None, test: Interest
     if isinstance(test, SameFinding):
         reduced = test.found(result.statements, "reduced.sql") or reduced
     with Store.open(store_path, create=False) as store:
-        return store.save_reduced(case.finding_id, reduced, result.stats.to_dict())
+        saved, holder = store.keep_reduced(case.finding_id, reduced, result.stats.to_dict())
+    case.merged_into = holder if holder != case.finding_id else None
+    return saved

@@ -6,11 +6,14 @@ import json
 import os
 import random
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 import click
 from sqlite_utils.db import NotFoundError
 
-from fuzzer.commands.check import parse_oracles
+from fuzzer.ci import Checked, Known, KnownBugsError, unknown
+from fuzzer.commands.check import parse_oracles, write_reports
 from fuzzer.commands.clean import sweep_own_leftovers
 from fuzzer.console import EXIT_FOUND, err, fail, out
 from fuzzer.dialects import DIALECTS
@@ -32,6 +35,7 @@ from fuzzer.options import (
 from oracles import oracle_class, selectable
 from oracles.base import Context
 from oracles.differential import Profile
+from oracles.finding import Finding
 from triage.store import Store, StoreError, default_path, learned_at
 
 
@@ -78,8 +82,16 @@ from triage.store import Store, StoreError, default_path, learned_at
 @click.option("--reduce-time", type=SECONDS, default=60.0, show_default=True,
               help="Seconds per reduction.")  # fmt: skip
 @click.option(
-    "--fail-on-finding", is_flag=True, help="Exit 1 when a new distinct finding appeared."
-)
+    "--fail-on-finding", is_flag=True,
+    help="Exit 1 when a new distinct finding appeared that is not a known bug.",
+)  # fmt: skip
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write JUnit XML here: one test case per target.")  # fmt: skip
+@click.option("--sarif", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the run's findings here as SARIF 2.1.0.")  # fmt: skip
+@click.option("--known", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="File of known bugs' signatures, kept out of --fail-on-finding (as are "
+              "findings the store has triaged).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="JSON lines of counters, then a summary.")
 @isolation_options
 def run(
@@ -101,6 +113,9 @@ def run(
     reduce_findings: bool,
     reduce_time: float,
     fail_on_finding: bool,
+    junit: Path | None,
+    sarif: Path | None,
+    known: Path | None,
     as_json: bool,
     clients: int,
     isolation: str,
@@ -156,8 +171,16 @@ def run(
             markup=False,
         )
     display = JsonLines() if as_json else LiveDisplay(err)
+    try:
+        known_bugs = Known.load(known, store.path)
+    except KnownBugsError as exc:
+        store.close()
+        fail(str(exc))
     with store:
         summary = Job(settings, store, display).run(first_states, resume_id)
+        new = run_findings(store, summary.run_id)
+    write_reports(junit, sarif, "fuzz run", _cases(settings.targets, new, summary.elapsed),
+                  known_bugs)  # fmt: skip
     if not as_json:
         err.print(
             f"run {summary.run_id} done: replay with `fuzz run --seed {settings.seed}"
@@ -169,7 +192,38 @@ def run(
         fail(summary.failed)
     if summary.errors and summary.stats.checks == 0:
         fail(summary.errors[0])
-    sys.exit(EXIT_FOUND if fail_on_finding and summary.findings_new else 0)
+    sys.exit(EXIT_FOUND if fail_on_finding and unknown(new, known_bugs) else 0)
+
+
+def run_findings(store: Store, run_id: int) -> list[Finding]:
+    """The findings first seen in this run (after reductions merged what they could), each
+    as its best case shows it."""
+    rows = store.db.execute(
+        "SELECT f.id FROM findings f WHERE f.id IN (SELECT finding_id FROM occurrences "
+        "WHERE run_id = :run) AND NOT EXISTS (SELECT 1 FROM occurrences o WHERE "
+        "o.finding_id = f.id AND (o.run_id IS NULL OR o.run_id < :run)) ORDER BY f.id",
+        {"run": run_id},
+    ).fetchall()  # fmt: skip
+    found = []
+    for (finding_id,) in rows:
+        try:
+            finding = store.reproducer(finding_id)
+        except StoreError:
+            continue
+        # known as the store signs it: a project file lists what `triage show` gives
+        extra = {**finding.extra, "signature": store.get(finding_id).signature}
+        found.append(replace(finding, extra=extra))
+    return found
+
+
+def _cases(targets: tuple[str, ...], found: list[Finding], seconds: float) -> list[Checked]:
+    """One test case per target: a finding goes to the target its engine's name starts its
+    URL scheme (`sqlite` for `sqlite+apsw:`), else to the first."""
+    def target_of(f: Finding) -> str:
+        return next((t for t in targets if t.split(":", 1)[0].startswith(f.engine.name)),
+                    targets[0])  # fmt: skip
+
+    return [Checked(t, [f for f in found if target_of(f) == t], seconds) for t in targets]
 
 
 def preflight(settings: JobSettings) -> None:

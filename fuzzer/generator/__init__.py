@@ -28,6 +28,7 @@ from fuzzer.generator.options import DEFAULT_WEIGHTS, Options
 from fuzzer.generator.queries import Host, Queries
 from fuzzer.generator.state import State
 from fuzzer.generator.values import Values
+from fuzzer.generator.vocabulary import spoken
 from fuzzer.schema import Schema
 
 T = TypeVar("T")
@@ -159,16 +160,40 @@ class Generator:
             raise ValueError("the schema is empty: call database() or pass a schema")
 
 
-def features(node: Any, detailed: bool = False) -> frozenset[str]:
-    """The constructs a statement uses, without names or values: node kinds, operators,
-    functions, join kinds. Oracles deduplicate findings by it.
+def features(node: Any, dialect: str | None = None, detailed: bool = False) -> frozenset[str]:
+    """The features of a statement, in the vocabulary of its text (`fuzzer.script.features`:
+    `kw:EXCEPT`, `op:/`, `func:abs`): what findings, profiles and `fuzz check` name. With a
+    dialect, each node's names are those its rendering in that dialect has
+    (`fuzzer.generator.vocabulary`), and functions are named as the dialect spells them.
 
-    `detailed` adds what an engine may reject besides (see fuzzer.adaptive): the kind of
+    `detailed` gives instead the generator's own constructs, which steer what it draws and
+    what the adaptive table learns (`fuzzer.adaptive`, `fuzzer.generator.avoid`): node kinds
+    with their operators, functions and join kinds (`Binary:/`, `Join:LEFT`), the kind of
     each type a node names (`ColumnDef:uuid`, `Literal:date`, `Cast:bigint`) and each
     optional part a node has (`CreateIndex.where`, `ColumnDef.collate`, `Select.limit`).
     """
+    if detailed:
+        return constructs(node, detailed=True)
     found: set[str] = set()
-    stack = [node]
+    spelling = get(dialect) if dialect is not None else None
+    for n in _nodes(node):
+        found.update(spoken(n, _own(n), spelling))
+    return frozenset(found)
+
+
+def constructs(node: Any, detailed: bool = False) -> frozenset[str]:
+    """The generator's names of a statement's constructs, without names or values."""
+    found: set[str] = set()
+    for n in _nodes(node):
+        if detailed:
+            found.update(_details(n, type(n).__name__))
+        found.update(_own(n))
+    return frozenset(found)
+
+
+def _nodes(node: Any) -> list[Any]:
+    """Every node of a statement (not its types)."""
+    found, stack = [], [node]
     while stack:
         n = stack.pop()
         if isinstance(n, (tuple, list)):
@@ -176,22 +201,26 @@ def features(node: Any, detailed: bool = False) -> frozenset[str]:
             continue
         if not dataclasses.is_dataclass(n) or isinstance(n, A.SQLType):
             continue
-        kind = type(n).__name__
-        if detailed:
-            found.update(_details(n, kind))
-        if isinstance(n, (A.Literal, A.ColumnRef)):
-            continue
-        found.add(kind)
-        detail = _DETAIL.get(kind)
-        if detail is not None:
-            found.add(f"{kind}:{detail(n)}")
+        found.append(n)
         for f in dataclasses.fields(n):
             value = getattr(n, f.name)
             if value is not None and not isinstance(value, (str, int, bool)):
                 stack.append(value)
-            elif value is True and f.name in _FLAGS:
-                found.add(f"{kind}:{f.name}")
-    return frozenset(found)
+    return found
+
+
+def _own(n: Any) -> set[str]:
+    """The node's own constructs: its kind, its detail and its flags."""
+    if isinstance(n, (A.Literal, A.ColumnRef)):
+        return set()
+    kind = type(n).__name__
+    found = {kind}
+    detail = _DETAIL.get(kind)
+    if detail is not None:
+        found.add(f"{kind}:{detail(n)}")
+    found.update(f"{kind}:{f.name}" for f in dataclasses.fields(n)
+                 if f.name in _FLAGS and getattr(n, f.name) is True)  # fmt: skip
+    return found
 
 
 def _details(n: Any, kind: str) -> list[str]:
@@ -209,7 +238,7 @@ _ABSENT = (None, False, ())
 
 
 def _found(node: Any) -> frozenset[str]:
-    return features(node, detailed=True)
+    return constructs(node, detailed=True)
 _DETAIL = {
     "Binary": lambda n: n.op,
     "Unary": lambda n: n.op,

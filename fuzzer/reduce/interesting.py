@@ -7,8 +7,9 @@ space (`Engine.reset`, never a reconnect) and answers yes or no:
 - `SameError`: a statement fails with the given SQLSTATE (or engine code); in "same error"
   mode also with the same engine code, and in a statement of the same kind (SELECT, INSERT...).
 - `Crash`: the server dies or drops the connection.
-- `SameFinding`: `fuzz check`'s oracles report a finding of the same oracle and variant (for
-  the differential, the same kind of divergence: error, sqlstate, rows or types).
+- `SameFinding`: `fuzz check`'s oracles report a finding of the same problem
+  (`oracles.problem`): the same oracle and variant (for the differential, the same kind of
+  divergence), the same direction, SQLSTATE pair and differing columns with their types.
 - `Command`: any shell command that exits 0 on the candidate file, as with C-Vise.
 """
 
@@ -30,6 +31,7 @@ from fuzzer.script import tokens
 from oracles import oracle_class
 from oracles.checker import Checker, Script, ScriptRejected
 from oracles.finding import Finding
+from oracles.problem import Problem, problem_of
 
 
 class Interesting(Protocol):
@@ -112,30 +114,43 @@ class Crash:
 
 @dataclass
 class SameFinding:
-    """`fuzz check` reports the same oracle and variant. Confirmation is left to the reducer,
-    which re-checks its final result several times, so trials run each probe once."""
+    """`fuzz check` reports the same problem: with `problem` set, exactly that one (direction,
+    SQLSTATE pair, differing columns and types), else any of the same oracle and variant.
+    Confirmation is left to the reducer, which re-checks its final result several times, so
+    trials run each probe once."""
 
     checker: Checker
     oracle: str
     variant: str
+    problem: Problem | None = None
+
+    @classmethod
+    def like(cls, checker: Checker, finding: Finding) -> SameFinding:
+        """The test that keeps exactly the problem `finding` shows."""
+        return cls(checker, finding.oracle, finding.variant, problem_of(finding))
 
     def __call__(self, statements: Sequence[str]) -> bool:
         return self.found(statements) is not None
 
     def found(self, statements: Sequence[str], name: str = "candidate.sql") -> Finding | None:
-        """The finding the script shows, of the same oracle and variant."""
+        """The finding the script shows, of the same problem."""
         script = Script.of(Path(name), statements)
         try:
-            same = (f for f in self.checker.check(script) if f.oracle == self.oracle)
-            return next((f for f in same if f.variant == self.variant), None)
+            return next((f for f in self.checker.check(script) if self.same(f)), None)
         except ScriptRejected:
             return None
+
+    def same(self, finding: Finding) -> bool:
+        if (finding.oracle, finding.variant) != (self.oracle, self.variant):
+            return False
+        return self.problem is None or problem_of(finding) == self.problem
 
     def describe(self) -> str:
         engines = self.checker.target.name
         if oracle_class(self.oracle).needs_reference and self.checker.reference is not None:
             engines += f" vs {self.checker.reference.name}"
-        return f"{self.oracle}/{self.variant} on {engines}"
+        what = self.problem.describe() if self.problem else f"{self.oracle}/{self.variant}"
+        return f"{what} on {engines}"
 
 
 @dataclass
@@ -179,10 +194,18 @@ def last_failure(engine: Engine, statements: Sequence[str]) -> tuple[Failure, st
 def first_finding(checker: Checker, statements: Sequence[str], oracle: str | None = None
                   ) -> tuple[str, str] | None:  # fmt: skip
     """(oracle, variant) of the first confirmed finding `fuzz check` reports on the script."""
+    found = finding_on(checker, statements, oracle)
+    return None if found is None else (found.oracle, found.variant)
+
+
+def finding_on(checker: Checker, statements: Sequence[str], oracle: str | None = None,
+               variant: str | None = None) -> Finding | None:  # fmt: skip
+    """The first confirmed finding `fuzz check` reports on the script (of that oracle and
+    variant, when given)."""
     try:
         for f in checker.check(Script.of(Path("case.sql"), statements)):
-            if oracle is None or f.oracle == oracle:
-                return f.oracle, f.variant
+            if (oracle is None or f.oracle == oracle) and variant in (None, f.variant):
+                return f
     except ScriptRejected:
         return None
     return None

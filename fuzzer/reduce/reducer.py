@@ -7,8 +7,9 @@
    pass: after an accepted edit the sweep resumes where that edit was.
 3. Per statement, literal simplification.
 
-Every candidate is cached by its text, and a statement the dialect grammar parses must still
-parse after an edit before the engine sees it. The final script is re-checked several times
+Every candidate is cached by its text; a statement the dialect grammar parses must still
+parse after an edit, and a deterministic one must stay so (`determinism`), before the engine
+sees it. The final script is re-checked several times
 from scratch; if a flaky step slipped through, the reducer steps back to the last script that
 passes every re-check.
 """
@@ -24,6 +25,7 @@ from lark import Tree
 from lark.exceptions import LarkError
 
 from fuzzer.reduce.ddmin import ddmin
+from fuzzer.reduce.determinism import deterministic
 from fuzzer.reduce.interesting import script_text
 from fuzzer.reduce.passes import (
     Candidate,
@@ -85,6 +87,7 @@ class Stats:
     trials: int = 0  # scripts run on the engine (or the command)
     cached: int = 0  # candidates answered from the cache
     unparsable: int = 0  # candidates the grammar rejected before any trial
+    nondeterministic: int = 0  # candidates refused: a rule of determinism broken by the edit
     seconds: float = 0.0
     grammar: bool = False  # whether candidates were filtered by the dialect grammar
     timed_out: bool = False
@@ -233,8 +236,13 @@ class Reducer:
     # -- trials ----------------------------------------------------------------------------
 
     def _admissible(self, old: list[str], new: list[str]) -> bool:
-        """A statement the grammar parses must still parse; one it does not is left to the
-        engine (the grammar may not know every construct of the dialect yet)."""
+        """A deterministic statement must stay deterministic (`determinism`: no LIMIT left
+        without its total ORDER BY...). A statement the grammar parses must still parse; one
+        it does not is left to the engine (the grammar may not know every construct yet)."""
+        for before, after in zip(old, new, strict=True):
+            if before != after and deterministic(before) and not deterministic(after):
+                self.stats.nondeterministic += 1
+                return False
         if self.grammar is None:
             return True
         for before, after in zip(old, new, strict=True):

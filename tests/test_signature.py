@@ -1,0 +1,106 @@
+"""Root-cause signatures: one bug hit several ways signs alike; two real bugs never do."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import pytest
+
+from fuzzer.script import split
+from oracles.finding import EngineInfo, Finding
+from oracles.signature import VERSION, root_features, signature
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def case(path: Path) -> tuple[str, list[str]]:
+    text = path.read_text(encoding="utf-8")
+    engine = re.search(r"^-- engine: (\w+)", text, re.MULTILINE)
+    assert engine is not None, path
+    return engine.group(1), split(text)
+
+
+def tlp(engine: str, statements: list[str], variant: str = "where") -> Finding:
+    """A TLP hit whose user-level query (its `WHERE (p)` partition) is the last statement."""
+    *setup, query = statements
+    info = EngineInfo(engine, "1", engine, f"{engine}:")
+    return Finding("tlp", variant, info, tuple(setup), ("SELECT 1", query), [[1]], [], (), "t")
+
+
+def norec(engine: str, statements: list[str]) -> Finding:
+    *setup, query = statements
+    info = EngineInfo(engine, "1", engine, f"{engine}:")
+    return Finding("norec", "count", info, tuple(setup), (query, "SELECT 1"), [[1]], [[0]], (),
+                   "t")  # fmt: skip
+
+
+BUGS = sorted((CORPUS / "known-bugs").glob("*.sql")) + sorted((CORPUS / "found").glob("*.sql"))
+
+
+def test_two_real_bugs_never_sign_alike() -> None:
+    signed = {path.stem: signature(tlp(*case(path)), reduced=True) for path in BUGS}
+    assert len(BUGS) >= 20
+    for (a, sa), (b, sb) in itertools.combinations(signed.items(), 2):
+        assert sa != sb, f"{a} and {b} would merge"
+
+
+@pytest.mark.parametrize("path", BUGS[:6] + BUGS[-4:], ids=lambda p: p.stem)
+def test_one_bug_hit_several_ways_signs_alike(path: Path) -> None:
+    """Renamed tables and columns, other literals, padding statements, another oracle."""
+    engine, statements = case(path)
+    renamed = [re.sub(r"\bt(\d)\b", r"tab\1", re.sub(r"\bc(\d)\b", r"col\1", s))
+               for s in statements]  # fmt: skip
+    literals = [re.sub(r"(?<![\w.])(\d+)(?![\w.])", lambda m: str(int(m.group(1)) + 7), s)
+                if s.upper().startswith("INSERT") else s for s in statements]  # fmt: skip
+    padded = ["CREATE TABLE pad(x INT)", "INSERT INTO pad VALUES (1), (2)", *statements]
+    for reduced in (False, True):
+        one = signature(tlp(engine, statements), reduced)
+        assert signature(tlp(engine, renamed), reduced) == one
+        assert signature(tlp(engine, literals), reduced) == one
+        assert signature(tlp(engine, padded), reduced) == one
+        counted = norec(engine, [*statements[:-1], _count(statements[-1])])
+        assert signature(counted, reduced) == one
+
+
+def _count(query: str) -> str:
+    """NoREC's spelling of the query: its select list is COUNT(*)."""
+    return re.sub(r"^SELECT\s+.*?\s+FROM\b", "SELECT COUNT(*) FROM", query, count=1,
+                  flags=re.IGNORECASE | re.DOTALL)  # fmt: skip
+
+
+def test_tlp_aggregate_variants_of_one_query_sign_alike() -> None:
+    setup = ["CREATE TABLE t0(c0 INT)"]
+    where = "FROM t0 LEFT JOIN t0 AS t1 ON t0.c0 = t1.c0 WHERE (t1.c0 IS NULL)"
+    signed = {signature(tlp("duckdb", [*setup, f"SELECT {a}(t0.c0) {where}"], f"aggregate:{a}"))
+              for a in ("sum", "count", "avg")}  # fmt: skip
+    assert len(signed) == 1
+    assert signature(tlp("duckdb", [*setup, f"SELECT * {where}"])) in signed
+
+
+def test_the_engine_the_symptom_and_the_version_are_signed() -> None:
+    statements = ["CREATE TABLE t0(c0 INT)", "SELECT * FROM t0 WHERE c0 > 1"]
+    base = tlp("sqlite", statements)
+    info = EngineInfo("sqlite", "1", "sqlite", "sqlite:")
+    error = Finding("diff", "error", info, (), ("SELECT * FROM t0 WHERE c0 > 1",),
+                    {"rows": 0}, {"sqlstate": "22012"}, (), "t", reference=info)  # fmt: skip
+    flipped = Finding(**{**error.__dict__, "expected": {"sqlstate": "22012"},
+                         "actual": {"rows": 0}})  # fmt: skip
+    assert signature(base) != signature(tlp("duckdb", statements))
+    assert len({signature(base), signature(error), signature(flipped)}) == 3
+    assert VERSION >= 2 and "op:>" in root_features(base)
+
+
+def test_an_index_signs_alike_from_create_index_or_a_key() -> None:
+    """Two reductions of one DuckDB 1.2.0 bug (an ART index scan for `<=`, fixed in 1.2.1),
+    from a recall run: one index is created, the other comes with a foreign key."""
+    created = ["CREATE TABLE t2 (c5 DECIMAL)", "INSERT INTO t2 VALUES (0), (0.01)",
+               "CREATE INDEX i2 ON t2 (c5)", "SELECT COUNT(*) FROM t2 WHERE c5 <= 0"]
+    keyed = ["CREATE TABLE t0 (c1 VARCHAR PRIMARY KEY)",
+             "CREATE TABLE t1 (c1 VARCHAR, FOREIGN KEY (c1) REFERENCES t0 (c1))",
+             "INSERT INTO t0 VALUES ('x y'), ('foo')", "INSERT INTO t1 VALUES ('foo'), ('x y')",
+             "SELECT COUNT(*) FROM t1 WHERE c1 <= 'foo'"]  # fmt: skip
+    plain = ["CREATE TABLE t1 (c1 VARCHAR)", "SELECT COUNT(*) FROM t1 WHERE c1 <= 'foo'"]
+    signed = [signature(norec("duckdb", s), reduced=True) for s in (created, keyed, plain)]
+    assert signed[0] == signed[1] != signed[2]
