@@ -20,13 +20,14 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fuzzer.dialects import get as get_dialect
 from fuzzer.dialects import render
 from fuzzer.engines import Engine, Failure, Outcome, Rows
 from fuzzer.errors import ErrorCategory
 from fuzzer.generator import Generator
+from fuzzer.script import one_row
 from oracles.base import Context, Discrepancy, Oracle, Probe, Skip
 from oracles.compare import canonical_rows, jsonable, lists_equal, multisets_equal
 from oracles.finding import EngineInfo, Finding
@@ -45,10 +46,16 @@ UNCOMPARABLE = {
     ErrorCategory.DRIVER,
 }
 
+#: When a runtime error (a data exception, class 22, and its like) is compared: never (the
+#: failing row or operand is the engine's choice); by its SQLSTATE class, when every row and
+#: operand the query evaluates is fixed but several of them might fail (a full query over one
+#: row); in full, when one call over literals is all there is to fail (the expr oracle).
+Runtime = Literal["never", "class", "full"]
+
 
 #: How a target's answer may differ: one side failed, both failed differently, other rows,
-#: other result column types.
-VARIANTS = ("error", "sqlstate", "rows", "types")
+#: other result column types; or one side rejected a statement that builds the state.
+VARIANTS = ("error", "sqlstate", "rows", "types", "setup")
 
 
 @dataclass(frozen=True)
@@ -136,15 +143,18 @@ def _side(outcome: Outcome) -> dict:
 
 def compare(
     reference: Outcome, target: Outcome, *, ordered: bool, compare_types: bool,
-    type_modifiers: bool = True,
+    type_modifiers: bool = True, runtime: Runtime = "never",
 ) -> Divergence | None:
     """How the target's answer differs from the reference's, if it does."""
     for outcome in (reference, target):
-        if isinstance(outcome, Failure) and outcome.category in UNCOMPARABLE:
+        if isinstance(outcome, Failure) and outcome.category in UNCOMPARABLE and not (
+            outcome.category is ErrorCategory.RUNTIME and runtime != "never"
+        ):
             return None
     if isinstance(reference, Failure) or isinstance(target, Failure):
         if isinstance(reference, Failure) and isinstance(target, Failure):
-            if reference.sqlstate == target.sqlstate:
+            width = 2 if runtime == "class" and _runtime(reference) and _runtime(target) else 5
+            if reference.sqlstate[:width] == target.sqlstate[:width]:
                 return None
             return Divergence("sqlstate", Discrepancy(_side(reference), _side(target)))
         return Divergence("error", Discrepancy(_side(reference), _side(target)))
@@ -161,6 +171,10 @@ def compare(
     if compare_types and list(map(spelled, ref_types)) != list(map(spelled, tgt_types)):
         return Divergence("types", Discrepancy(ref_types, tgt_types))
     return None
+
+
+def _runtime(failure: Failure) -> bool:
+    return failure.category is ErrorCategory.RUNTIME
 
 
 def _without_modifiers(type_name: str) -> str:
@@ -218,7 +232,7 @@ class Differential(Oracle):
         is a divergence); skipped when both failed alike or an error was set aside on purpose."""
         (ref,), (target,) = reference, outcomes
         d = compare(ref, target, ordered=probe.ordered, compare_types=self.compare_types,
-                    type_modifiers=self.profile.type_modifiers)
+                    type_modifiers=self.profile.type_modifiers, runtime=self.runtime(probe))
         if d is None:
             if ref.ok and target.ok:
                 return None
@@ -226,6 +240,12 @@ class Differential(Oracle):
         if self.profile.accepts(d, probe.shape, target):
             return None
         return Discrepancy(d.discrepancy.expected, d.discrepancy.actual, variant=d.variant)
+
+    def runtime(self, probe: Probe) -> Runtime:
+        """Runtime errors are compared, by class, when the query reads one row on both sides:
+        no row order or plan then picks which row fails (see `fuzzer.script.one_row`)."""
+        texts = (*probe.queries, *probe.reference_queries)
+        return "class" if texts and all(one_row(q) for q in texts) else "never"
 
     def finding(
         self,
@@ -252,7 +272,7 @@ class Differential(Oracle):
             expected=seen.expected,
             actual=seen.actual,
             features=probe.shape,
-            title=f"diff {seen.variant}: {target.name} differs from {reference.name}",
+            title=f"{self.name} {seen.variant}: {target.name} differs from {reference.name}",
             extra=extra,
             **more,
         )
