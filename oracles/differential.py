@@ -20,7 +20,7 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from fuzzer.dialects import get as get_dialect
 from fuzzer.dialects import render
@@ -32,6 +32,9 @@ from oracles.base import Context, Discrepancy, Oracle, Probe, Skip
 from oracles.compare import canonical_rows, jsonable, lists_equal, multisets_equal
 from oracles.finding import EngineInfo, Finding
 from oracles.shape import explicit_nulls, order_items, total_order
+
+if TYPE_CHECKING:
+    from oracles.pipeline import Setup
 
 #: Errors that are never compared. Timeouts, limits, lost connections and a client library's
 #: own failure (a value it cannot convert) say nothing about a statement's meaning; a
@@ -86,6 +89,12 @@ class Accepted:
             or (isinstance(target, Failure) and re.search(self.message, target.message)),
         ]
         return all(checks)
+
+
+#: the failures a setup statement splits the engines by: the statement was understood
+#: (compile), or ran on data the other engine took (runtime, constraint)
+SPLITS = frozenset({ErrorCategory.COMPILE, ErrorCategory.RUNTIME, ErrorCategory.CONSTRAINT,
+                    ErrorCategory.OTHER})  # fmt: skip
 
 
 def _state(side: object) -> str | None:
@@ -276,3 +285,37 @@ class Differential(Oracle):
             extra=extra,
             **more,
         )
+
+
+def setup_finding(
+    target: Engine, reference: Engine, before: Setup, statement: tuple[str, str],
+    outcomes: tuple[Outcome, Outcome], features: tuple[str, ...], profile: Profile, **more: Any,
+) -> Finding | None:
+    """The `diff/setup` finding of a setup statement (as the target and the reference spell
+    it), which one engine accepted and the other rejected after the statements `before`;
+    None when the profile accepts it. `outcomes`: the target's, then the reference's. Its
+    features are the statement's kind and the feature it is reported by, so that it is one
+    finding however many states split on it."""
+    target_outcome, reference_outcome = outcomes
+    seen = Divergence("setup", Discrepancy(_side(reference_outcome), _side(target_outcome)))
+    if profile.accepts(seen, features, target_outcome):
+        return None
+    rejected = "target" if not target_outcome.ok else "reference"
+    extra: dict[str, Any] = {"statement_kind": features[0], "feature": features[-1],
+                             "rejected_by": rejected}  # fmt: skip
+    if list(before.reference) != list(before.target) or statement[1] != statement[0]:
+        extra.update(reference_setup=list(before.reference), reference_query=statement[1])
+    return Finding(
+        oracle="diff",
+        variant="setup",
+        engine=EngineInfo.of(target),
+        reference=EngineInfo.of(reference),
+        setup=tuple(before.target),
+        queries=(statement[0],),
+        expected=seen.discrepancy.expected,
+        actual=seen.discrepancy.actual,
+        features=tuple(sorted(set(features))),
+        title=f"diff setup: the {rejected} rejects {features[0]} with {features[-1]}",
+        extra=extra,
+        **more,
+    )
