@@ -4,8 +4,10 @@ Semantic fidelity is the promise a compatible engine makes: same rows, same resu
 errors. Per statement the two outcomes are compared in this order: success against error, the
 portable error class (SQLSTATE) when both fail, the rows (as multisets, or as lists when the
 query's ORDER BY fixes the order of every row), and, between engines of one dialect, the
-result column types. A target's documented, accepted divergences live in a profile (TOML) so
-that they are not reported again and again.
+result column types. A data exception is compared, by class, only in a query that reads one
+row. A setup statement that one engine accepts and the other rejects is a `setup` finding
+(`setup_finding`; the job's session finds and confirms it). A target's documented, accepted
+divergences live in a profile (TOML) so that they are not reported again and again.
 
 The differential needs a reference engine. In `fuzz run` it takes every other check, on a
 query drawn in the generator's portable mode when the two dialects differ (with NULLs placed
@@ -36,11 +38,11 @@ from oracles.shape import explicit_nulls, order_items, total_order
 if TYPE_CHECKING:
     from oracles.pipeline import Setup
 
-#: Errors that are never compared. Timeouts, limits, lost connections and a client library's
+#: Errors that are not compared. Timeouts, limits, lost connections and a client library's
 #: own failure (a value it cannot convert) say nothing about a statement's meaning; a
 #: data-dependent error (division by zero, overflow, a bad cast) depends on which row the plan
 #: reaches first and on which operand of AND it evaluates first, which SQL leaves to each
-#: engine.
+#: engine: it is compared only where no such choice exists (`Runtime`).
 UNCOMPARABLE = {
     ErrorCategory.TIMEOUT,
     ErrorCategory.RESOURCE,
