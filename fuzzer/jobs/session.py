@@ -182,7 +182,9 @@ class Session:
             self._comparable = self._build(setup)
             for statement, outcome in zip(statements, self._built, strict=False):
                 self.evidence.observe_statement(statement, outcome)
-            if self._split is not None:
+            same = self.reference is not None and self.reference.dialect == self.target.dialect
+            if self._split is not None and same:
+                # (between dialects, a split is the two spellings' doing as often as not)
                 self._setup_split(statements, setup, Position(self.worker, state, -1))
             self.stats.states += 1
             for check in range(self.checks_per_state):
