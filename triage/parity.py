@@ -176,6 +176,7 @@ def markdown(report: Report) -> str:
              f"{report.findings} distinct divergences"
              + (f", {report.accepted} accepted by profile {report.profile}" if report.profile
                 else ""), ""]  # fmt: skip
+    shown: dict[int, str] = {}  # finding -> the area whose example printed its script
     for name in AREAS:
         rows = [a for a in report.areas if a.area == name]
         if not rows:
@@ -186,10 +187,16 @@ def markdown(report: Report) -> str:
                   f"{len(a.accepted)} |" for a in rows]  # fmt: skip
         lines.append("")
         for a in rows:
-            if a.example is not None:
-                kind = "reduced" if a.example.reduced else "original"
-                lines += [f"`{a.name}`: finding {a.example.finding}, {a.example.title} "
-                          f"({kind} case)", "", "```sql", a.example.script.rstrip(), "```", ""]
+            if a.example is None:
+                continue
+            kind = "reduced" if a.example.reduced else "original"
+            lines += [f"`{a.name}`: finding {a.example.finding}, {a.example.title} ({kind} case)"]
+            if a.example.finding in shown:  # one script once: areas of one finding share it
+                lines[-1] += f", as for `{shown[a.example.finding]}` above"
+                lines.append("")
+                continue
+            shown[a.example.finding] = a.name
+            lines += ["", "```sql", a.example.script.rstrip(), "```", ""]
     lines += ["## Features the target does not support", ""]
     if not report.unsupported:
         lines += ["(none learned)", ""]
