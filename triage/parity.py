@@ -85,8 +85,8 @@ def areas_of(finding: StoredFinding, expected: Any = None,
             found.add((_NAMED[kind], detail))
         elif kind in _OPERATORS:
             found.add(("operator", kind))
-        elif kind not in _NAMED and kind not in _EVERYWHERE:
-            found.add(("clause", feature))
+        elif kind not in _NAMED and kind not in _EVERYWHERE and finding.oracle != "expr":
+            found.add(("clause", feature))  # (the expr oracle's one-row source is its own)
     found.add(("statement", statement))
     if finding.variant == "types" and isinstance(expected, list) and isinstance(actual, list):
         for ref, tgt in zip(expected, actual, strict=False):
