@@ -176,6 +176,13 @@ class Evidence:
         return taken
 
 
+def culprit(evidence: Evidence, kind: str, found: Iterable[str]) -> str:
+    """The feature of a rejected statement that statements of its kind compiled with least
+    often (ties: the name), to report a rejection by; the kind itself when it has none."""
+    return min((f for f in found if f != EVERY),
+               key=lambda f: (evidence.support(f, kind), f), default=kind)  # fmt: skip
+
+
 def _support(passed: int, failed: int) -> float:
     """The mean of the Beta(1, 1) posterior of the chance of compiling."""
     return (passed + 1) / (passed + failed + 2)

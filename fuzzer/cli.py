@@ -123,10 +123,11 @@ from fuzzer.commands.check import check  # noqa: E402
 from fuzzer.commands.clean import clean  # noqa: E402
 from fuzzer.commands.generate import generate  # noqa: E402
 from fuzzer.commands.reduce import reduce  # noqa: E402
+from fuzzer.commands.report import report  # noqa: E402
 from fuzzer.commands.run import run  # noqa: E402
 from triage.cli import triage  # noqa: E402
 
-for command in (run, check, reduce, generate, triage):
+for command in (run, check, reduce, generate, report, triage):
     cli.add_command(command)
 engines.add_command(clean)
 

@@ -383,3 +383,40 @@ def _operators(sql: str, toks: list[Token]) -> list[str]:
             run = run[len(op) :]
         n = end
     return found
+#: words before `(` whose FROM is part of the call, not a FROM clause
+_FROM_IN_CALL = frozenset({"EXTRACT", "SUBSTRING", "TRIM", "OVERLAY", "SUBSTR"})
+#: words that make more rows of one: set-returning functions, VALUES lists, set operations
+_MORE_ROWS = frozenset({"VALUES", "UNION", "INTERSECT", "EXCEPT", "MINUS", "GENERATE_SERIES",
+                        "UNNEST", "REGEXP_MATCHES", "REGEXP_SPLIT_TO_TABLE", "STRING_TO_TABLE",
+                        "JSON_EACH", "JSONB_EACH", "JSON_ARRAY_ELEMENTS", "JSONB_ARRAY_ELEMENTS",
+                        "JSON_TABLE", "JSONB_OBJECT_KEYS", "JSON_OBJECT_KEYS", "RANGE",
+                        "JSONB_PATH_QUERY", "JSON_EACH_TEXT", "JSONB_EACH_TEXT",
+                        "JSON_ARRAY_ELEMENTS_TEXT", "JSONB_ARRAY_ELEMENTS_TEXT",
+                        "WITH"})  # fmt: skip
+
+
+def one_row(sql: str) -> bool:
+    """The statement is a SELECT that reads no relation anywhere (no FROM clause, no VALUES,
+    no set operation, no set-returning call): it evaluates each of its expressions once, on
+    one row, so no row order or plan chooses which row meets an error first."""
+    try:
+        toks = tokens(sql)
+    except ScriptError:
+        return False
+    if not toks or toks[0].upper != "SELECT":
+        return False
+    calls: list[str] = []  # the word before each open parenthesis, innermost last
+    for n, tok in enumerate(toks):
+        before = toks[n - 1].upper if n else ""
+        if tok.kind == "open":
+            calls.append(before)
+        elif tok.kind == "close" and calls:
+            calls.pop()
+        elif tok.kind == "word":
+            word = tok.upper
+            if word in _MORE_ROWS:
+                return False
+            in_call = bool(calls) and calls[-1] in _FROM_IN_CALL
+            if word == "FROM" and before != "DISTINCT" and not in_call:
+                return False
+    return True

@@ -22,6 +22,7 @@ _BUILTIN = {
     "dqp": "oracles.dqp:DQP",
     "plancache": "oracles.plancache:PlanCache",
     "isolation": "oracles.isolation:Isolation",
+    "expr": "oracles.expr:FunctionFidelity",
 }
 
 

@@ -4,8 +4,10 @@ Semantic fidelity is the promise a compatible engine makes: same rows, same resu
 errors. Per statement the two outcomes are compared in this order: success against error, the
 portable error class (SQLSTATE) when both fail, the rows (as multisets, or as lists when the
 query's ORDER BY fixes the order of every row), and, between engines of one dialect, the
-result column types. A target's documented, accepted divergences live in a profile (TOML) so
-that they are not reported again and again.
+result column types. A data exception is compared, by class, only in a query that reads one
+row. A setup statement that one engine accepts and the other rejects is a `setup` finding
+(`setup_finding`; the job's session finds and confirms it). A target's documented, accepted
+divergences live in a profile (TOML) so that they are not reported again and again.
 
 The differential needs a reference engine. In `fuzz run` it takes every other check, on a
 query drawn in the generator's portable mode when the two dialects differ (with NULLs placed
@@ -20,24 +22,28 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from fuzzer.dialects import get as get_dialect
 from fuzzer.dialects import render
 from fuzzer.engines import Engine, Failure, Outcome, Rows
 from fuzzer.errors import ErrorCategory
 from fuzzer.generator import Generator
+from fuzzer.script import one_row
 from oracles.base import Context, Discrepancy, Oracle, Probe, Skip
 from oracles.compare import canonical_rows, jsonable, lists_equal, multisets_equal
 from oracles.finding import EngineInfo, Finding
 from oracles.problem import problem_of
 from oracles.shape import explicit_nulls, order_items, total_order
 
-#: Errors that are never compared. Timeouts, limits, lost connections and a client library's
+if TYPE_CHECKING:
+    from oracles.pipeline import Setup
+
+#: Errors that are not compared. Timeouts, limits, lost connections and a client library's
 #: own failure (a value it cannot convert) say nothing about a statement's meaning; a
 #: data-dependent error (division by zero, overflow, a bad cast) depends on which row the plan
 #: reaches first and on which operand of AND it evaluates first, which SQL leaves to each
-#: engine.
+#: engine: it is compared only where no such choice exists (`Runtime`).
 UNCOMPARABLE = {
     ErrorCategory.TIMEOUT,
     ErrorCategory.RESOURCE,
@@ -46,10 +52,16 @@ UNCOMPARABLE = {
     ErrorCategory.DRIVER,
 }
 
+#: When a runtime error (a data exception, class 22, and its like) is compared: never (the
+#: failing row or operand is the engine's choice); by its SQLSTATE class, when every row and
+#: operand the query evaluates is fixed but several of them might fail (a full query over one
+#: row); in full, when one call over literals is all there is to fail (the expr oracle).
+Runtime = Literal["never", "class", "full"]
+
 
 #: How a target's answer may differ: one side failed, both failed differently, other rows,
-#: other result column types.
-VARIANTS = ("error", "sqlstate", "rows", "types")
+#: other result column types; or one side rejected a statement that builds the state.
+VARIANTS = ("error", "sqlstate", "rows", "types", "setup")
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,12 @@ class Accepted:
             or (isinstance(target, Failure) and re.search(self.message, target.message)),
         ]
         return all(checks)
+
+
+#: the failures a setup statement splits the engines by: the statement was understood
+#: (compile), or ran on data the other engine took (runtime, constraint)
+SPLITS = frozenset({ErrorCategory.COMPILE, ErrorCategory.RUNTIME, ErrorCategory.CONSTRAINT,
+                    ErrorCategory.OTHER})  # fmt: skip
 
 
 def _state(side: object) -> str | None:
@@ -137,15 +155,18 @@ def _side(outcome: Outcome) -> dict:
 
 def compare(
     reference: Outcome, target: Outcome, *, ordered: bool, compare_types: bool,
-    type_modifiers: bool = True,
+    type_modifiers: bool = True, runtime: Runtime = "never",
 ) -> Divergence | None:
     """How the target's answer differs from the reference's, if it does."""
     for outcome in (reference, target):
-        if isinstance(outcome, Failure) and outcome.category in UNCOMPARABLE:
+        if isinstance(outcome, Failure) and outcome.category in UNCOMPARABLE and not (
+            outcome.category is ErrorCategory.RUNTIME and runtime != "never"
+        ):
             return None
     if isinstance(reference, Failure) or isinstance(target, Failure):
         if isinstance(reference, Failure) and isinstance(target, Failure):
-            if reference.sqlstate == target.sqlstate:
+            width = 2 if runtime == "class" and _runtime(reference) and _runtime(target) else 5
+            if reference.sqlstate[:width] == target.sqlstate[:width]:
                 return None
             return Divergence("sqlstate", Discrepancy(_side(reference), _side(target)))
         return Divergence("error", Discrepancy(_side(reference), _side(target)))
@@ -162,6 +183,10 @@ def compare(
     if compare_types and list(map(spelled, ref_types)) != list(map(spelled, tgt_types)):
         return Divergence("types", Discrepancy(ref_types, tgt_types))
     return None
+
+
+def _runtime(failure: Failure) -> bool:
+    return failure.category is ErrorCategory.RUNTIME
 
 
 def _without_modifiers(type_name: str) -> str:
@@ -228,7 +253,7 @@ class Differential(Oracle):
         is a divergence); skipped when both failed alike or an error was set aside on purpose."""
         (ref,), (target,) = reference, outcomes
         d = compare(ref, target, ordered=probe.ordered, compare_types=self.compare_types,
-                    type_modifiers=self.profile.type_modifiers)
+                    type_modifiers=self.profile.type_modifiers, runtime=self.runtime(probe))
         if d is None:
             if ref.ok and target.ok:
                 return None
@@ -236,6 +261,12 @@ class Differential(Oracle):
         if self.profile.accepts(d, self.shape(probe), target):
             return None
         return Discrepancy(d.discrepancy.expected, d.discrepancy.actual, variant=d.variant)
+
+    def runtime(self, probe: Probe) -> Runtime:
+        """Runtime errors are compared, by class, when the query reads one row on both sides:
+        no row order or plan then picks which row fails (see `fuzzer.script.one_row`)."""
+        texts = (*probe.queries, *probe.reference_queries)
+        return "class" if texts and all(one_row(q) for q in texts) else "never"
 
     def finding(
         self,
@@ -262,7 +293,41 @@ class Differential(Oracle):
             expected=seen.expected,
             actual=seen.actual,
             features=self.shape(probe),
-            title=f"diff {seen.variant}: {target.name} differs from {reference.name}",
+            title=f"{self.name} {seen.variant}: {target.name} differs from {reference.name}",
             extra=extra,
             **more,
         )
+
+
+def setup_finding(
+    target: Engine, reference: Engine, before: Setup, statement: tuple[str, str],
+    outcomes: tuple[Outcome, Outcome], features: tuple[str, ...], profile: Profile, **more: Any,
+) -> Finding | None:
+    """The `diff/setup` finding of a setup statement (as the target and the reference spell
+    it), which one engine accepted and the other rejected after the statements `before`;
+    None when the profile accepts it. `outcomes`: the target's, then the reference's. Its
+    features are the statement's kind and the feature it is reported by, so that it is one
+    finding however many states split on it."""
+    target_outcome, reference_outcome = outcomes
+    seen = Divergence("setup", Discrepancy(_side(reference_outcome), _side(target_outcome)))
+    if profile.accepts(seen, features, target_outcome):
+        return None
+    rejected = "target" if not target_outcome.ok else "reference"
+    extra: dict[str, Any] = {"statement_kind": features[0], "feature": features[-1],
+                             "rejected_by": rejected}  # fmt: skip
+    if list(before.reference) != list(before.target) or statement[1] != statement[0]:
+        extra.update(reference_setup=list(before.reference), reference_query=statement[1])
+    return Finding(
+        oracle="diff",
+        variant="setup",
+        engine=EngineInfo.of(target),
+        reference=EngineInfo.of(reference),
+        setup=tuple(before.target),
+        queries=(statement[0],),
+        expected=seen.discrepancy.expected,
+        actual=seen.discrepancy.actual,
+        features=tuple(sorted(set(features))),
+        title=f"diff setup: the {rejected} rejects {features[0]} with {features[-1]}",
+        extra=extra,
+        **more,
+    )

@@ -18,18 +18,18 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from fuzzer.adaptive import Evidence
+from fuzzer.adaptive import CONSEQUENTIAL, Evidence, culprit
 from fuzzer.collations import available
 from fuzzer.dialects import get, render
 from fuzzer.engines import Engine, EngineError, Failure, Outcome
 from fuzzer.engines.base import HANG
 from fuzzer.errors import ErrorCategory
-from fuzzer.generator import Generator, Options
+from fuzzer.generator import Generator, Options, features
 from fuzzer.jobs.seeds import Position, Shard, state_seed
 from oracles import oracle_class
 from oracles.base import Context, Oracle, Probe
 from oracles.crash import Crash
-from oracles.differential import Profile
+from oracles.differential import SPLITS, Profile, setup_finding
 from oracles.finding import Finding
 from oracles.pipeline import Pipeline, Setup
 from oracles.shape import explicit_nulls
@@ -148,6 +148,14 @@ class Session:
         self._header = ""
         self._server_collations: tuple[str, ...] | bool | None = False  # False: not read yet
         self._built: list[Outcome] = []  # the target's outcomes of the last build
+        self._reference_built: list[Outcome] = []  # and the reference's
+        #: the last build's first statement one engine accepted and the other rejected:
+        #: (its index, the target's outcome, the reference's)
+        self._split: tuple[int, Outcome, Outcome] | None = None
+        #: what each engine did with the setup statements' features this session, to name
+        #: the feature a split statement is reported by; the splits already reported
+        self._setup_seen = {"target": Evidence(), "reference": Evidence()}
+        self._splits_reported: set[tuple[str, str]] = set()
 
     def _render(self, node: object) -> str:
         return render(node, self.target.dialect)
@@ -178,6 +186,10 @@ class Session:
             self._comparable = self._build(setup)
             for statement, outcome in zip(statements, self._built, strict=False):
                 self.evidence.observe_statement(statement, outcome)
+            same = self.reference is not None and self.reference.dialect == self.target.dialect
+            if self._split is not None and same:
+                # (between dialects, a split is the two spellings' doing as often as not)
+                self._setup_split(statements, setup, Position(self.worker, state, -1))
             self.stats.states += 1
             for check in range(self.checks_per_state):
                 if stop():
@@ -212,14 +224,16 @@ class Session:
         both = with_reference and self._uses_reference
         for engine in self._engines() if both else (self.target,):
             engine.reset()
-        agree = True
-        self._built = []
+        self._built, self._reference_built, self._split = [], [], None
         for n, statement in enumerate(setup.target):
             built = self._execute(self.target, statement)
             self._built.append(built)
             if both and setup.reference and self.reference is not None:
-                agree &= built.ok == self._execute(self.reference, setup.reference[n]).ok
-        return agree
+                other = self._execute(self.reference, setup.reference[n])
+                self._reference_built.append(other)
+                if built.ok != other.ok and self._split is None:
+                    self._split = (n, built, other)
+        return self._split is None
 
     def _engines(self) -> Iterator[Engine]:
         yield self.target
@@ -247,6 +261,59 @@ class Session:
                 if self._timeouts >= TIMEOUTS_PER_STATE:
                     raise Abandoned
         return outcome
+
+    def _setup_split(self, statements: list, setup: Setup, position: Position) -> None:
+        """Report the statement one engine accepted and the other rejected (`diff/setup`),
+        once per statement kind and feature, when two builds from scratch split on it again.
+
+        A target's rejection also turns the feature off in the learned table: the next states
+        no longer make it, so the state stays comparable and the finding is listed once."""
+        assert self._split is not None and self.reference is not None
+        n, target_outcome, reference_outcome = self._split
+        for side, outcomes in (("target", self._built), ("reference", self._reference_built)):
+            for statement, outcome in zip(statements, outcomes, strict=False):
+                self._setup_seen[side].observe_statement(statement, outcome)
+        rejecting = "target" if not target_outcome.ok else "reference"
+        failure = target_outcome if not target_outcome.ok else reference_outcome
+        if not isinstance(failure, Failure) or failure.category not in SPLITS:
+            return  # a timeout, a lost connection or a limit says nothing of the statement
+        if failure.sqlstate in CONSEQUENTIAL:
+            return  # it only follows from an earlier statement's failure
+        node = statements[n]
+        kind = type(node).__name__
+        feature = culprit(self._setup_seen[rejecting], kind, features(node, detailed=True))
+        if (kind, feature) in self._splits_reported:
+            return
+        split = self._split
+        pair = (setup.target[n], setup.reference[n])
+        alone = self._splits_alone(pair, split)
+        for _ in range(self._pipeline.confirmations):
+            self._comparable = self._build(setup)  # the state the checks use, in the end
+            again = self._split
+            if again is None or again[0] != n or again[1].ok != split[1].ok:
+                return
+        self._splits_reported.add((kind, feature))
+        if rejecting == "target":
+            self.evidence.off.add(feature)
+        before = Setup([], []) if alone else Setup(setup.target[:n], setup.reference[:n])
+        found = setup_finding(
+            self.target, self.reference, before, pair, (target_outcome, reference_outcome),
+            (kind, feature), self.profile, seed=self.seed, position=str(position),
+        )  # fmt: skip
+        if found is not None:
+            self._found(found)
+
+    def _splits_alone(self, pair: tuple[str, str], split: tuple[int, Outcome, Outcome]) -> bool:
+        """The statement splits the engines the same way in an empty scratch space: the
+        finding needs none of the statements before it."""
+        assert self.reference is not None
+        if self.log is not None:
+            self.log.start(self._header)
+        alone = []
+        for engine, statement in zip(self._engines(), pair, strict=True):
+            engine.reset()
+            alone.append(self._execute(engine, statement))
+        return [o.ok for o in alone] == [split[1].ok, split[2].ok]
 
     # -- checks ------------------------------------------------------------------------------
 
