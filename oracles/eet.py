@@ -470,10 +470,26 @@ class EET(Oracle):
         return judge_same(outcomes)
 
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
-        """Turns take the variants in order, and every len(VARIANTS) turns switch between a
-        check's host SELECT (typed by the generator's scope) and any query the generator
-        writes. A variant that applies nowhere in the query gives way to the next one."""
-        rng = generator.rng
+        """Turns take the variants in order; a variant that applies nowhere in the query
+        gives way to the next one."""
+        drawn = self.query(generator, turn)
+        if drawn is None:
+            return []
+        query, top = drawn
+        start = turn % len(VARIANTS)
+        for variant in VARIANTS[start:] + VARIANTS[:start]:
+            twin = rewritten(query, self.context.dialect, variant, generator.schema,
+                             generator.rng, top)  # fmt: skip
+            if twin is not None:
+                queries = (self.render(query), self.render(twin))
+                return [Probe(self.name, variant, queries, about=query)]
+        return []
+
+    def query(self, generator: Generator, turn: int) -> tuple[ast.Query, Types | None] | None:
+        """The query to rewrite, and the types of its host SELECT's columns when known; None
+        when its rows may depend on its plan. Every len(VARIANTS) turns the source switches
+        between a check's host SELECT and its predicate (typed by the generator's scope) and
+        any query the generator writes."""
         top: Types | None = None
         if (turn // len(VARIANTS)) % 2:
             query = generator.query()
@@ -485,14 +501,8 @@ class EET(Oracle):
             query = check.query(replace(check.select, where=where))
             top = Types.of_scope(check.scope)
         if not plan_independent(query) or reads_a_view(query, generator.schema):
-            return []
-        start = turn % len(VARIANTS)
-        for variant in VARIANTS[start:] + VARIANTS[:start]:
-            twin = rewritten(query, self.context.dialect, variant, generator.schema, rng, top)
-            if twin is not None:
-                queries = (self.render(query), self.render(twin))
-                return [Probe(self.name, variant, queries, about=query)]
-        return []
+            return None
+        return query, top
 
     def from_text(self, sql: str) -> list[Probe]:
         """The user's WHERE clause rewritten whole, one probe per form (a rewrite inside it
