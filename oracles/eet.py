@@ -2,7 +2,8 @@
 
 A query's sub-expressions are rewritten into forms that keep their value and their type under
 SQL's three-valued logic: a CASE whose branches agree, `CASE WHEN TRUE THEN e END`,
-`COALESCE(e, e)`, `e * 1` and `e + 0` with the one and the zero cast to e's own type, `p AND
+`COALESCE(e, e)`, `e * 1` and `e + 0` with the one and the zero cast to the narrowest type of
+e's family (SMALLINT, REAL: the result has e's type), `p AND
 TRUE`, `p OR FALSE`, `NOT NOT p`, De Morgan's laws. The rewritten query must return the rows
 the original returns. An optimiser that folds, pushes down or matches an index on the original
 expression often takes another path through the rewritten one; a wrong path shows as two
@@ -68,8 +69,8 @@ REWRITES = {
     "case-same": "e as CASE WHEN r THEN e ELSE e END",
     "case-true": "e as CASE WHEN TRUE THEN e END",
     "coalesce": "e as COALESCE(e, e)",
-    "times-one": "e as e * 1, the 1 of e's type",
-    "plus-zero": "an integer e as e + 0, the 0 of e's type",
+    "times-one": "a number e as e * 1",
+    "plus-zero": "an integer e as e + 0",
     "and-true": "p as p AND TRUE",
     "or-false": "p as p OR FALSE",
     "not-not": "p as NOT NOT p",
@@ -314,12 +315,12 @@ class Rewriter:
         return True
 
     def identity_type(self, e: ast.Expr, place: Place, variant: str) -> ast.SQLType | None:
-        """The type e certainly has, when `* 1` (or `+ 0`) of that type keeps e exactly."""
+        """The type e certainly has, when `* 1` (or `+ 0`) keeps e exactly."""
         t: ast.SQLType | None = None
         if isinstance(e, ast.Literal) and e.value is not None and not isinstance(e.value, bool):
             if self.dialect == "duckdb":
                 return None  # an integer literal takes the type of what it meets (c + 5)
-            t = _literal_type(e)
+            t = e.type if isinstance(e.value, int | float) else None
         elif self.dialect == "sqlite":
             return None  # a column's or a CAST's affinity would be lost
         elif isinstance(e, ast.Cast):
@@ -352,10 +353,11 @@ class Rewriter:
             return ast.Func("COALESCE", (e, e))
         t = self.identity_type(original, place, v)
         assert t is not None
-        if t.kind == "double":
-            return ast.Binary("*", e, ast.Literal(1.0, t))
-        one = ast.Literal(1 if v == "times-one" else 0, t)
-        return ast.Binary("*" if v == "times-one" else "+", e, ast.Cast(one, t))
+        # the narrowest type of e's family: the result has e's type, whichever e has
+        narrow = ast.REAL if t.kind == "double" else ast.SMALLINT
+        one = ast.Literal((1 if v == "times-one" else 0) * (1.0 if t.kind == "double" else 1),
+                          narrow)  # fmt: skip
+        return ast.Binary("*" if v == "times-one" else "+", e, ast.Cast(one, narrow))
 
     def condition(self, e: ast.Expr, place: Place) -> ast.Expr:
         """What the CASE tests: its value does not matter, both branches are e."""
@@ -364,18 +366,6 @@ class Rewriter:
         if others and self.rng.random() < 0.5:
             return self.rng.choice(others)
         return self.rng.choice(choices)
-
-
-def _literal_type(e: ast.Literal) -> ast.SQLType | None:
-    """The type a bare number literal has as the dialect reads its text: an integer is an
-    INTEGER (a BIGINT when larger) whatever type the tree gave it."""
-    if e.type.kind == "double" and isinstance(e.value, float):
-        return e.type
-    if e.type.kind not in ast.INTEGER_KINDS or not isinstance(e.value, int):
-        return None
-    if abs(e.value) < 2**31:
-        return ast.INTEGER
-    return ast.BIGINT if abs(e.value) < 2**63 else None
 
 
 def _de_morgan(e: ast.Expr) -> ast.Expr | None:
