@@ -12,8 +12,9 @@ results. Each probe uses one kind of rewrite, at one to three places: its varian
 What keeps a value need not keep its type, and the type decides what a comparison means:
 - SQLite gives a column reference, a CAST and a scalar subquery an affinity, and a column its
   collation; a CASE or a product has neither (`c = '1'` converts '1' for an INTEGER column,
-  `CASE ... c ... END = '1'` does not). There only expressions without affinity are wrapped,
-  and only literal integers get `* 1`.
+  `CASE ... c ... END = '1'` does not), and an explicit COLLATE reaches up through `||` but not
+  through a CASE. There only expressions without affinity or explicit collation are wrapped,
+  and only literal numbers get `* 1`.
 - MariaDB's CASE and COALESCE turn an ENUM or SET into a string and a BIT into an integer
   (`e = 2` compares the ENUM's index, the CASE's string converts to a number). Column
   references are wrapped only when their type is known and none of these; MIN, MAX and scalar
@@ -33,8 +34,9 @@ in SQLite and MySQL, and moving x into the subquery lets its names be captured t
 
 A query whose rows may honestly depend on its plan is not drawn (`shape.plan_independent`:
 LIMIT without a total order, float aggregates, order-sensitive aggregates, windows): a rewrite
-changes the plan. Results compare as multisets, strings without trailing spaces and case (the
-spelling DISTINCT or GROUP BY keeps among equal ones is the engine's choice). A query that
+changes the plan. Results compare as multisets, or as lists when the ORDER BY fixes every
+row's place (`shape.total_order`), strings without trailing spaces and case (the spelling
+DISTINCT or GROUP BY keeps among equal ones is the engine's choice). A query that
 fails on either side is skipped: which error an engine raises first is its own business.
 """
 
@@ -46,18 +48,20 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
 from fuzzer import ast
-from fuzzer.engines import Outcome
+from fuzzer.engines import Engine, Outcome
 from fuzzer.generator import Generator, Scope
 from fuzzer.schema import Schema
 from fuzzer.script import clauses, features
 from oracles.base import Discrepancy, Oracle, Probe, rows_of
-from oracles.compare import canonical_rows, jsonable, multisets_equal
+from oracles.compare import canonical_rows, jsonable, lists_equal, multisets_equal
+from oracles.finding import Finding
 from oracles.inputs import draw_check
 from oracles.shape import (
     ORDER_SENSITIVE_AGGREGATES,
     VOLATILE_FUNCTIONS,
     plan_independent,
     reads_a_view,
+    total_order,
 )
 from oracles.tlp import _spelling_free
 
@@ -297,8 +301,8 @@ class Rewriter:
         """Does wrapping e in a CASE or COALESCE keep its type and what comparisons mean?"""
         if isinstance(e, UNWRAPPED):
             return False
-        if isinstance(e, ast.Func) and e.name.upper() == "COLLATE":
-            return False  # its collation is explicit; a CASE's may not be
+        if any(isinstance(n, ast.Func) and n.name.upper() == "COLLATE" for n in _level(e)):
+            return False  # an explicit collation reaches through `||` but not a CASE (SQLite)
         if self.dialect == "sqlite":
             plus = isinstance(e, ast.Unary) and e.op == "+"
             return not (plus or isinstance(e, ast.ColumnRef | ast.Cast | ast.ScalarQuery
@@ -417,18 +421,19 @@ def rewritten(query: ast.Query, dialect: str, variant: str, schema: Schema, rng:
 # -- the judge ---------------------------------------------------------------------------------
 
 
-def judge_same(outcomes: Sequence[Outcome]) -> Discrepancy | None:
-    """The original's rows and the rewritten query's, as multisets of spelling-free rows."""
+def judge_same(outcomes: Sequence[Outcome], ordered: bool = False) -> Discrepancy | None:
+    """The original's rows and the rewritten query's, spelling-free: as multisets, or as
+    lists when the query's ORDER BY fixes the place of every row."""
     original, rewritten_ = rows_of(outcomes)
     a = _spelling_free(canonical_rows(original.rows))
     b = _spelling_free(canonical_rows(rewritten_.rows))
-    if multisets_equal(a, b):
+    if lists_equal(a, b) if ordered else multisets_equal(a, b):
         return None
-    return Discrepancy(
-        jsonable(sorted(a, key=repr)),
-        jsonable(sorted(b, key=repr)),
-        f"{len(a)} rows from the query, {len(b)} from its rewritten twin",
-    )
+    if not ordered:
+        a, b = sorted(a, key=repr), sorted(b, key=repr)
+    order = " (in order)" if ordered and len(a) == len(b) else ""
+    return Discrepancy(jsonable(a), jsonable(b),
+                       f"{len(a)} rows from the query, {len(b)} from its rewritten twin{order}")
 
 
 #: what a user's WHERE clause becomes (only its truth counts there), by variant
@@ -460,7 +465,7 @@ class EET(Oracle):
     def judge(
         self, probe: Probe, outcomes: Sequence[Outcome], reference: Sequence[Outcome] = ()
     ) -> Discrepancy | None:
-        return judge_same(outcomes)
+        return judge_same(outcomes, probe.ordered)
 
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
         """Turns take the variants in order; a variant that applies nowhere in the query
@@ -478,7 +483,9 @@ class EET(Oracle):
                              generator.rng, top)  # fmt: skip
             if twin is not None:
                 queries = (self.render(query), self.render(twin))
-                return [Probe(self.name, variant, queries, about=query)]
+                body = query.body if isinstance(query, ast.With) else query
+                return [Probe(self.name, variant, queries, about=query,
+                              ordered=total_order(body))]  # fmt: skip
         return []
 
     def query(self, generator: Generator, turn: int) -> tuple[ast.Query, Types | None] | None:
@@ -519,10 +526,25 @@ class EET(Oracle):
             probes.append(self.text_probe(variant, (query, twin), sql))
         return probes
 
-    def finding(self, probe, seen, target, reference, setup, reference_setup=(), **more):
-        """The title says what the rewrite was."""
-        found = super().finding(probe, seen, target, reference, setup, reference_setup, **more)
-        return replace(found, title=f"{found.title} ({REWRITES.get(probe.variant, '')})")
+    def finding(
+        self,
+        probe: Probe,
+        seen: Discrepancy,
+        target: Engine,
+        reference: Engine | None,
+        setup: Sequence[str],
+        reference_setup: Sequence[str] = (),
+        **more: Any,
+    ) -> Finding:
+        """The title says what the rewrite was; `extra` whether the rows compared in order."""
+        extra = {**more.pop("extra", {}), "rewrite": REWRITES.get(probe.variant, ""),
+                 "ordered": probe.ordered}  # fmt: skip
+        found = super().finding(probe, seen, target, reference, setup, extra=extra, **more)
+        return replace(found, title=f"{found.title} ({extra['rewrite']})")
+
+    def stored_probe(self, finding: Finding) -> Probe:
+        ordered = bool(finding.extra.get("ordered"))
+        return Probe(finding.oracle, finding.variant, finding.queries, ordered=ordered)
 
 
 __all__ = ["EET", "REWRITES", "VARIANTS", "judge_same", "rewritten"]

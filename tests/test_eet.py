@@ -52,6 +52,12 @@ def test_a_row_less_in_the_rewritten_query_is_a_discrepancy_and_an_error_skips()
         judge_same([rows((1,)), Failure("22012", "DivisionByZero", "division by zero")])
 
 
+def test_rows_in_another_order_are_a_discrepancy_when_the_order_by_fixes_it():
+    assert judge_same([rows((1,), (2,)), rows((2,), (1,))]) is None
+    seen = judge_same([rows((1,), (2,)), rows((2,), (1,))], ordered=True)
+    assert seen is not None and "in order" in seen.detail
+
+
 # -- the rewrites, on one small query -----------------------------------------------------------
 
 SCHEMA = Schema([Table("t0", [Column("c0", ast.SMALLINT), Column("c1", ast.TEXT),
@@ -96,6 +102,15 @@ def test_sqlite_keeps_column_references_bare_where_a_case_would_drop_their_affin
         assert "THEN t0.c" not in text and "COALESCE(t0" not in text, text
         assert "END" in text or "COALESCE" in text  # the comparisons are wrapped
     assert "t0.c0 *" not in _all_places("sqlite", "times-one")
+
+
+def test_an_expression_with_an_explicit_collation_is_not_wrapped():
+    collated = ast.Binary("||", ast.Func("COLLATE", (C1, ast.Literal("NOCASE", ast.TEXT))),
+                          ast.Literal("x", ast.TEXT))  # fmt: skip
+    query = ast.Select((ast.SelectItem(ast.Literal(1, ast.INTEGER)),), (ast.TableRef("t0"),),
+                       where=ast.Binary("=", collated, ast.Literal("A", ast.TEXT)))  # fmt: skip
+    twin = rewritten(query, "sqlite", "case-true", SCHEMA, random.Random(0))
+    assert twin is not None and "THEN ((t0.c1 COLLATE" not in render(twin, "sqlite")
 
 
 def test_mariadb_keeps_enum_columns_bare():
