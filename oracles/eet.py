@@ -15,10 +15,13 @@ What keeps a value need not keep its type, and the type decides what a compariso
   `CASE ... c ... END = '1'` does not), and an explicit COLLATE reaches up through `||` but not
   through a CASE. There only expressions without affinity or explicit collation are wrapped,
   and only literal numbers get `* 1`.
-- MariaDB's CASE and COALESCE turn an ENUM or SET into a string and a BIT into an integer
-  (`e = 2` compares the ENUM's index, the CASE's string converts to a number). Column
-  references are wrapped only when their type is known and none of these; MIN, MAX and scalar
-  subqueries, whose type is their column's, not at all.
+- MariaDB's CASE and COALESCE turn an ENUM or SET into a string, a BIT into an integer, and
+  a FLOAT into a DOUBLE under MIN (`e = 2` compares the ENUM's index, the CASE's string
+  converts to a number). Column references are wrapped only when their type is known and none
+  of these; MIN, MAX and scalar subqueries, whose type is their column's, not at all. WITH
+  ROLLUP sets a group column to NULL in the super-aggregate row only where it is a select item
+  itself, not inside an expression (MariaDB's documented behaviour): the items and HAVING of a
+  rolled-up SELECT stay as they are.
 - PostgreSQL types an untyped literal from its context: literals are never wrapped.
 - `e + 0.0` turns -0.0 into 0.0: floating-point values only get `* 1.0`.
 - `p AND TRUE` and its kin are exact for a boolean p in every dialect (MySQL's and SQLite's
@@ -93,8 +96,8 @@ BOOLEAN_NODES = (ast.IsNull, ast.IsTruth, ast.IsDistinctFrom, ast.Between, ast.I
 #: not values on their own
 UNWRAPPED = (ast.Literal, ast.Parameter, ast.Star, ast.Row, ast.GroupingSets, ast.Grouping,
              ast.AllColumns, ast.Excluded, ast.Window)  # fmt: skip
-#: MariaDB types that CASE and COALESCE turn into others
-MYSQL_CHANGED = frozenset({"string_enum", "set", "bit", "enum"})
+#: MariaDB types that CASE and COALESCE turn into others (a FLOAT into a DOUBLE under MIN)
+MYSQL_CHANGED = frozenset({"string_enum", "set", "bit", "enum", "real"})
 #: types `* 1` keeps exactly (an integer also `+ 0`)
 IDENTITY_KINDS = frozenset({"smallint", "integer", "bigint", "double"})
 
@@ -203,6 +206,10 @@ class Rewriter:
         types = self.top if top and self.top is not None else self.types_of(s.from_, outer)
         from_ = tuple(self.relation(r, types, outer) for r in s.from_)
         where = self.clause(s.where, types)
+        if self.dialect == "mysql" and any(isinstance(g, ast.GroupingSets) for g in s.group_by):
+            # WITH ROLLUP puts its NULLs into a super-aggregate row's group columns only
+            # where they are items themselves, not inside an expression: documented, no bug
+            return replace(s, from_=from_, where=where)
         items = tuple(replace(i, expr=self.expr(i.expr, Place(types))) for i in s.items)
         having = self.clause(s.having, types, siblings=False)
         return replace(s, from_=from_, where=where, items=items, having=having)
