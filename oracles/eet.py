@@ -20,8 +20,9 @@ What keeps a value need not keep its type, and the type decides what a compariso
   converts to a number). Column references are wrapped only when their type is known and none
   of these; MIN, MAX and scalar subqueries, whose type is their column's, not at all. WITH
   ROLLUP sets a group column to NULL in the super-aggregate row only where it is a select item
-  itself, not inside an expression (MariaDB's documented behaviour): the items and HAVING of a
-  rolled-up SELECT stay as they are.
+  itself, not inside an expression (`(k IS NULL) OR FALSE` is 0 there while `k IS NULL` is 1:
+  MySQL 5.7's manual says those NULLs are placed late, MySQL 8.0 changed it, MariaDB keeps it):
+  the items and HAVING of a rolled-up SELECT stay as they are.
 - PostgreSQL types an untyped literal from its context: literals are never wrapped.
 - `e + 0.0` turns -0.0 into 0.0: floating-point values only get `* 1.0`.
 - `p AND TRUE` and its kin are exact for a boolean p in every dialect (MySQL's and SQLite's
@@ -208,7 +209,7 @@ class Rewriter:
         where = self.clause(s.where, types)
         if self.dialect == "mysql" and any(isinstance(g, ast.GroupingSets) for g in s.group_by):
             # WITH ROLLUP puts its NULLs into a super-aggregate row's group columns only
-            # where they are items themselves, not inside an expression: documented, no bug
+            # where they are items themselves, not inside an expression (a known legacy)
             return replace(s, from_=from_, where=where)
         items = tuple(replace(i, expr=self.expr(i.expr, Place(types))) for i in s.items)
         having = self.clause(s.having, types, siblings=False)
