@@ -118,6 +118,15 @@ def test_mariadb_keeps_enum_columns_bare():
     assert "CASE WHEN TRUE THEN t0.c0 END" in text and "THEN t0.c2 END" not in text
 
 
+def test_mariadb_leaves_the_items_of_a_rolled_up_select_alone():
+    items = (ast.SelectItem(ast.IsNull(C1)), ast.SelectItem(ast.Aggregate("COUNT", ())))
+    rolled = ast.Select(items, (ast.TableRef("t0"),), where=QUERY.where,
+                        group_by=(ast.GroupingSets("ROLLUP", ((C1,),)),))  # fmt: skip
+    for seed in range(5):
+        twin = rewritten(rolled, "mysql", "or-false", SCHEMA, random.Random(seed))
+        assert twin is not None and twin.items == rolled.items and twin.where != rolled.where
+
+
 def test_column_types_resolve_through_aliases_and_scopes_and_not_past_opaque_relations():
     inner = Types.of_columns([("a", "x", ast.INTEGER), ("b", "x", ast.TEXT)])
     assert inner.of(ast.ColumnRef("a", "x")) == ast.INTEGER
