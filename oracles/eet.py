@@ -258,32 +258,35 @@ class Rewriter:
         return self.rewrite(rewritten, e, place)
 
     def children(self, e: ast.Expr, place: Place) -> ast.Expr:
-        if isinstance(e, ast.Window | ast.GroupingSets) or not is_dataclass(e):
+        if isinstance(e, LEAVES) or not is_dataclass(e):
             return e
-        inner = replace(place, truth=False, fixed=False)
+        types, siblings = place.types, place.siblings
+        inner = Place(types, siblings)
         #: the operands of AND, OR and NOT count only by their truth, in every dialect
         logical = (isinstance(e, ast.Binary) and e.op.upper() in ("AND", "OR")) or (
             isinstance(e, ast.Unary) and e.op.upper() == "NOT")
+        operands = Place(types, siblings, truth=True) if logical else inner
         updates: dict[str, Any] = {}
-        for f in fields(e):
-            value = getattr(e, f.name)
-            if isinstance(e, ast.Aggregate) and f.name == "order_by":
+        for name in _field_names(e):
+            value = getattr(e, name)
+            if isinstance(e, ast.Aggregate) and name == "order_by":
                 continue
-            if isinstance(e, ast.Case) and f.name == "whens":
+            if isinstance(e, ast.Case) and name == "whens":
                 # a searched CASE tests its conditions' truth; a simple one compares values
-                test = replace(inner, truth=e.operand is None)
+                test = Place(types, siblings, truth=e.operand is None)
                 new = tuple((self.expr(c, test), self.expr(v, inner)) for c, v in value)
-            elif isinstance(e, ast.Aggregate) and f.name == "filter" and value is not None:
-                new = self.expr(value, replace(inner, siblings=(), truth=True))
+            elif isinstance(e, ast.Aggregate) and name == "filter" and value is not None:
+                new = self.expr(value, Place(types, truth=True))
             elif isinstance(e, ast.Aggregate):
-                new = self._any(value, replace(inner, siblings=()))
-            elif isinstance(e, ast.Func) and f.name == "args":
-                new = tuple(self.expr(a, replace(inner, fixed=isinstance(a, ast.Literal)))
+                new = self._any(value, Place(types))
+            elif isinstance(e, ast.Func) and name == "args":
+                fixed = Place(types, siblings, fixed=True)
+                new = tuple(self.expr(a, fixed if isinstance(a, ast.Literal) else inner)
                             for a in value)  # fmt: skip
             else:
-                new = self._any(value, replace(inner, truth=logical))
+                new = self._any(value, operands)
             if new is not value:
-                updates[f.name] = new
+                updates[name] = new
         return replace(e, **updates) if updates else e
 
     def _any(self, value: Any, place: Place) -> Any:
@@ -394,6 +397,19 @@ def _de_morgan(e: ast.Expr) -> ast.Expr | None:
             left, right = ast.Unary("NOT", b.left), ast.Unary("NOT", b.right)
             return ast.Binary(flip[b.op.upper()], left, right)
     return None
+
+
+#: nodes with nothing to rewrite inside: leaves, and what is never rewritten in
+LEAVES = (ast.Literal, ast.ColumnRef, ast.Parameter, ast.Star, ast.Window, ast.GroupingSets,
+          ast.AllColumns, ast.Excluded)  # fmt: skip
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(node: Any) -> tuple[str, ...]:
+    names = _FIELDS.get(type(node))
+    if names is None:
+        names = _FIELDS[type(node)] = tuple(f.name for f in fields(node))
+    return names
 
 
 def _level(e: ast.Expr) -> list[Any]:
