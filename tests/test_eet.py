@@ -177,7 +177,10 @@ def test_every_rewrite_keeps_the_rows_of_generated_queries(key: str):
     oracle, pipeline = EET(Context(engine.dialect)), Pipeline(engine)
     judged: dict[str, int] = dict.fromkeys(VARIANTS, 0)
 
-    @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+    # the same seeds on every run: EET finds real bugs in SQLite 3.40.1 and MariaDB 10.11 at
+    # about one in 3,000 checks, which must not make this test fail one run in a hundred
+    @settings(max_examples=3, deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
     @given(seed=st.integers(0, 2**20))
     def keeps(seed: int) -> None:
         g = Generator(engine.dialect, seed, Options(deterministic=True))
