@@ -23,6 +23,7 @@ _BUILTIN = {
     "plancache": "oracles.plancache:PlanCache",
     "isolation": "oracles.isolation:Isolation",
     "expr": "oracles.expr:FunctionFidelity",
+    "eet": "oracles.eet:EET",
 }
 
 
