@@ -21,6 +21,7 @@ _BUILTIN = {
     "crash": "oracles.crash:Crash",
     "dqp": "oracles.dqp:DQP",
     "plancache": "oracles.plancache:PlanCache",
+    "codd": "oracles.codd:CODD",
 }
 
 

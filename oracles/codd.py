@@ -1,0 +1,492 @@
+"""Constant substitution (CODDTest, 2025): a sub-expression may be replaced by its value.
+
+An uncorrelated scalar subquery, an uncorrelated `IN (SELECT ...)` subquery, or an expression
+over constants only means one value (one list of values) wherever it stands in a query. So the
+oracle evaluates it alone first, then runs the query with it replaced by that value, written
+as a literal of the same type, and the two queries must return the same rows. An optimiser
+treats a literal and a subquery in very different ways (folding, pushing down, index
+lookups, decorrelation), which is where the paper found its bugs.
+
+A check is two probes (`Oracle.follow_up`): the first evaluates the sub-expression in a CTE
+under the query's own WITH and asks the engine the value's type and exact spelling; the
+second holds the query and the query with the literal, and is the one judged, confirmed and
+kept: it replays alone.
+
+What keeps it honest:
+- correlation is never guessed: a sub-expression that fails alone is skipped, and one that
+  runs alone reads nothing of the outer query (inner names win); a query with a WITH below
+  its top, whose names could shadow a table the lone evaluation reads, is not checked;
+- the literal has the sub-expression's type: PostgreSQL's `pg_typeof` and collation, DuckDB's
+  `typeof`, SQLite's storage class with `quote()` (exact for reals), MariaDB's result
+  metadata; a type without an exact literal (MariaDB's FLOAT and BIT, DuckDB's nested and
+  enum types, PostgreSQL's bit(n)) is skipped, and so is a DuckDB string where the schema
+  has collated columns (typeof does not show the collation);
+- SQLite compares by affinity, which a column reference, a CAST or a scalar subquery carries
+  and a literal does not: there only sub-expressions without affinity are replaced;
+- a sub-expression in an ORDER BY or GROUP BY position (where `1` is a column number), or in
+  the CTEs of a recursive WITH (where a CTE name means the working table) is never taken;
+- the query's rows must not depend on its plan (`oracles.inputs.draw_plan_free`), and results
+  compare as multisets, strings without the spellings equal values may take.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import fields, is_dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from fuzzer import ast
+from fuzzer.dialects import get
+from fuzzer.engines import Outcome, Rows
+from fuzzer.generator import Generator
+from fuzzer.script import clauses, tokens
+from oracles.base import Discrepancy, Oracle, Probe, Skip, rows_of
+from oracles.compare import canonical_rows, jsonable, multisets_equal
+from oracles.inputs import draw_plan_free
+from oracles.shape import walk
+from oracles.tlp import _spelling_free
+
+#: The CTE that holds the sub-expression's value(s) in the first probe, and its column.
+CTE_NAME, COLUMN = "codd_v", "v"
+#: A column name no generated query has: where the value goes, in the rendered query.
+MARK = "codd_slot"
+_MARKED = re.compile(rf"[\"`]?{MARK}[\"`]?")
+#: An IN list longer than this is not written out.
+MOST_ITEMS = 64
+
+_PG_COLLATABLE = ("text", "varchar", "bpchar", "name", "text[]", "varchar[]", "bpchar[]")
+#: What the first probe selects from the CTE, per dialect: the type and the exact spelling.
+EVALUATE = {
+    "sqlite": f"typeof({COLUMN}), quote({COLUMN})",
+    # pg_collation_for fails on a type without collations: asked only of the string types
+    "postgres": f"pg_typeof({COLUMN})::text, {COLUMN}::text, CASE WHEN pg_typeof({COLUMN}) IN "
+    + ", ".join(f"'{t}'::regtype" for t in _PG_COLLATABLE).join("()")
+    + f" THEN pg_collation_for({COLUMN}) END",
+    "duckdb": f"typeof({COLUMN}), CAST({COLUMN} AS VARCHAR)",
+    "mysql": f"{COLUMN}, CAST({COLUMN} AS CHAR)",
+}
+
+#: The kinds of what is replaced, and the variant of the probe judged for each.
+KINDS = ("scalar", "in", "constant")
+#: The first probe's variant: evaluation only, never judged.
+EVALUATION = "evaluate"
+
+
+# -- literals ----------------------------------------------------------------------------------
+
+
+def _sqlite_literal(row: tuple[Any, ...], columns: Sequence[Any], pending: Pending) -> str:
+    return row[1]  # quote(): NULL, integers, reals exactly (to 20 digits), X'..', '..'
+
+
+_PG_UNSAFE = frozenset({"unknown", "record", "bit", "money", "void"})
+
+
+def _pg_literal(row: tuple[Any, ...], columns: Sequence[Any], pending: Pending) -> str:
+    kind, text, collation = row
+    kind = re.sub(r"^character(?=$|\[)", "bpchar", kind)  # `character` alone is char(1)
+    if kind.rstrip("[]") in _PG_UNSAFE or "(" in kind:
+        raise Skip(f"no exact literal of type {kind}")
+    value = "NULL" if text is None else get("postgres").string(text)
+    literal = f"CAST({value} AS {kind})"
+    if collation not in (None, '"default"'):
+        literal += f" COLLATE {collation}"
+    return literal
+
+
+def _duckdb_literal(row: tuple[Any, ...], columns: Sequence[Any], pending: Pending) -> str:
+    kind, text = row
+    if kind == '"NULL"':
+        return "NULL"
+    if re.match(r"(STRUCT|MAP|UNION|ENUM|BIT)\b", kind) or "[" in kind:
+        raise Skip(f"no exact literal of type {kind}")
+    if kind == "VARCHAR" and pending.collated:
+        raise Skip("a string where the schema has collations typeof does not show")
+    value = "NULL" if text is None else get("duckdb").string(text)
+    return f"CAST({value} AS {kind})"
+
+
+_MYSQL_INTEGERS = frozenset({"TINY", "SHORT", "INT24", "LONG", "LONGLONG"})
+_MYSQL_STRINGS = frozenset(
+    {"VAR_STRING", "STRING", "VARCHAR", "BLOB", "TINY_BLOB", "MEDIUM_BLOB", "LONG_BLOB"}
+)
+_MYSQL_TEMPORAL = {"DATE": "DATE", "DATETIME": "TIMESTAMP", "TIMESTAMP": "TIMESTAMP",
+                   "TIME": "TIME"}  # fmt: skip
+#: a NULL of the type, where the type has no length, precision or fractional digits to keep
+_MYSQL_NULLS = {"DOUBLE": "DOUBLE", "DATE": "DATE", "NULL": None,
+                **dict.fromkeys(_MYSQL_INTEGERS, "SIGNED"),
+                **dict.fromkeys(_MYSQL_STRINGS, "CHAR")}  # fmt: skip
+
+
+def _mysql_literal(row: tuple[Any, ...], columns: Sequence[Any], pending: Pending) -> str:
+    value, text = row
+    kind = columns[0].type
+    dialect = get("mysql")
+    if value is None:
+        if kind not in _MYSQL_NULLS:
+            raise Skip(f"no exact NULL of type {kind}")
+        target = _MYSQL_NULLS[kind]
+        return "NULL" if target is None else f"CAST(NULL AS {target})"
+    if kind in _MYSQL_INTEGERS and isinstance(value, int):
+        return str(value)
+    if kind == "NEWDECIMAL" and isinstance(value, Decimal):
+        return format(value, "f")  # its scale kept; never an exponent, which is a DOUBLE
+    if kind == "DOUBLE" and isinstance(value, float):
+        return dialect.float_literal(value, ast.DOUBLE)
+    if kind in _MYSQL_STRINGS and isinstance(value, str):
+        return dialect.string(value)
+    if kind in _MYSQL_TEMPORAL and isinstance(text, str):
+        return f"{_MYSQL_TEMPORAL[kind]}{dialect.string(text)}"  # its fractional digits kept
+    raise Skip(f"no exact literal of type {kind}")  # FLOAT, YEAR, BIT, binary strings...
+
+
+LITERALS = {
+    "sqlite": _sqlite_literal,
+    "postgres": _pg_literal,
+    "duckdb": _duckdb_literal,
+    "mysql": _mysql_literal,
+}
+
+
+# -- what is replaced --------------------------------------------------------------------------
+
+
+class Pending:
+    """What the first probe evaluated, and where its value goes in the query.
+
+    Not a dataclass: a job learns from a probe's `about` which features fail to compile, and
+    an evaluation that fails (a correlated subquery) says nothing of the query's features.
+    """
+
+    __slots__ = ("about", "after", "before", "collated", "kind", "query")
+
+    def __init__(self, kind: str, query: str, before: str, after: str, about: Any = None,
+                 collated: bool = False) -> None:  # fmt: skip
+        self.kind = kind  # one of KINDS
+        self.query = query  # the query as it stands
+        self.before, self.after = before, after  # its text before and after the value
+        self.about = about  # the query's tree, if generated
+        self.collated = collated  # the schema has collated columns (DuckDB's typeof hides them)
+
+
+#: Nodes an expression over constants only cannot hold.
+_NOT_CONSTANT = (
+    ast.ColumnRef, ast.Star, ast.ScalarQuery, ast.InQuery, ast.Exists, ast.Quantified,
+    ast.Aggregate, ast.Window, ast.Parameter, ast.Excluded, ast.Grouping, ast.GroupingSets,
+    ast.AllColumns, ast.Row, ast.Query,
+)  # fmt: skip
+
+
+def _constant(node: Any) -> bool:
+    """An expression over constants only, not itself a literal (nor a literal cast or
+    negated: those are literals already)."""
+    if not isinstance(node, ast.Expr) or isinstance(node, ast.Literal | ast.Row):
+        return False
+    if isinstance(node, ast.Cast | ast.Unary) and isinstance(node.operand, ast.Literal):  # type: ignore[union-attr]
+        return False
+    return not any(isinstance(n, _NOT_CONSTANT) for n in walk(node))
+
+
+def _first_select(query: Any) -> ast.Select | None:
+    while isinstance(query, ast.SetOp | ast.With):
+        query = query.left if isinstance(query, ast.SetOp) else query.body
+    return query if isinstance(query, ast.Select) else None
+
+
+def _affinity(expr: Any) -> bool:
+    """Does SQLite give the expression an affinity (a literal has none)?"""
+    if isinstance(expr, ast.ColumnRef | ast.Cast | ast.Star):
+        return True
+    if isinstance(expr, ast.ScalarQuery):
+        select = _first_select(expr.query)
+        return select is None or not select.items or _affinity(select.items[0].expr)
+    if isinstance(expr, ast.Unary) and expr.op == "+":
+        return _affinity(expr.operand)
+    if isinstance(expr, ast.Func) and expr.name.lower() in ("likely", "unlikely", "likelihood"):
+        return bool(expr.args) and _affinity(expr.args[0])
+    return False
+
+
+def _children(node: Any) -> Iterator[Any]:
+    for f in fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, tuple | list):
+            for v in value:
+                if isinstance(v, tuple | list):
+                    yield from v
+                else:
+                    yield v
+        else:
+            yield value
+
+
+def candidates(query: ast.Query, dialect: str) -> list[tuple[str, Any]]:
+    """The sub-expressions of `query` the oracle may replace, each with its kind; none when
+    the query has a WITH below its top."""
+    if any(isinstance(n, ast.With) and n is not query for n in walk(query)):
+        return []
+    fixed: set[int] = set()
+    for n in walk(query):
+        if isinstance(n, ast.OrderItem):
+            fixed.add(id(n.expr))
+        elif isinstance(n, ast.Select):
+            fixed.update(id(g) for g in n.group_by)
+    found: list[tuple[str, Any]] = []
+
+    def visit(node: Any) -> None:
+        if not is_dataclass(node) or isinstance(node, ast.SQLType):
+            return
+        kind = _kind(node, dialect) if id(node) not in fixed else None
+        if kind is not None:
+            found.append((kind, node))
+            if kind == "constant":
+                return  # the largest expression over constants, not its parts
+        for child in _children(node):
+            visit(child)
+
+    if isinstance(query, ast.With) and query.recursive:
+        visit(query.body)  # in a recursive CTE a CTE's name is the working table
+    else:
+        visit(query)
+    return found
+
+
+def _reads_outside(query: ast.Query) -> bool:
+    """Does a qualified column of the subquery name a relation its own FROMs do not?"""
+    named = {n.alias or n.name for n in walk(query) if isinstance(n, ast.TableRef)}
+    named |= {n.alias for n in walk(query) if isinstance(n, ast.DerivedTable)}
+    return any(isinstance(n, ast.ColumnRef) and n.table is not None and n.table not in named
+               for n in walk(query))  # fmt: skip
+
+
+def _kind(node: Any, dialect: str) -> str | None:
+    if isinstance(node, ast.ScalarQuery | ast.InQuery) and _reads_outside(node.query):
+        return None  # correlated: it has no value alone
+    if isinstance(node, ast.ScalarQuery):
+        if dialect == "sqlite" and _affinity(node):
+            return None
+        return "scalar"
+    if isinstance(node, ast.InQuery) and not isinstance(node.operand, ast.Row):
+        select = _first_select(node.query)
+        if select is None or len(select.items) != 1:
+            return None
+        if dialect == "sqlite" and _affinity(select.items[0].expr):
+            return None
+        return "in"
+    if _constant(node):
+        if dialect == "sqlite" and _affinity(node):
+            return None
+        return "constant"
+    return None
+
+
+# -- the oracle --------------------------------------------------------------------------------
+
+
+def judge_substitution(outcomes: Sequence[Outcome]) -> Discrepancy | None:
+    """The query and the query with the value in it: the same multiset of rows."""
+    original, substituted = rows_of(outcomes)
+    a = _spelling_free(canonical_rows(original.rows))
+    b = _spelling_free(canonical_rows(substituted.rows))
+    if multisets_equal(a, b):
+        return None
+    return Discrepancy(
+        jsonable(sorted(b, key=repr)),
+        jsonable(sorted(a, key=repr)),
+        f"{len(a)} rows, {len(b)} with a sub-expression replaced by its value",
+    )
+
+
+class CODD(Oracle):
+    name = "codd"
+    description = (
+        "Constant substitution: a query must return the same rows when an uncorrelated "
+        "subquery, an IN subquery or an expression over constants in it is replaced by the "
+        "value it evaluates to on its own, written as a literal of the same type."
+    )
+    judges = dict.fromkeys(KINDS, judge_substitution)
+    #: not in the default rotation until its precision runs are in on every engine
+    by_default = False
+
+    def judge(
+        self, probe: Probe, outcomes: Sequence[Outcome], reference: Sequence[Outcome] = ()
+    ) -> Discrepancy | None:
+        if probe.variant == EVALUATION:
+            raise Skip("an evaluation is not judged: its follow-up is")
+        return judge_substitution(outcomes)
+
+    # -- from the generator ----------------------------------------------------------------------
+
+    def draw(self, generator: Generator, turn: int) -> list[Probe]:
+        if self.context.dialect not in EVALUATE:
+            return []
+        query = draw_plan_free(generator)
+        if query is None:
+            return []
+        found = candidates(query, self.context.dialect)
+        if not found:
+            return []
+        # the kinds in turn, when the query has one of the kind whose turn it is
+        wanted = KINDS[turn % len(KINDS)]
+        kind, node = generator.rng.choice([c for c in found if c[0] == wanted] or found)
+        collated = any(c.collate for t in generator.schema.tables for c in t.columns)
+        probe = self._probe(query, kind, node, collated)
+        return [] if probe is None else [probe]
+
+    def _probe(self, query: ast.Query, kind: str, node: Any, collated: bool) -> Probe | None:
+        slot = ast.ColumnRef(None, MARK)
+        if kind == "in":
+            inner, marked = node.query, ast.InList(node.operand, (slot,), node.negated)
+        else:
+            inner, marked = ast.Select((ast.SelectItem(node),)), slot
+        text = self.render(_replaced(query, node, marked))
+        spots = list(_MARKED.finditer(text))
+        if len(spots) != 1:
+            return None
+        before, after = text[: spots[0].start()], text[spots[0].end() :]
+        ctes = query.ctes if isinstance(query, ast.With) else ()
+        recursive = isinstance(query, ast.With) and query.recursive
+        evaluation = ast.With(
+            (*ctes, ast.CTE(CTE_NAME, inner, (COLUMN,))),
+            ast.Select((ast.SelectItem(slot),), (ast.TableRef(CTE_NAME),)),
+            recursive,
+        )
+        evaluate = _MARKED.sub(EVALUATE[self.context.dialect], self.render(evaluation))
+        pending = Pending(kind, self.render(query), before, after, query, collated)
+        return Probe(self.name, EVALUATION, (evaluate,), about=pending)
+
+    # -- the second probe ------------------------------------------------------------------------
+
+    def follow_up(
+        self, probe: Probe, outcomes: Sequence[Outcome], reference: Sequence[Outcome] = ()
+    ) -> Probe | None:
+        if probe.variant != EVALUATION:
+            return None
+        pending = probe.about
+        (result,) = rows_of(outcomes)
+        value = self._value(pending, result)
+        substituted = f"{pending.before}{value}{pending.after}"
+        return Probe(
+            self.name,
+            pending.kind,
+            (pending.query, substituted),
+            probe.features,
+            about=pending.about,
+        )
+
+    def _value(self, pending: Pending, result: Rows) -> str:
+        spell = LITERALS[self.context.dialect]
+        literals = [spell(tuple(row), result.columns, pending) for row in result.rows]
+        if pending.kind != "in":
+            if len(literals) != 1:
+                raise Skip("a scalar that is not one row")
+            return f"({literals[0]})"
+        if not literals:
+            raise Skip("an empty IN list is not SQL")
+        if len(literals) > MOST_ITEMS:
+            raise Skip("an IN list too long to write out")
+        return ", ".join(dict.fromkeys(literals))
+
+    # -- from a user's query ---------------------------------------------------------------------
+
+    def from_text(self, sql: str) -> list[Probe]:
+        """One probe per parenthesised subquery of the user's query that is a value or an IN
+        list (at most three); its correlation shows when it is evaluated alone."""
+        dialect = self.context.dialect
+        c = clauses(sql)
+        if c is None or dialect not in EVALUATE:
+            return []
+        query = sql.strip().rstrip(";")
+        found = tokens(query)
+        if sum(t.upper == "WITH" for t in found) > 1:
+            return []  # a WITH below the top may shadow what the lone evaluation reads
+        prefix = query[: c.prefix_end].strip()
+        recursive = prefix.upper().startswith("WITH RECURSIVE")
+        probes = []
+        for n, token in enumerate(found):
+            if token.kind != "open" or n + 1 >= len(found) or found[n + 1].upper != "SELECT":
+                continue
+            before = found[n - 1].upper if n else ""
+            if before in _NOT_A_VALUE or (recursive and token.start < c.prefix_end):
+                continue
+            end = _closing(found, n)
+            if end is None or (end + 1 < len(found) and found[end + 1].upper in _SET_OPERATIONS):
+                continue
+            inner = query[found[n + 1].start : found[end].start]
+            kind = "in" if before == "IN" else "scalar"
+            if dialect == "sqlite" and _text_affinity(inner):
+                continue
+            probes.append(self._text_probe(query, sql, prefix, kind, token.start,
+                                           found[end].end, inner))  # fmt: skip
+            if len(probes) == 3:
+                break
+        return probes
+
+    def _text_probe(
+        self, query: str, sql: str, prefix: str, kind: str, start: int, end: int, inner: str
+    ) -> Probe:
+        dialect = get(self.context.dialect)
+        body = inner if kind == "in" else f"SELECT ({inner})"
+        cte = f"{dialect.ident(CTE_NAME)}({dialect.ident(COLUMN)}) AS ({body})"
+        head = f"{prefix}, {cte}" if prefix else f"WITH {cte}"
+        evaluate = f"{head} SELECT {EVALUATE[self.context.dialect]} FROM {CTE_NAME}"
+        before, after = query[:start], query[end:]
+        if kind == "in":
+            before, after = before + "(", ")" + after
+        pending = Pending(kind, query, before, after)
+        probe = self.text_probe(EVALUATION, (evaluate,), sql)
+        return replace(probe, about=pending)
+
+
+#: Words before a parenthesised SELECT that make it something other than a value.
+_NOT_A_VALUE = frozenset(
+    "EXISTS ANY SOME ALL FROM JOIN LATERAL ARRAY AS UNION INTERSECT EXCEPT MINUS , ".split()
+) | {""}
+_SET_OPERATIONS = frozenset({"UNION", "INTERSECT", "EXCEPT", "MINUS"})
+
+
+def _closing(found: Sequence[Any], at: int) -> int | None:
+    depth = 0
+    for n in range(at, len(found)):
+        depth += (found[n].kind == "open") - (found[n].kind == "close")
+        if depth == 0:
+            return n
+    return None
+
+
+def _text_affinity(inner: str) -> bool:
+    """Might SQLite give a subquery's value an affinity? Its first item is a column or a CAST
+    (or cannot be read)."""
+    c = clauses(inner)
+    if c is None:
+        return True
+    items = c.text(c.select_list).split(",")[0].strip()
+    first = re.sub(r"\s+AS\s+\w+$", "", items, flags=re.IGNORECASE).strip()
+    return (
+        bool(re.fullmatch(r"[\w.\"`\[\]]+", first)) and not re.fullmatch(r"-?\d+(\.\d*)?", first)
+    ) or first.upper().startswith(("CAST", "(", "+", "LIKELY", "UNLIKELY"))
+
+
+def _replaced(tree: Any, old: Any, new: Any) -> Any:
+    """A copy of `tree` with the node `old` (that very object) replaced by `new`."""
+    if tree is old:
+        return new
+    if isinstance(tree, tuple | list):
+        items = [_replaced(n, old, new) for n in tree]
+        if all(a is b for a, b in zip(items, tree, strict=True)):
+            return tree
+        return tuple(items) if isinstance(tree, tuple) else items
+    if not is_dataclass(tree) or isinstance(tree, ast.SQLType):
+        return tree
+    updates = {}
+    for f in fields(tree):
+        value = getattr(tree, f.name)
+        changed = _replaced(value, old, new)
+        if changed is not value:
+            updates[f.name] = changed
+    return replace(tree, **updates) if updates else tree
+
+
+__all__ = ["CODD", "candidates", "judge_substitution"]
