@@ -197,15 +197,18 @@ def plan_independent(query: Any) -> bool:
     return True
 
 
-def reads_a_view(query: Any, schema: Schema) -> bool:
+def reads_a_view(query: Any, schema: Schema, within: frozenset[str] = frozenset()) -> bool:
     """Does the query read a view whose rows a plan may change? A view's own query may be
     nondeterministic (an unordered group_concat, a LIMIT); one the schema model does not keep
-    (read from a catalog) may be anything."""
+    (read from a catalog) may be anything. `within`: the views whose query this is; a view's
+    own name in it is a CTE of that query (a view cannot read itself), walked with it."""
     views = {t.name: t.query for t in schema.tables if t.view}
     for n in walk(query):
-        if isinstance(n, ast.TableRef) and n.name in views:
+        if isinstance(n, ast.TableRef) and n.name in views and n.name not in within:
             own = views[n.name]
-            if own is None or not plan_independent(own) or reads_a_view(own, schema):
+            if own is None or not plan_independent(own):
+                return True
+            if reads_a_view(own, schema, within | {n.name}):
                 return True
     return False
 
