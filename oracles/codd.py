@@ -18,9 +18,9 @@ What keeps it honest:
   its top, whose names could shadow a table the lone evaluation reads, is not checked;
 - the literal has the sub-expression's type: PostgreSQL's `pg_typeof` and collation, DuckDB's
   `typeof`, SQLite's storage class with `quote()` (exact for reals), MariaDB's result
-  metadata; a type without an exact literal (MariaDB's FLOAT and BIT, DuckDB's nested and
-  enum types, PostgreSQL's bit(n)) is skipped, and so is a DuckDB string where the schema
-  has collated columns (typeof does not show the collation);
+  metadata (a FLOAT written through its exact DOUBLE); a type without an exact literal
+  (MariaDB's BIT and YEAR, DuckDB's nested and enum types, PostgreSQL's bit(n)) is skipped,
+  and so is a DuckDB string where the schema has collated columns (typeof hides those);
 - SQLite compares by affinity, which a column reference, a CAST or a scalar subquery carries
   and a literal does not: there only sub-expressions without affinity are replaced;
 - a sub-expression in an ORDER BY or GROUP BY position (where `1` is a column number), or in
@@ -65,7 +65,8 @@ EVALUATE = {
     + ", ".join(f"'{t}'::regtype" for t in _PG_COLLATABLE).join("()")
     + f" THEN pg_collation_for({COLUMN}) END",
     "duckdb": f"typeof({COLUMN}), CAST({COLUMN} AS VARCHAR)",
-    "mysql": f"{COLUMN}, CAST({COLUMN} AS CHAR)",
+    # a FLOAT reads as its 6 digits: as a DOUBLE it is exact, and CAST back gives it again
+    "mysql": f"{COLUMN}, CAST({COLUMN} AS CHAR), CAST({COLUMN} AS DOUBLE)",
 }
 
 #: The kinds of what is replaced, and the variant of the probe judged for each.
@@ -115,13 +116,13 @@ _MYSQL_STRINGS = frozenset(
 _MYSQL_TEMPORAL = {"DATE": "DATE", "DATETIME": "TIMESTAMP", "TIMESTAMP": "TIMESTAMP",
                    "TIME": "TIME"}  # fmt: skip
 #: a NULL of the type, where the type has no length, precision or fractional digits to keep
-_MYSQL_NULLS = {"DOUBLE": "DOUBLE", "DATE": "DATE", "NULL": None,
+_MYSQL_NULLS = {"DOUBLE": "DOUBLE", "FLOAT": "FLOAT", "DATE": "DATE", "NULL": None,
                 **dict.fromkeys(_MYSQL_INTEGERS, "SIGNED"),
                 **dict.fromkeys(_MYSQL_STRINGS, "CHAR")}  # fmt: skip
 
 
 def _mysql_literal(row: tuple[Any, ...], columns: Sequence[Any], pending: Pending) -> str:
-    value, text = row
+    value, text, exact = row
     kind = columns[0].type
     dialect = get("mysql")
     if value is None:
@@ -135,11 +136,13 @@ def _mysql_literal(row: tuple[Any, ...], columns: Sequence[Any], pending: Pendin
         return format(value, "f")  # its scale kept; never an exponent, which is a DOUBLE
     if kind == "DOUBLE" and isinstance(value, float):
         return dialect.float_literal(value, ast.DOUBLE)
+    if kind == "FLOAT" and isinstance(exact, float):
+        return f"CAST({dialect.float_literal(exact, ast.DOUBLE)} AS FLOAT)"
     if kind in _MYSQL_STRINGS and isinstance(value, str):
         return dialect.string(value)
     if kind in _MYSQL_TEMPORAL and isinstance(text, str):
         return f"{_MYSQL_TEMPORAL[kind]}{dialect.string(text)}"  # its fractional digits kept
-    raise Skip(f"no exact literal of type {kind}")  # FLOAT, YEAR, BIT, binary strings...
+    raise Skip(f"no exact literal of type {kind}")  # YEAR, BIT, binary strings...
 
 
 LITERALS = {
