@@ -1,0 +1,251 @@
+"""The CODD oracle: a subquery or constant expression replaced by its value keeps the rows.
+
+Pure tests pin what may be replaced (uncorrelated, outside ORDER BY positions, without a
+SQLite affinity) and the judge. On the real engines: a user's scalar and IN subqueries are
+evaluated alone and written back as literals of their exact type, with the same rows;
+generated queries give no finding; a wrong value in place of a subquery is a confirmed
+finding that replays alone; and `fuzz check --oracle codd` flags MDEV-36389 (corpus/known-bugs,
+open on the MariaDB 10.11 server here), where a NOT IN subquery loses its row.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from conftest import ENGINE_URLS, open_engine
+
+from fuzzer import ast
+from fuzzer.engines import Column, Rows
+from fuzzer.generator import Generator, Options
+from oracles import oracle_class
+from oracles.base import Context, Probe, Skip
+from oracles.codd import CODD, EVALUATION, Pending, candidates, judge_substitution
+from oracles.pipeline import Pipeline, Setup
+
+ENGINES = ["sqlite", "duckdb", "postgres", "mysql"]
+
+T0 = ast.TableRef("t0", "a0")
+C0 = ast.ColumnRef("a0", "c0")
+ONE = ast.Literal(1, ast.INTEGER)
+
+
+def _select(where: ast.Expr, *, order: ast.Expr | None = None) -> ast.Select:
+    items = (ast.SelectItem(C0),)
+    order_by = (ast.OrderItem(order),) if order is not None else ()
+    return ast.Select(items, (T0,), where=where, order_by=order_by)
+
+
+def _sub(item: ast.Expr, table: str = "a1") -> ast.Query:
+    return ast.Select((ast.SelectItem(item),), (ast.TableRef("t1", table),))
+
+
+def test_uncorrelated_subqueries_and_constant_expressions_are_candidates() -> None:
+    scalar = ast.ScalarQuery(_sub(ast.Aggregate("MAX", (ast.ColumnRef("a1", "c0"),))))
+    inside = ast.InQuery(C0, _sub(ast.Binary("+", ast.ColumnRef("a1", "c0"), ONE)))
+    constant = ast.Binary("+", ONE, ast.Binary("*", ONE, ONE))
+    where = ast.Binary("AND", ast.Binary("=", C0, scalar),
+                       ast.Binary("AND", inside, ast.Binary(">", C0, constant)))  # fmt: skip
+    found = candidates(_select(where), "postgres")
+    assert [(k, n) for k, n in found] == [
+        ("scalar", scalar),
+        ("in", inside),
+        ("constant", constant),
+    ]
+
+
+def test_correlated_subqueries_and_order_by_positions_are_not() -> None:
+    correlated = ast.ScalarQuery(_sub(C0))  # a0 is the outer query's
+    constant = ast.Binary("+", ONE, ONE)
+    query = _select(ast.Binary("=", C0, correlated), order=constant)
+    assert candidates(query, "postgres") == []
+
+
+def test_sqlite_replaces_only_what_has_no_affinity() -> None:
+    column = ast.ScalarQuery(_sub(ast.ColumnRef("a1", "c0")))
+    computed = ast.ScalarQuery(_sub(ast.Aggregate("MAX", (ast.ColumnRef("a1", "c0"),))))
+    cast = ast.Cast(ast.Binary("+", ONE, ONE), ast.TEXT)
+    where = ast.Binary(
+        "AND",
+        ast.Binary("=", C0, column),
+        ast.Binary("AND", ast.Binary("=", C0, computed), ast.Binary("=", C0, cast)),
+    )
+    # the CAST's operand has no affinity of its own: it may be replaced inside the CAST
+    assert [n for _, n in candidates(_select(where), "sqlite")] == [computed, cast.operand]
+    assert len(candidates(_select(where), "postgres")) == 3
+
+
+def test_a_with_below_the_top_or_a_recursive_ctes_body_is_not_searched() -> None:
+    constant = ast.Binary("+", ONE, ONE)
+    nested = ast.DerivedTable(ast.With((ast.CTE("t1", _sub(ONE)),), _sub(constant)), "d")
+    assert candidates(ast.Select((ast.SelectItem(constant),), (nested,)), "duckdb") == []
+    cte = ast.CTE("r", ast.Select((ast.SelectItem(constant),)))
+    body = ast.Select((ast.SelectItem(ast.Binary("-", ONE, ONE)),), (ast.TableRef("r"),))
+    found = candidates(ast.With((cte,), body, recursive=True), "duckdb")
+    assert [n for _, n in found] == [body.items[0].expr]
+
+
+def _rows(*rows: tuple) -> Rows:
+    return Rows((), [tuple(r) for r in rows])
+
+
+def test_the_judge_compares_multisets_and_an_evaluation_is_never_judged() -> None:
+    assert judge_substitution([_rows((1,), (2,)), _rows((2,), (1,))]) is None
+    seen = judge_substitution([_rows((1,)), _rows((1,), (1,))])
+    assert seen is not None and (seen.expected, seen.actual) == ([[1], [1]], [[1]])
+    with pytest.raises(Skip):
+        CODD(Context("sqlite")).judge(Probe("codd", EVALUATION, ("q",)), [_rows()])
+
+
+def _follow(dialect: str, kind: str, result: Rows) -> str:
+    pending = Pending(kind, "q", "SELECT x IN (", ")")
+    probe = Probe("codd", EVALUATION, ("e",), about=pending)
+    after = CODD(Context(dialect)).follow_up(probe, [result])
+    assert after is not None and after.queries[0] == "q"
+    return after.queries[1]
+
+
+def test_values_become_literals_of_their_exact_type() -> None:
+    pg = _rows(("character", "ab ", None), ("numeric", None, None), ("text", "x", '"C"'))
+    assert _follow("postgres", "in", pg) == (
+        "SELECT x IN (CAST('ab ' AS bpchar), CAST(NULL AS numeric), "
+        "CAST('x' AS text) COLLATE \"C\")"
+    )
+    decimal = Rows((Column("v", "NEWDECIMAL"),), [(Decimal("0E-4"), "", 0.0)])
+    assert _follow("mysql", "scalar", decimal) == "SELECT x IN ((0.0000))"
+    single = Rows((Column("v", "FLOAT"),), [(-9.183, "-9.183", -9.182999610900879)])
+    assert (
+        _follow("mysql", "scalar", single) == "SELECT x IN ((CAST(-9.182999610900879e0 AS FLOAT)))"
+    )
+    assert _follow("duckdb", "scalar", _rows(('"NULL"', None))) == "SELECT x IN ((NULL))"
+
+
+@pytest.mark.parametrize(
+    ("dialect", "row"),
+    [
+        ("duckdb", ("ENUM('a', 'b')", "a")),
+        ("duckdb", ("INTEGER[]", "[1]")),
+        ("postgres", ("bit", "1", None)),
+        ("mysql", (b"\x01", "\x01", 1.0)),
+    ],
+)
+def test_a_type_without_an_exact_literal_skips(dialect: str, row: tuple) -> None:
+    result = Rows((Column("v", "BIT"),), [row])
+    with pytest.raises(Skip):
+        _follow(dialect, "scalar", result)
+
+
+def test_an_empty_in_list_or_a_scalar_of_two_rows_skips() -> None:
+    with pytest.raises(Skip):
+        _follow("sqlite", "in", _rows())
+    with pytest.raises(Skip):
+        _follow("sqlite", "scalar", _rows(("integer", "1"), ("integer", "2")))
+
+
+def test_the_oracle_is_registered_and_opt_in() -> None:
+    assert oracle_class("codd") is CODD and not CODD.by_default
+
+
+# -- on the engines ------------------------------------------------------------------------
+
+SETUP = (
+    "CREATE TABLE t0 (c0 INTEGER, c1 VARCHAR(10), c2 DECIMAL(10, 3))",
+    "INSERT INTO t0 VALUES (1, 'a', 1.5), (2, 'b ', NULL), (3, NULL, -2.25), (NULL, 'c', 0)",
+)
+USER_QUERY = (
+    "SELECT t0.c1, t0.c2 * 2 FROM t0 WHERE t0.c0 < (SELECT MAX(t1.c0) FROM t0 AS t1) "
+    "AND t0.c0 NOT IN (SELECT t2.c0 + 0 FROM t0 AS t2 WHERE t2.c1 = 'c' OR t2.c0 > 2) "
+    "AND t0.c2 <> (SELECT MIN(t3.c2) FROM t0 AS t3 WHERE t3.c0 = t0.c0)"
+)
+
+
+@pytest.mark.parametrize("key", ENGINES)
+def test_a_users_subqueries_are_evaluated_then_written_back_with_the_same_rows(key: str) -> None:
+    engine = open_engine(key)
+    try:
+        oracle, pipeline = CODD(Context(engine.dialect)), Pipeline(engine)
+        probes = oracle.from_text(USER_QUERY)
+        assert [p.about.kind for p in probes] == ["scalar", "in", "scalar"]
+        for statement in SETUP:
+            engine.execute(statement)
+        judged = 0
+        for probe in probes:
+            checked = pipeline.check(oracle, probe, Setup(SETUP))
+            assert checked.finding is None, checked.finding
+            judged += checked.judged
+        # the third subquery is correlated: it fails alone and is skipped
+        assert judged == 2
+        (evaluated,) = pipeline.outcomes(oracle, probes[0])[0]
+        substituted = oracle.follow_up(probes[0], [evaluated])
+        assert "(SELECT MAX" not in substituted.queries[1] and "3" in substituted.queries[1]
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize("key", ENGINES)
+def test_generated_queries_on_a_correct_engine_give_no_finding(key: str) -> None:
+    engine = open_engine(key, timeout=10)
+    try:
+        oracle, pipeline = CODD(Context(engine.dialect)), Pipeline(engine)
+        judged = 0
+        kinds: set[str] = set()
+        for seed in range(4):
+            g = Generator(engine.dialect, seed, Options(deterministic=True))
+            setup = [g.render(s) for s in g.database()]
+            engine.reset()
+            for statement in setup:
+                engine.execute(statement)
+            for turn in range(12):
+                for probe in oracle.draw(g, turn):
+                    checked = pipeline.check(oracle, probe, Setup(setup))
+                    assert checked.finding is None, checked.finding
+                    judged += checked.judged
+                    kinds.add(probe.about.kind)
+        assert judged >= 6 and "constant" in kinds
+    finally:
+        engine.close()
+
+
+def test_a_wrong_value_in_place_of_a_subquery_is_a_finding_that_replays_alone(sqlite) -> None:
+    """A hand-made wrong evaluation (2 where MAX is 3) stands in for an engine bug."""
+    query = "SELECT c0 FROM t0 WHERE c0 >= (SELECT MAX(c0) FROM t0)"
+    wrong = "WITH codd_v(v) AS (SELECT 2) SELECT typeof(v), quote(v) FROM codd_v"
+    pending = Pending("scalar", query, "SELECT c0 FROM t0 WHERE c0 >= ", "")
+    probe = Probe("codd", EVALUATION, (wrong,), about=pending)
+    oracle = CODD(Context("sqlite"))
+    for statement in SETUP:
+        sqlite.execute(statement)
+    found = Pipeline(sqlite).check(oracle, probe, Setup(SETUP)).finding
+    assert found is not None and found.variant == "scalar"
+    assert found.queries == (query, "SELECT c0 FROM t0 WHERE c0 >= (2)")
+    assert (found.expected, found.actual) == ([[2], [3]], [[3]])
+    assert Pipeline(sqlite).reproduces(oracle, oracle.stored_probe(found), SETUP) is True
+
+
+@pytest.fixture
+def sqlite():
+    engine = open_engine("sqlite")
+    yield engine
+    engine.close()
+
+
+def fuzz(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "fuzzer", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)  # fmt: skip
+
+
+def test_fuzz_check_flags_the_open_mariadb_not_in_bug(tmp_path: Path) -> None:
+    """MDEV-36389: `(BINARY c1) NOT IN (SELECT c1 ...)` loses its row to an index lookup;
+    with the FLOAT written back as a literal list the row is there."""
+    open_engine("mysql").close()  # skips when the server is down
+    case = Path(__file__).parent.parent / "corpus/known-bugs/mariadb-not-in-index-lookup-binary.sql"
+    checked = fuzz("check", "--json", "--oracle", "codd", "-t", ENGINE_URLS["mysql"],
+                   "--store", str(tmp_path / "s.db"), str(case), cwd=tmp_path)  # fmt: skip
+    assert checked.returncode == 1, checked.stderr
+    (found,) = json.loads(checked.stdout)["findings"]
+    assert found["oracle"] == "codd" and found["variant"] == "in"
+    assert found["expected"] == [[-9.183]] and found["actual"] == []
