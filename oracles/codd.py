@@ -59,7 +59,9 @@ MOST_ITEMS = 64
 _PG_COLLATABLE = ("text", "varchar", "bpchar", "name", "text[]", "varchar[]", "bpchar[]")
 #: What the first probe selects from the CTE, per dialect: the type and the exact spelling.
 EVALUATE = {
-    "sqlite": f"typeof({COLUMN}), quote({COLUMN})",
+    # quote() ends a string at a NUL character: the hex of a string shows whether it has one
+    "sqlite": f"typeof({COLUMN}), quote({COLUMN}), "
+    f"CASE WHEN typeof({COLUMN}) = 'text' THEN hex({COLUMN}) END",
     # pg_collation_for fails on a type without collations: asked only of the string types
     "postgres": f"pg_typeof({COLUMN})::text, {COLUMN}::text, CASE WHEN pg_typeof({COLUMN}) IN "
     + ", ".join(f"'{t}'::regtype" for t in _PG_COLLATABLE).join("()")
@@ -79,7 +81,10 @@ EVALUATION = "evaluate"
 
 
 def _sqlite_literal(row: tuple[Any, ...], columns: Sequence[Any], pending: Pending) -> str:
-    return row[1]  # quote(): NULL, integers, reals exactly (to 20 digits), X'..', '..'
+    _, quoted, text = row
+    if text is not None and b"\0" in bytes.fromhex(text):
+        raise Skip("a string with a NUL character, which quote() cuts")
+    return quoted  # NULL, integers, reals exactly (to 20 digits), X'..', '..'
 
 
 _PG_UNSAFE = frozenset({"unknown", "record", "bit", "money", "void"})
@@ -382,6 +387,8 @@ class CODD(Oracle):
     def _value(self, pending: Pending, result: Rows) -> str:
         spell = LITERALS[self.context.dialect]
         literals = [spell(tuple(row), result.columns, pending) for row in result.rows]
+        if any("\0" in literal for literal in literals):
+            raise Skip("a NUL character in a literal")
         if pending.kind != "in":
             if len(literals) != 1:
                 raise Skip("a scalar that is not one row")

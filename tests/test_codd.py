@@ -143,7 +143,14 @@ def test_an_empty_in_list_or_a_scalar_of_two_rows_skips() -> None:
     with pytest.raises(Skip):
         _follow("sqlite", "in", _rows())
     with pytest.raises(Skip):
-        _follow("sqlite", "scalar", _rows(("integer", "1"), ("integer", "2")))
+        _follow("sqlite", "scalar", _rows(("integer", "1", None), ("integer", "2", None)))
+
+
+def test_a_string_with_a_nul_character_skips() -> None:
+    """SQLite's quote() cuts a string at its NUL: char(3, NULL) would read as char(3)."""
+    assert _follow("sqlite", "scalar", _rows(("text", "'a'", "61"))) == "SELECT x IN (('a'))"
+    with pytest.raises(Skip):
+        _follow("sqlite", "scalar", _rows(("text", "'\x03'", "0300")))
 
 
 def test_the_oracle_is_registered_and_opt_in() -> None:
