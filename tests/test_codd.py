@@ -24,7 +24,7 @@ from fuzzer.engines import Column, Rows
 from fuzzer.generator import Generator, Options
 from oracles import oracle_class
 from oracles.base import Context, Probe, Skip
-from oracles.codd import CODD, EVALUATION, Pending, candidates, judge_substitution
+from oracles.codd import CODD, EVALUATE, EVALUATION, Pending, candidates, judge_substitution
 from oracles.pipeline import Pipeline, Setup
 
 ENGINES = ["sqlite", "duckdb", "postgres", "mysql"]
@@ -220,7 +220,7 @@ def test_generated_queries_on_a_correct_engine_give_no_finding(key: str) -> None
 def test_a_wrong_value_in_place_of_a_subquery_is_a_finding_that_replays_alone(sqlite) -> None:
     """A hand-made wrong evaluation (2 where MAX is 3) stands in for an engine bug."""
     query = "SELECT c0 FROM t0 WHERE c0 >= (SELECT MAX(c0) FROM t0)"
-    wrong = "WITH codd_v(v) AS (SELECT 2) SELECT typeof(v), quote(v) FROM codd_v"
+    wrong = f"WITH codd_v(v) AS (SELECT 2) SELECT {EVALUATE['sqlite']} FROM codd_v"
     pending = Pending("scalar", query, "SELECT c0 FROM t0 WHERE c0 >= ", "")
     probe = Probe("codd", EVALUATION, (wrong,), about=pending)
     oracle = CODD(Context("sqlite"))
