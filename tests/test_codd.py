@@ -248,7 +248,13 @@ def fuzz(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_fuzz_check_flags_the_open_mariadb_not_in_bug(tmp_path: Path) -> None:
     """MDEV-36389: `(BINARY c1) NOT IN (SELECT c1 ...)` loses its row to an index lookup;
     with the FLOAT written back as a literal list the row is there."""
-    open_engine("mysql").close()  # skips when the server is down
+    server = open_engine("mysql")  # skips when the server is down
+    version = server.version
+    server.close()
+    if not version.startswith("10.11."):
+        pytest.skip(
+            f"MDEV-36389 is checked on MariaDB 10.11 (the corpus case's); this is {version}"
+        )
     case = Path(__file__).parent.parent / "corpus/known-bugs/mariadb-not-in-index-lookup-binary.sql"
     checked = fuzz("check", "--json", "--oracle", "codd", "-t", ENGINE_URLS["mysql"],
                    "--store", str(tmp_path / "s.db"), str(case), cwd=tmp_path)  # fmt: skip
