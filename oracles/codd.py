@@ -7,10 +7,13 @@ as a literal of the same type, and the two queries must return the same rows. An
 treats a literal and a subquery in very different ways (folding, pushing down, index
 lookups, decorrelation), which is where the paper found its bugs.
 
-A check is two probes (`Oracle.follow_up`): the first evaluates the sub-expression in a CTE
-under the query's own WITH and asks the engine the value's type and exact spelling; the
-second holds the query and the query with the literal, and is the one judged, confirmed and
-kept: it replays alone.
+The other direction, as the paper also does it: a typed literal of the query is replaced
+by `(SELECT literal)`, a subquery that evaluates to it, in one probe.
+
+A check of the first direction is two probes (`Oracle.follow_up`): the first evaluates the
+sub-expression in a CTE under the query's own WITH and asks the engine the value's type and
+exact spelling; the second holds the query and the query with the literal, and is the one
+judged, confirmed and kept: it replays alone.
 
 What keeps it honest:
 - correlation is never guessed: a sub-expression that fails alone is skipped, and one that
@@ -23,7 +26,8 @@ What keeps it honest:
   and so is a DuckDB string where the schema has collated columns (typeof hides those);
 - SQLite compares by affinity, which a column reference, a CAST or a scalar subquery carries
   and a literal does not: there only sub-expressions without affinity are replaced;
-- a sub-expression in an ORDER BY or GROUP BY position (where `1` is a column number), or in
+- a sub-expression in an ORDER BY or GROUP BY position (where `1` is a column number), a
+  function's literal argument (which its spelling may need as a literal), or one in
   the CTEs of a recursive WITH (where a CTE name means the working table) is never taken;
 - the query's rows must not depend on its plan (`oracles.inputs.draw_plan_free`), and results
   compare as multisets, strings without the spellings equal values may take.
@@ -38,7 +42,7 @@ from decimal import Decimal
 from typing import Any
 
 from fuzzer import ast
-from fuzzer.dialects import get
+from fuzzer.dialects import family, get
 from fuzzer.engines import Outcome, Rows
 from fuzzer.generator import Generator
 from fuzzer.script import clauses, tokens
@@ -72,7 +76,7 @@ EVALUATE = {
 }
 
 #: The kinds of what is replaced, and the variant of the probe judged for each.
-KINDS = ("scalar", "in", "constant")
+KINDS = ("scalar", "in", "constant", "literal")
 #: The first probe's variant: evaluation only, never judged.
 EVALUATION = "evaluate"
 
@@ -241,6 +245,9 @@ def candidates(query: ast.Query, dialect: str) -> list[tuple[str, Any]]:
             fixed.add(id(n.expr))
         elif isinstance(n, ast.Select):
             fixed.update(id(g) for g in n.group_by)
+        elif isinstance(n, ast.Func):
+            # a function's literal argument may be spelled as a keyword, a path, a length
+            fixed.update(id(a) for a in n.args if isinstance(a, ast.Literal))
     found: list[tuple[str, Any]] = []
 
     def visit(node: Any) -> None:
@@ -287,7 +294,22 @@ def _kind(node: Any, dialect: str) -> str | None:
         if dialect == "sqlite" and _affinity(node):
             return None
         return "constant"
+    if isinstance(node, ast.Literal) and _wrappable(node, dialect):
+        return "literal"
     return None
+
+
+#: Literals whose spelling types them, so that `(SELECT literal)` has their type: not a
+#: PostgreSQL or DuckDB string, whose type its context decides (a string compared with a
+#: bpchar is a bpchar), nor an untyped NULL, a blob, an array or a range.
+_TYPED_FAMILIES = frozenset({"int", "numeric", "float", "bool", "date", "time", "timestamp"})
+
+
+def _wrappable(node: ast.Literal, dialect: str) -> bool:
+    if node.type.kind == "null" or node.type.element is not None:
+        return False
+    found = family(node.type)
+    return found in _TYPED_FAMILIES or (dialect in ("sqlite", "mysql") and found == "text")
 
 
 # -- the oracle --------------------------------------------------------------------------------
@@ -337,11 +359,22 @@ class CODD(Oracle):
         if not found:
             return []
         # the kinds in turn, when the query has one of the kind whose turn it is
+        rng = generator.rng
+        present = sorted({k for k, _ in found}, key=KINDS.index)
         wanted = KINDS[turn % len(KINDS)]
-        kind, node = generator.rng.choice([c for c in found if c[0] == wanted] or found)
+        kind = wanted if wanted in present else rng.choice(present)
+        node = rng.choice([n for k, n in found if k == kind])
+        if kind == "literal":
+            return [self._wrapped(query, node)]
         collated = any(c.collate for t in generator.schema.tables for c in t.columns)
         probe = self._probe(query, kind, node, collated)
         return [] if probe is None else [probe]
+
+    def _wrapped(self, query: ast.Query, literal: ast.Literal) -> Probe:
+        """The other direction: a literal in place of the subquery that selects it."""
+        subquery = ast.ScalarQuery(ast.Select((ast.SelectItem(literal),)))
+        queries = (self.render(query), self.render(_replaced(query, literal, subquery)))
+        return Probe(self.name, "literal", queries, about=query)
 
     def _probe(self, query: ast.Query, kind: str, node: Any, collated: bool) -> Probe | None:
         slot = ast.ColumnRef(None, MARK)

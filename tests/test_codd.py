@@ -20,6 +20,7 @@ import pytest
 from conftest import ENGINE_URLS, open_engine
 
 from fuzzer import ast
+from fuzzer.dialects import get
 from fuzzer.engines import Column, Rows
 from fuzzer.generator import Generator, Options
 from oracles import oracle_class
@@ -50,19 +51,34 @@ def test_uncorrelated_subqueries_and_constant_expressions_are_candidates() -> No
     constant = ast.Binary("+", ONE, ast.Binary("*", ONE, ONE))
     where = ast.Binary("AND", ast.Binary("=", C0, scalar),
                        ast.Binary("AND", inside, ast.Binary(">", C0, constant)))  # fmt: skip
-    found = candidates(_select(where), "postgres")
-    assert [(k, n) for k, n in found] == [
-        ("scalar", scalar),
-        ("in", inside),
-        ("constant", constant),
-    ]
+    found = [(k, n) for k, n in candidates(_select(where), "postgres") if k != "literal"]
+    assert found == [("scalar", scalar), ("in", inside), ("constant", constant)]
+
+
+def test_typed_literals_outside_function_arguments_are_wrapped_in_a_subquery() -> None:
+    text = ast.Literal("a", ast.TEXT)
+    date = ast.Literal("2000-01-01", ast.DATE)
+    call = ast.Func("ABS", (ONE,))
+    where = ast.Binary(
+        "AND",
+        ast.Binary("=", C0, call),
+        ast.Binary("AND", ast.Binary("=", C0, text), ast.Binary("<", C0, date)),
+    )
+    query = _select(where)
+    assert [n for k, n in candidates(query, "postgres") if k == "literal"] == [date]
+    assert [n for k, n in candidates(query, "sqlite") if k == "literal"] == [text, date]
+    probe = CODD(Context("sqlite"))._wrapped(query, date)
+    assert probe.variant == "literal" and probe.queries[0] != probe.queries[1]
+    spelled = get("sqlite").render(date)
+    assert probe.queries[1] == probe.queries[0].replace(spelled, f"(SELECT {spelled})")
 
 
 def test_correlated_subqueries_and_order_by_positions_are_not() -> None:
     correlated = ast.ScalarQuery(_sub(C0))  # a0 is the outer query's
     constant = ast.Binary("+", ONE, ONE)
     query = _select(ast.Binary("=", C0, correlated), order=constant)
-    assert candidates(query, "postgres") == []
+    # only the literals inside 1 + 1: an expression, where `1` alone would be a position
+    assert [k for k, _ in candidates(query, "postgres")] == ["literal", "literal"]
 
 
 def test_sqlite_replaces_only_what_has_no_affinity() -> None:
@@ -211,8 +227,8 @@ def test_generated_queries_on_a_correct_engine_give_no_finding(key: str) -> None
                     checked = pipeline.check(oracle, probe, Setup(setup))
                     assert checked.finding is None, checked.finding
                     judged += checked.judged
-                    kinds.add(probe.about.kind)
-        assert judged >= 6 and "constant" in kinds
+                    kinds.add(probe.variant if probe.variant != EVALUATION else probe.about.kind)
+        assert judged >= 6 and {"constant", "literal"} <= kinds
     finally:
         engine.close()
 
