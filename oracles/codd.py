@@ -39,14 +39,14 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import fields, is_dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from fuzzer import ast
 from fuzzer.dialects import family, get
 from fuzzer.engines import Outcome, Rows
 from fuzzer.generator import Generator
 from fuzzer.script import clauses, tokens
-from oracles.base import Discrepancy, Oracle, Probe, Skip, rows_of
+from oracles.base import Discrepancy, Judge, Oracle, Probe, Skip, rows_of
 from oracles.compare import canonical_rows, jsonable, multisets_equal
 from oracles.inputs import draw_plan_free
 from oracles.shape import walk
@@ -316,10 +316,9 @@ def _wrappable(node: ast.Literal, dialect: str) -> bool:
 
 
 def judge_substitution(outcomes: Sequence[Outcome]) -> Discrepancy | None:
-    """The query and the query with the value in it: the same multiset of rows."""
-    original, substituted = rows_of(outcomes)
-    a = _spelling_free(canonical_rows(original.rows))
-    b = _spelling_free(canonical_rows(substituted.rows))
+    """The query and the query with the value in it: the same multiset of rows. The rows
+    with the literal are the expected ones: a literal leaves an optimiser least to do."""
+    a, b = _results(outcomes)
     if multisets_equal(a, b):
         return None
     return Discrepancy(
@@ -329,14 +328,36 @@ def judge_substitution(outcomes: Sequence[Outcome]) -> Discrepancy | None:
     )
 
 
+def judge_wrapped(outcomes: Sequence[Outcome]) -> Discrepancy | None:
+    """The query and the query with a literal as `(SELECT literal)`: the same rows."""
+    a, b = _results(outcomes)
+    if multisets_equal(a, b):
+        return None
+    return Discrepancy(
+        jsonable(sorted(a, key=repr)),
+        jsonable(sorted(b, key=repr)),
+        f"{len(a)} rows, {len(b)} with a literal selected by a subquery",
+    )
+
+
+def _results(outcomes: Sequence[Outcome]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    first, second = rows_of(outcomes)
+    return (_spelling_free(canonical_rows(first.rows)),
+            _spelling_free(canonical_rows(second.rows)))  # fmt: skip
+
+
 class CODD(Oracle):
     name = "codd"
     description = (
         "Constant substitution: a query must return the same rows when an uncorrelated "
         "subquery, an IN subquery or an expression over constants in it is replaced by the "
-        "value it evaluates to on its own, written as a literal of the same type."
+        "value it evaluates to on its own, written as a literal of the same type; and when "
+        "a literal in it is replaced by a subquery that selects it."
     )
-    judges = dict.fromkeys(KINDS, judge_substitution)
+    judges: ClassVar[dict[str, Judge]] = {
+        **dict.fromkeys(("scalar", "in", "constant"), judge_substitution),
+        "literal": judge_wrapped,
+    }
     #: not in the default rotation until its precision runs are in on every engine
     by_default = False
 
@@ -345,7 +366,7 @@ class CODD(Oracle):
     ) -> Discrepancy | None:
         if probe.variant == EVALUATION:
             raise Skip("an evaluation is not judged: its follow-up is")
-        return judge_substitution(outcomes)
+        return self.judges[probe.variant](outcomes)
 
     # -- from the generator ----------------------------------------------------------------------
 
@@ -532,4 +553,4 @@ def _replaced(tree: Any, old: Any, new: Any) -> Any:
     return replace(tree, **updates) if updates else tree
 
 
-__all__ = ["CODD", "candidates", "judge_substitution"]
+__all__ = ["CODD", "candidates", "judge_substitution", "judge_wrapped"]

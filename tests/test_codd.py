@@ -25,7 +25,15 @@ from fuzzer.engines import Column, Rows
 from fuzzer.generator import Generator, Options
 from oracles import oracle_class
 from oracles.base import Context, Probe, Skip
-from oracles.codd import CODD, EVALUATE, EVALUATION, Pending, candidates, judge_substitution
+from oracles.codd import (
+    CODD,
+    EVALUATE,
+    EVALUATION,
+    Pending,
+    candidates,
+    judge_substitution,
+    judge_wrapped,
+)
 from oracles.pipeline import Pipeline, Setup
 
 ENGINES = ["sqlite", "duckdb", "postgres", "mysql"]
@@ -113,6 +121,9 @@ def test_the_judge_compares_multisets_and_an_evaluation_is_never_judged() -> Non
     assert judge_substitution([_rows((1,), (2,)), _rows((2,), (1,))]) is None
     seen = judge_substitution([_rows((1,)), _rows((1,), (1,))])
     assert seen is not None and (seen.expected, seen.actual) == ([[1], [1]], [[1]])
+    # the rows with the literal are the expected ones, in either direction
+    wrapped = judge_wrapped([_rows((1,)), _rows()])
+    assert wrapped is not None and (wrapped.expected, wrapped.actual) == ([[1]], [])
     with pytest.raises(Skip):
         CODD(Context("sqlite")).judge(Probe("codd", EVALUATION, ("q",)), [_rows()])
 
