@@ -29,7 +29,7 @@ What keeps it honest:
 - a sub-expression in an ORDER BY or GROUP BY position (where `1` is a column number), a
   function's literal argument (which its spelling may need as a literal), or one in
   the CTEs of a recursive WITH (where a CTE name means the working table) is never taken;
-- the query's rows must not depend on its plan (`oracles.inputs.draw_plan_free`), and results
+- the query's rows must not depend on its plan (as for `oracles.inputs.draw_plan_free`), and results
   compare as multisets, strings without the spellings equal values may take.
 """
 
@@ -44,12 +44,14 @@ from typing import Any, ClassVar
 from fuzzer import ast
 from fuzzer.dialects import family, get
 from fuzzer.engines import Outcome, Rows
-from fuzzer.generator import Generator
+from fuzzer.generator import Generator, Scope, features
+from fuzzer.generator.avoid import draw_avoiding
+from fuzzer.generator.expressions import Ctx
 from fuzzer.script import clauses, tokens
 from oracles.base import Discrepancy, Judge, Oracle, Probe, Skip, rows_of
 from oracles.compare import canonical_rows, jsonable, multisets_equal
-from oracles.inputs import draw_plan_free
-from oracles.shape import walk
+from oracles.inputs import draw_check
+from oracles.shape import plan_independent, reads_a_view, walk
 from oracles.tlp import _spelling_free
 
 #: The CTE that holds the sub-expression's value(s) in the first probe, and its column.
@@ -299,6 +301,26 @@ def _kind(node: Any, dialect: str) -> str | None:
     return None
 
 
+def _uncorrelated(generator: Generator, scope: Scope) -> ast.Expr | None:
+    """A comparison with an uncorrelated scalar subquery, or an uncorrelated IN subquery
+    (the generator's subquery predicates without EXISTS and ANY/ALL), if one comes in three
+    draws."""
+    ctx = Ctx(scope, correlate=False)
+    depth = max(1, generator.options.max_depth - 1)
+
+    def draw() -> ast.Expr | None:
+        return generator.queries.subquery_predicate(ctx, depth)
+
+    def found(node: ast.Expr | None) -> frozenset[str]:
+        return frozenset() if node is None else features(node, detailed=True)
+
+    for _ in range(3):
+        made = draw_avoiding(draw, generator.options.avoid, found)
+        if isinstance(made, ast.InQuery | ast.Binary):
+            return made
+    return None
+
+
 #: Literals whose spelling types them, so that `(SELECT literal)` has their type: not a
 #: PostgreSQL or DuckDB string, whose type its context decides (a string compared with a
 #: bpchar is a bpchar), nor an untyped NULL, a blob, an array or a range.
@@ -373,7 +395,7 @@ class CODD(Oracle):
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
         if self.context.dialect not in EVALUATE:
             return []
-        query = draw_plan_free(generator)
+        query = self._query(generator, KINDS[turn % len(KINDS)])
         if query is None:
             return []
         found = candidates(query, self.context.dialect)
@@ -390,6 +412,25 @@ class CODD(Oracle):
         collated = any(c.collate for t in generator.schema.tables for c in t.columns)
         probe = self._probe(query, kind, node, collated)
         return [] if probe is None else [probe]
+
+    @staticmethod
+    def _query(generator: Generator, wanted: str) -> ast.Query | None:
+        """A check's query filtered by its predicate, without ORDER BY, under its host's WITH,
+        if its rows cannot depend on the plan (as `oracles.inputs.draw_plan_free`). Where a
+        subquery's turn it is, an uncorrelated one joins the predicate: the generator's own
+        are rarely uncorrelated."""
+        check = draw_check(generator)  # sets the relations the generator's subqueries read
+        where = check.predicate
+        if check.select.where is not None:
+            where = ast.Binary("AND", check.select.where, where)
+        if wanted in ("scalar", "in"):
+            extra = _uncorrelated(generator, check.scope)
+            if extra is not None:
+                where = ast.Binary("AND", where, extra)
+        query = check.query(replace(check.select, where=where, order_by=()))
+        if not plan_independent(query) or reads_a_view(query, generator.schema):
+            return None
+        return query
 
     def _wrapped(self, query: ast.Query, literal: ast.Literal) -> Probe:
         """The other direction: a literal in place of the subquery that selects it."""
