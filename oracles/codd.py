@@ -174,15 +174,17 @@ class Pending:
     an evaluation that fails (a correlated subquery) says nothing of the query's features.
     """
 
-    __slots__ = ("about", "after", "before", "collated", "kind", "query")
+    __slots__ = ("about", "after", "before", "collated", "empty", "kind", "query")
 
     def __init__(self, kind: str, query: str, before: str, after: str, about: Any = None,
-                 collated: bool = False) -> None:  # fmt: skip
+                 collated: bool = False, empty: str | None = None) -> None:  # fmt: skip
         self.kind = kind  # one of KINDS
         self.query = query  # the query as it stands
         self.before, self.after = before, after  # its text before and after the value
         self.about = about  # the query's tree, if generated
         self.collated = collated  # the schema has collated columns (DuckDB's typeof hides them)
+        #: for an IN subquery, the query as it is when the subquery is empty (None: unknown)
+        self.empty = empty
 
 
 #: Nodes an expression over constants only cannot hold.
@@ -457,7 +459,12 @@ class CODD(Oracle):
             recursive,
         )
         evaluate = _MARKED.sub(EVALUATE[self.context.dialect], self.render(evaluation))
-        pending = Pending(kind, self.render(query), before, after, query, collated)
+        empty = None
+        if kind == "in":
+            # IN an empty subquery is FALSE, NOT IN TRUE, whatever the operand (NULL too); an
+            # empty IN list is no SQL, the truth value is
+            empty = self.render(_replaced(query, node, ast.Literal(node.negated, ast.BOOLEAN)))
+        pending = Pending(kind, self.render(query), before, after, query, collated, empty)
         return Probe(self.name, EVALUATION, (evaluate,), about=pending)
 
     # -- the second probe ------------------------------------------------------------------------
@@ -469,8 +476,11 @@ class CODD(Oracle):
             return None
         pending = probe.about
         (result,) = rows_of(outcomes)
-        value = self._value(pending, result)
-        substituted = f"{pending.before}{value}{pending.after}"
+        if pending.kind == "in" and not result.rows and pending.empty is not None:
+            substituted = pending.empty
+        else:
+            value = self._value(pending, result)
+            substituted = f"{pending.before}{value}{pending.after}"
         return Probe(
             self.name,
             pending.kind,
@@ -489,7 +499,7 @@ class CODD(Oracle):
                 raise Skip("a scalar that is not one row")
             return f"({literals[0]})"
         if not literals:
-            raise Skip("an empty IN list is not SQL")
+            raise Skip("an empty IN list is not SQL (and a user's IN is not replaced whole)")
         if len(literals) > MOST_ITEMS:
             raise Skip("an IN list too long to write out")
         return ", ".join(dict.fromkeys(literals))

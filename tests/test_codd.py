@@ -244,6 +244,30 @@ def test_generated_queries_on_a_correct_engine_give_no_finding(key: str) -> None
         engine.close()
 
 
+@pytest.mark.parametrize("key", ENGINES)
+def test_an_empty_in_subquery_becomes_its_truth_value(key: str) -> None:
+    """x NOT IN (an empty subquery) is TRUE for every x, NULL too; an empty list is no SQL."""
+    engine = open_engine(key)
+    try:
+        for statement in SETUP:
+            engine.execute(statement)
+        t0 = ast.TableRef("t0")
+        empty = ast.Select((ast.SelectItem(ast.ColumnRef("t0", "c0")),), (t0,),
+                           where=ast.Binary("=", ONE, ast.Literal(2, ast.INTEGER)))  # fmt: skip
+        node = ast.InQuery(ast.ColumnRef("a0", "c0"), empty, negated=True)
+        query = ast.Select((ast.SelectItem(ast.ColumnRef("a0", "c1")),),
+                           (ast.TableRef("t0", "a0"),), where=node)  # fmt: skip
+        oracle, pipeline = CODD(Context(engine.dialect)), Pipeline(engine)
+        probe = oracle._probe(query, "in", node, collated=False)
+        (evaluated,) = pipeline.outcomes(oracle, probe)[0]
+        after = oracle.follow_up(probe, [evaluated])
+        assert after.queries[1].endswith("WHERE TRUE"), after.queries[1]
+        checked = pipeline.check(oracle, probe, Setup(SETUP))
+        assert checked.judged and checked.finding is None
+    finally:
+        engine.close()
+
+
 def test_a_wrong_value_in_place_of_a_subquery_is_a_finding_that_replays_alone(sqlite) -> None:
     """A hand-made wrong evaluation (2 where MAX is 3) stands in for an engine bug."""
     query = "SELECT c0 FROM t0 WHERE c0 >= (SELECT MAX(c0) FROM t0)"
