@@ -268,6 +268,37 @@ def test_an_empty_in_subquery_becomes_its_truth_value(key: str) -> None:
         engine.close()
 
 
+def _inner_join_on_false_then_full_join() -> tuple[ast.Query, ast.Literal]:
+    false = ast.Literal(False, ast.BOOLEAN)
+    inner = ast.Join("INNER", ast.TableRef("t0", "a"), ast.TableRef("t0", "b"), on=false)
+    on = ast.Binary("=", ast.ColumnRef("a", "c0"), ast.ColumnRef("c", "c0"))
+    full = ast.Join("FULL", inner, ast.TableRef("t0", "c"), on=on)
+    return ast.Select((ast.SelectItem(ast.ColumnRef("c", "c0")),), (full,)), false
+
+
+@pytest.mark.parametrize("key", ["sqlite", "sqlite+apsw"])
+def test_a_full_join_after_an_inner_join_on_false_loses_its_rows_on_sqlite_3_40(key: str) -> None:
+    """Found by this oracle's first precision run: SQLite 3.40.1 (the system library here)
+    returns no row for `t0 JOIN t1 ON FALSE FULL JOIN t2 ON ...`, which must keep every row
+    of t2; with `(SELECT FALSE)` they come back. 3.44.0 and 3.54.1 are correct."""
+    engine = open_engine(key)
+    try:
+        for statement in SETUP:
+            engine.execute(statement)
+        query, false = _inner_join_on_false_then_full_join()
+        oracle = CODD(Context("sqlite"))
+        probe = oracle._wrapped(query, false)
+        assert "(SELECT FALSE)" in probe.queries[1]
+        found = Pipeline(engine).check(oracle, probe, Setup(SETUP)).finding
+        if engine.version.startswith("3.40."):
+            assert found is not None and found.variant == "literal"
+            assert (len(found.expected), len(found.actual)) == (0, 4)
+        else:
+            assert found is None, engine.version
+    finally:
+        engine.close()
+
+
 def test_a_wrong_value_in_place_of_a_subquery_is_a_finding_that_replays_alone(sqlite) -> None:
     """A hand-made wrong evaluation (2 where MAX is 3) stands in for an engine bug."""
     query = "SELECT c0 FROM t0 WHERE c0 >= (SELECT MAX(c0) FROM t0)"
