@@ -394,15 +394,24 @@ class CODD(Oracle):
 
     # -- from the generator ----------------------------------------------------------------------
 
+    #: draws of a query per check: two in three draws have nothing to replace or may depend on
+    #: the plan, and a check that draws nothing still costs the state one of its turns
+    DRAWS = 4
+
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
         if self.context.dialect not in EVALUATE:
             return []
+        for _ in range(self.DRAWS):
+            probe = self._draw(generator, turn)
+            if probe is not None:
+                return [probe]
+        return []
+
+    def _draw(self, generator: Generator, turn: int) -> Probe | None:
         query = self._query(generator, KINDS[turn % len(KINDS)])
-        if query is None:
-            return []
-        found = candidates(query, self.context.dialect)
-        if not found:
-            return []
+        found = [] if query is None else candidates(query, self.context.dialect)
+        if query is None or not found:
+            return None
         # the kinds in turn, when the query has one of the kind whose turn it is
         rng = generator.rng
         present = sorted({k for k, _ in found}, key=KINDS.index)
@@ -410,10 +419,9 @@ class CODD(Oracle):
         kind = wanted if wanted in present else rng.choice(present)
         node = rng.choice([n for k, n in found if k == kind])
         if kind == "literal":
-            return [self._wrapped(query, node)]
+            return self._wrapped(query, node)
         collated = any(c.collate for t in generator.schema.tables for c in t.columns)
-        probe = self._probe(query, kind, node, collated)
-        return [] if probe is None else [probe]
+        return self._probe(query, kind, node, collated)
 
     @staticmethod
     def _query(generator: Generator, wanted: str) -> ast.Query | None:
