@@ -48,10 +48,17 @@ from fuzzer.generator import Generator, Scope, features
 from fuzzer.generator.avoid import draw_avoiding
 from fuzzer.generator.expressions import Ctx
 from fuzzer.script import clauses, tokens
+from fuzzer.script import features as text_features
 from oracles.base import Discrepancy, Judge, Oracle, Probe, Skip, rows_of
 from oracles.compare import canonical_rows, jsonable, multisets_equal
 from oracles.inputs import draw_check
-from oracles.shape import plan_independent, reads_a_view, walk
+from oracles.shape import (
+    ORDER_SENSITIVE_AGGREGATES,
+    VOLATILE_FUNCTIONS,
+    plan_independent,
+    reads_a_view,
+    walk,
+)
 from oracles.tlp import _spelling_free
 
 #: The CTE that holds the sub-expression's value(s) in the first probe, and its column.
@@ -516,15 +523,38 @@ class CODD(Oracle):
 
     def from_text(self, sql: str) -> list[Probe]:
         """One probe per parenthesised subquery of the user's query that is a value or an IN
-        list (at most three); its correlation shows when it is evaluated alone."""
+        list (at most three; its correlation shows when it is evaluated alone), then one per
+        number or TRUE/FALSE that stands as an operand (at most three): the reducer reads a
+        finding's query this way too. Not for a query whose rows may depend on the plan."""
         dialect = self.context.dialect
         c = clauses(sql)
-        if c is None or dialect not in EVALUATE:
+        if c is None or dialect not in EVALUATE or c.limited:
+            return []
+        named = text_features(sql)
+        calls = {f.removeprefix("func:") for f in named if f.startswith("func:")}
+        if calls & (VOLATILE_FUNCTIONS | ORDER_SENSITIVE_AGGREGATES) or "kw:OVER" in named:
             return []
         query = sql.strip().rstrip(";")
         found = tokens(query)
         if sum(t.upper == "WITH" for t in found) > 1:
             return []  # a WITH below the top may shadow what the lone evaluation reads
+        return self._text_subqueries(query, sql, c, found) + self._text_literals(query, sql, found)
+
+    def _text_literals(self, query: str, sql: str, found: Sequence[Any]) -> list[Probe]:
+        probes = []
+        for before, token, after in zip(found, found[1:], [*found[2:], None], strict=False):
+            if token.kind != "number" and token.upper not in ("TRUE", "FALSE"):
+                continue
+            if before.upper not in _OPERAND_AFTER or (after is not None and after.kind == "open"):
+                continue
+            wrapped = f"{query[: token.start]}(SELECT {token.text}){query[token.end :]}"
+            probes.append(self.text_probe("literal", (query, wrapped), sql))
+            if len(probes) == 3:
+                break
+        return probes
+
+    def _text_subqueries(self, query: str, sql: str, c: Any, found: Sequence[Any]) -> list[Probe]:
+        dialect = self.context.dialect
         prefix = query[: c.prefix_end].strip()
         recursive = prefix.upper().startswith("WITH RECURSIVE")
         probes = []
@@ -568,6 +598,11 @@ _NOT_A_VALUE = frozenset(
     "EXISTS ANY SOME ALL FROM JOIN LATERAL ARRAY AS UNION INTERSECT EXCEPT MINUS , ".split()
 ) | {""}
 _SET_OPERATIONS = frozenset({"UNION", "INTERSECT", "EXCEPT", "MINUS"})
+#: Words and operators after which a number or TRUE/FALSE is an operand (not a position, a
+#: length, a function's argument, or the TRUE of `IS TRUE`).
+_OPERAND_AFTER = frozenset(
+    "= == < > <= >= <> != + - * / % AND OR ON WHERE HAVING WHEN THEN ELSE".split()
+)
 
 
 def _closing(found: Sequence[Any], at: int) -> int | None:

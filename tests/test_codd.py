@@ -180,6 +180,17 @@ def test_a_string_with_a_nul_character_skips() -> None:
         _follow("sqlite", "scalar", _rows(("text", "'\x03'", "0300")))
 
 
+def test_a_users_numbers_and_truth_values_are_wrapped_only_where_they_are_operands() -> None:
+    sql = ("SELECT c0, 1 FROM t0 WHERE c0 > 2 AND substr(c1, 3) = 'a' AND (c2 IS TRUE) "
+           "OR c0 = TRUE GROUP BY 1 ORDER BY 2")  # fmt: skip
+    probes = CODD(Context("postgres")).from_text(sql)
+    assert [p.queries[1] for p in probes] == [
+        sql.replace("> 2", "> (SELECT 2)"),
+        sql.replace("= TRUE", "= (SELECT TRUE)"),
+    ]
+    assert CODD(Context("postgres")).from_text("SELECT c0 FROM t0 WHERE c0 > 2 LIMIT 1") == []
+
+
 def test_the_oracle_is_registered_and_opt_in() -> None:
     assert oracle_class("codd") is CODD and not CODD.by_default
 
@@ -203,7 +214,8 @@ def test_a_users_subqueries_are_evaluated_then_written_back_with_the_same_rows(k
     try:
         oracle, pipeline = CODD(Context(engine.dialect)), Pipeline(engine)
         probes = oracle.from_text(USER_QUERY)
-        assert [p.about.kind for p in probes] == ["scalar", "in", "scalar"]
+        assert [p.variant for p in probes] == [EVALUATION] * 3 + ["literal"] * 3
+        assert [p.about.kind for p in probes[:3]] == ["scalar", "in", "scalar"]
         for statement in SETUP:
             engine.execute(statement)
         judged = 0
@@ -212,7 +224,7 @@ def test_a_users_subqueries_are_evaluated_then_written_back_with_the_same_rows(k
             assert checked.finding is None, checked.finding
             judged += checked.judged
         # the third subquery is correlated: it fails alone and is skipped
-        assert judged == 2
+        assert judged == 5
         (evaluated,) = pipeline.outcomes(oracle, probes[0])[0]
         substituted = oracle.follow_up(probes[0], [evaluated])
         assert "(SELECT MAX" not in substituted.queries[1] and "3" in substituted.queries[1]
