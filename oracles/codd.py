@@ -24,6 +24,9 @@ What keeps it honest:
   metadata (a FLOAT written through its exact DOUBLE); a type without an exact literal
   (MariaDB's BIT and YEAR, DuckDB's nested and enum types, PostgreSQL's bit(n)) is skipped,
   and so is a DuckDB string where the schema has collated columns (typeof hides those);
+- MariaDB converts a constant compared with a YEAR column to a year, a subquery's value not:
+  on a query that reads a YEAR column only expressions over constants are replaced; and a
+  DOUBLE shown with fewer digits than it has (PI() with 6) is not written back;
 - SQLite compares by affinity, which a column reference, a CAST or a scalar subquery carries
   and a literal does not: there only sub-expressions without affinity are replaced;
 - a sub-expression in an ORDER BY or GROUP BY position (where `1` is a column number), a
@@ -153,6 +156,8 @@ def _mysql_literal(row: tuple[Any, ...], columns: Sequence[Any], pending: Pendin
     if kind == "NEWDECIMAL" and isinstance(value, Decimal):
         return format(value, "f")  # its scale kept; never an exponent, which is a DOUBLE
     if kind == "DOUBLE" and isinstance(value, float):
+        if value != exact:  # shown with its declared decimals (PI() with 6): so would its value
+            raise Skip("a DOUBLE shown with fewer digits than it has")
         return dialect.float_literal(value, ast.DOUBLE)
     if kind == "FLOAT" and isinstance(exact, float):
         return f"CAST({dialect.float_literal(exact, ast.DOUBLE)} AS FLOAT)"
@@ -330,6 +335,15 @@ def _uncorrelated(generator: Generator, scope: Scope) -> ast.Expr | None:
     return None
 
 
+def _reads_a_year(query: ast.Query, generator: Generator) -> bool:
+    """Does the query read a relation with a YEAR column? MariaDB converts a constant
+    compared with a YEAR to a year (1 is 2001), and a subquery's value not: there a literal
+    and a subquery of the same value differ, as documented."""
+    read = {n.name for n in walk(query) if isinstance(n, ast.TableRef)}
+    return any(c.type.kind == "year" for t in generator.schema.tables if t.name in read
+               for c in t.columns)  # fmt: skip
+
+
 #: Literals whose spelling types them, so that `(SELECT literal)` has their type: not a
 #: PostgreSQL or DuckDB string, whose type its context decides (a string compared with a
 #: bpchar is a bpchar), nor an untyped NULL, a blob, an array or a range.
@@ -417,6 +431,8 @@ class CODD(Oracle):
     def _draw(self, generator: Generator, turn: int) -> Probe | None:
         query = self._query(generator, KINDS[turn % len(KINDS)])
         found = [] if query is None else candidates(query, self.context.dialect)
+        if found and self.context.dialect == "mysql" and _reads_a_year(query, generator):
+            found = [(k, n) for k, n in found if k == "constant"]
         if query is None or not found:
             return None
         # the kinds in turn, when the query has one of the kind whose turn it is

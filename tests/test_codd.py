@@ -15,6 +15,7 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import ENGINE_URLS, open_engine
@@ -23,6 +24,8 @@ from fuzzer import ast
 from fuzzer.dialects import get
 from fuzzer.engines import Column, Rows
 from fuzzer.generator import Generator, Options
+from fuzzer.schema import Column as SchemaColumn
+from fuzzer.schema import Schema, Table
 from oracles import oracle_class
 from oracles.base import Context, Probe, Skip
 from oracles.codd import (
@@ -30,6 +33,7 @@ from oracles.codd import (
     EVALUATE,
     EVALUATION,
     Pending,
+    _reads_a_year,
     candidates,
     judge_substitution,
     judge_wrapped,
@@ -164,6 +168,24 @@ def test_a_type_without_an_exact_literal_skips(dialect: str, row: tuple) -> None
     result = Rows((Column("v", "BIT"),), [row])
     with pytest.raises(Skip):
         _follow(dialect, "scalar", result)
+
+
+def test_a_mariadb_double_shown_with_fewer_digits_than_it_has_skips() -> None:
+    """PI() reads as 3.141593: written back, the query would show all of its digits."""
+    shown = Rows((Column("v", "DOUBLE"),), [(3.141593, "3.141593", 3.141592653589793)])
+    with pytest.raises(Skip):
+        _follow("mysql", "scalar", shown)
+    exact = Rows((Column("v", "DOUBLE"),), [(0.1, "0.1", 0.1)])
+    assert _follow("mysql", "scalar", exact) == "SELECT x IN ((0.1e0))"
+
+
+def test_on_mariadb_a_query_reading_a_year_column_keeps_its_literals_and_subqueries() -> None:
+    """MariaDB reads the constant 1 compared with a YEAR as 2001, a subquery's 1 as 1."""
+    years = Table("t1", [SchemaColumn("c0", ast.YEAR)])
+    generator = SimpleNamespace(schema=Schema([years]))
+    reading = ast.Select((ast.SelectItem(ONE),), (ast.TableRef("t1", "a1"),))
+    assert _reads_a_year(_select(ast.Binary("IN", C0, ast.ScalarQuery(reading))), generator)
+    assert not _reads_a_year(_select(ast.Binary("=", C0, ONE)), generator)
 
 
 def test_an_empty_in_list_or_a_scalar_of_two_rows_skips() -> None:
