@@ -107,6 +107,16 @@ def test_sqlite_replaces_only_what_has_no_affinity() -> None:
     assert len(candidates(_select(where), "postgres")) == 3
 
 
+def test_on_mariadb_a_subquery_with_rollup_is_not_evaluated_alone() -> None:
+    """Its evaluation in a CTE crashed MariaDB 10.11 (signal 11) in a precision run."""
+    a1 = ast.ColumnRef("a1", "c0")
+    rolled = ast.Select((ast.SelectItem(a1),), (ast.TableRef("t1", "a1"),),
+                        group_by=(ast.GroupingSets("ROLLUP", ((a1,),)),))  # fmt: skip
+    query = _select(ast.InQuery(C0, rolled))
+    assert [k for k, _ in candidates(query, "mysql")] == []
+    assert [k for k, _ in candidates(query, "postgres")] == ["in"]
+
+
 def test_a_with_below_the_top_or_a_recursive_ctes_body_is_not_searched() -> None:
     constant = ast.Binary("+", ONE, ONE)
     nested = ast.DerivedTable(ast.With((ast.CTE("t1", _sub(ONE)),), _sub(constant)), "d")
