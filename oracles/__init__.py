@@ -24,6 +24,7 @@ _BUILTIN = {
     "isolation": "oracles.isolation:Isolation",
     "expr": "oracles.expr:FunctionFidelity",
     "eet": "oracles.eet:EET",
+    "codd": "oracles.codd:CODD",
 }
 
 

@@ -12,12 +12,13 @@ import pytest
 from fuzzer import ast
 from fuzzer.engines import Column, Failure, Rows, connect
 from fuzzer.errors import SQLState
+from fuzzer.schema import Schema, Table
 from oracles import Context, judge, oracle_class
 from oracles.base import Discrepancy, Oracle, Probe, Skip, rows_of
 from oracles.differential import Accepted, Divergence, Profile, compare
 from oracles.norec import NoREC
 from oracles.pipeline import Checked, Pipeline, Setup
-from oracles.shape import explicit_nulls, is_deterministic
+from oracles.shape import explicit_nulls, is_deterministic, reads_a_view
 from oracles.tlp import TLP
 
 SETUP = [
@@ -209,6 +210,20 @@ def test_nondeterministic_queries_get_no_probes():
     assert not is_deterministic(ast.Binary("=", C0, sub))
     unordered = ast.Aggregate("GROUP_CONCAT", (C1,))
     assert not is_deterministic(ast.Select((ast.SelectItem(unordered),), FROM))
+
+
+def test_a_cte_named_like_the_view_whose_query_it_is_in_is_no_recursion():
+    """A generated SQLite view `v5` read a CTE of its own named `v5`: reads_a_view recursed
+    until Python's limit."""
+    one = ast.Literal(1, ast.INTEGER)
+    cte = ast.With((ast.CTE("v5", ast.Select((ast.SelectItem(one),))),),
+                   ast.Select((ast.SelectItem(ast.Star()),), (ast.TableRef("v5"),)))  # fmt: skip
+    limited = ast.Select((ast.SelectItem(C0),), FROM, limit=1)
+    schema = Schema([Table("v4", [], view=True, query=limited),
+                     Table("v5", [], view=True, query=cte)])  # fmt: skip
+    reading = ast.Select((ast.SelectItem(ast.Star()),), (ast.TableRef("v5"),))
+    assert not reads_a_view(reading, schema)
+    assert reads_a_view(ast.Select((ast.SelectItem(ast.Star()),), (ast.TableRef("v4"),)), schema)
 
 
 def test_aggregates_over_extreme_integers_are_not_a_finding_on_sqlite(sqlite):
