@@ -110,6 +110,9 @@ class Oracle:
     needs_restart: ClassVar[bool] = False
     #: it runs when `--oracle` names none; an oracle still being measured runs only when named
     by_default: ClassVar[bool] = True
+    #: any failed query makes its probe unjudgeable (the judges raise Skip): the probe's
+    #: queries after the first failure are not run, a timeout is not waited out again
+    skips_failures: ClassVar[bool] = False
 
     def __init__(self, context: Context) -> None:
         self.context = context

@@ -52,6 +52,7 @@ class NoREC(Oracle):
         "Non-optimising reference: the number of rows an optimised query returns must equal "
         "the count from an equivalent query the optimiser cannot rewrite."
     )
+    skips_failures = True
     judges: ClassVar[dict[str, Judge]] = {"count": judge_count}
 
     def draw(self, generator: Generator, turn: int) -> list[Probe]:

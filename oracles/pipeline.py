@@ -77,7 +77,12 @@ class Pipeline:
         if oracle.needs_reference:
             assert self.reference is not None, f"the {oracle.name} oracle needs a reference"
             reference = [self.execute(self.reference, q) for q in probe.reference_queries]
-        return [self.execute(self.target, q) for q in probe.queries], reference
+        target: list[Outcome] = []
+        for query in probe.queries:
+            target.append(self.execute(self.target, query))
+            if oracle.skips_failures and not target[-1].ok:
+                break
+        return target, reference
 
     def run(self, oracle: Oracle, probe: Probe) -> Discrepancy | None:
         """Execute a probe and judge it; raises Skip when it cannot be judged."""

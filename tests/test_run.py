@@ -22,6 +22,7 @@ from pgproxy import DeafProxy, deaf_postgres  # noqa: F401 (a fixture)
 
 from fuzzer.engines import connect
 from fuzzer.engines.scratch import ScratchOwner
+from fuzzer.jobs import session as session_module
 from fuzzer.jobs.session import Session, StatementLog
 
 
@@ -455,6 +456,22 @@ def test_a_state_whose_statements_keep_timing_out_is_abandoned_for_the_next(tmp_
         stats = session.stats
         assert stats.states_abandoned == 2 and stats.checks == 0, stats
         assert stats.queries < 2 * 20  # a state's statements, not all of them, nor its checks
+    finally:
+        engine.close()
+
+
+def test_a_probe_over_its_share_of_engine_time_is_given_up_unjudged(monkeypatch):
+    """With no budget at all, every probe stops after its first query and counts as skipped;
+    the generator's stream, and so the next check's probe, does not depend on it."""
+    monkeypatch.setattr(session_module, "CHECK_BUDGET", 0.0)
+    engine = connect("sqlite:", guard=False)
+    try:
+        session = Session(engine, ("tlp", "norec"), seed=5, checks_per_state=10)
+        session.run_state(0)
+        stats = session.stats
+        built = stats.queries - stats.checks  # one query per probe beyond the build
+        assert stats.checks > 0 and stats.skipped == stats.checks, stats
+        assert 0 < built == len(session._built), stats
     finally:
         engine.close()
 
