@@ -476,6 +476,27 @@ def test_a_probe_over_its_share_of_engine_time_is_given_up_unjudged(monkeypatch)
         engine.close()
 
 
+def test_a_state_slow_to_build_gets_more_checks_up_to_its_stretch(monkeypatch):
+    """BUILD_SHARE 0: every build counts as slow, so an adaptive session stretches each state
+    to STRETCH times its checks; a session that is not adaptive (a replay) never does."""
+    monkeypatch.setattr(session_module, "BUILD_SHARE", 0.0)
+    monkeypatch.setattr(session_module, "STRETCH", 3)
+    checked: list[int] = []
+
+    class Counting(Session):
+        def _check(self, generator, setup, position):
+            checked.append(position.check)
+
+    engine = connect("sqlite:", guard=False)
+    try:
+        for adaptive, turns in ((True, 12), (False, 4)):
+            checked.clear()
+            Counting(engine, ("tlp",), seed=5, checks_per_state=4, adaptive=adaptive).run_state(0)
+            assert checked == list(range(turns)), (adaptive, checked)
+    finally:
+        engine.close()
+
+
 def test_duration_is_a_hard_limit_for_the_workers_and_the_reductions(tmp_path: Path):
     """Reductions of 60 s asked for, 20 s of run: they get what is left, or wait for later.
     (The seed's stream differs early between the two SQLite releases: a finding to reduce.)"""

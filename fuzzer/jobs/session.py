@@ -12,6 +12,7 @@ worker process down with it, the coordinator can still say what killed it.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
@@ -46,6 +47,12 @@ TIMEOUTS_PER_STATE = 1
 #: of the engine time, and the partitions of a slow query are as slow. Confirming a finding
 #: is never cut short.
 CHECK_BUDGET = 0.2
+#: With `Session.adaptive`, a state whose build took more than this share of its time so far
+#: gets more checks than `checks_per_state`, up to `STRETCH` times as many: on a server
+#: whose DDL is slow (MariaDB: as long as 50 checks) the build would otherwise take half the
+#: run, while on a state that is cheap to build the checks move on to a new one as before.
+BUILD_SHARE = 0.2
+STRETCH = 10
 
 
 @dataclass
@@ -125,6 +132,9 @@ class Session:
     reference: Engine | None = None
     profile: Profile = field(default_factory=Profile)
     checks_per_state: int = 50
+    #: more checks on a state that was slow to build (see `BUILD_SHARE`); off for a replay,
+    #: which must stop at its position
+    adaptive: bool = False
     log: StatementLog | None = None
     report: Callable[[Finding], None] = lambda f: None
     stats: Stats = field(default_factory=Stats)
@@ -183,11 +193,15 @@ class Session:
         self._header = f"worker {self.worker} state {state} seed {seed}"
         self._timeouts = 0
         try:
+            began = time.perf_counter()
             self._comparable = self._build(setup)
+            built = time.perf_counter() - began
             for statement, outcome in zip(statements, self._built, strict=False):
                 self.evidence.observe_statement(statement, outcome)
             self.stats.states += 1
-            for check in range(self.checks_per_state):
+            for check in itertools.count():
+                if check >= self.checks_per_state and not self._stretch(check, built, began):
+                    return
                 if stop():
                     return
                 self._check(generator, setup, Position(self.worker, state, check))
@@ -195,6 +209,12 @@ class Session:
             self._crash(lost, list(setup.target), Position(self.worker, state, -1))
         except Abandoned:
             self.stats.states_abandoned += 1
+
+    def _stretch(self, check: int, built: float, began: float) -> bool:
+        """One more check on this state: its build is still too large a share of its time."""
+        if not self.adaptive or check >= STRETCH * self.checks_per_state:
+            return False
+        return built > BUILD_SHARE * (time.perf_counter() - began)
 
     def _collations(self) -> tuple[str, ...] | None:
         """The target's collations, read once: every state of the session draws from them."""

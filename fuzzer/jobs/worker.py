@@ -120,6 +120,7 @@ def _work(
         reference=reference,
         profile=config.profile,
         checks_per_state=config.checks_per_state,
+        adaptive=True,
         log=log,
         report=lambda finding: events.put(("finding", worker, finding)),
         halted=lifeline.halted.is_set,
