@@ -21,7 +21,7 @@ from pathlib import Path
 from fuzzer.adaptive import Evidence
 from fuzzer.collations import available
 from fuzzer.dialects import get, render
-from fuzzer.engines import Engine, EngineError, Failure, Outcome
+from fuzzer.engines import Engine, EngineError, Failure, Outcome, Rows
 from fuzzer.engines.base import HANG
 from fuzzer.errors import ErrorCategory
 from fuzzer.generator import Generator, Options
@@ -68,6 +68,8 @@ class Stats:
     findings: int = 0
     crashes: int = 0
     states_abandoned: int = 0
+    answered: int = 0  # queries that returned a result set
+    nonempty: int = 0  # of those, the ones with at least one row
 
     def add(self, other: Stats) -> None:
         for f in fields(self):
@@ -267,6 +269,9 @@ class Session:
         self.stats.ok += outcome.ok
         self.stats.engine_time += outcome.elapsed
         self._spent += outcome.elapsed
+        if isinstance(outcome, Rows) and outcome.columns:
+            self.stats.answered += 1
+            self.stats.nonempty += bool(outcome.rows)
         if isinstance(outcome, Failure):
             if outcome.code == HANG:  # the engine's watchdog gave the connection up
                 raise EngineLost(sql, outcome, "hang")
