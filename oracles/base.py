@@ -158,6 +158,12 @@ class Oracle:
         """Decide; raises Skip when the outcomes cannot be judged."""
         return self.judges[probe.variant](outcomes)
 
+    def returned_rows(self, probe: Probe, outcomes: Sequence[Outcome]) -> bool:
+        """Whether a judged probe's query had rows: a check on no rows tests little (the
+        benchmarks' non-empty share). By default: the first query's result had rows."""
+        first = outcomes[0] if outcomes else None
+        return isinstance(first, Rows) and bool(first.rows)
+
     def finding(
         self,
         probe: Probe,

@@ -61,6 +61,10 @@ class NoREC(Oracle):
             return []
         return self.probes(check.select, check.predicate, check.host)
 
+    def returned_rows(self, probe: Probe, outcomes: Sequence[Outcome]) -> bool:
+        """The optimised query counted some rows."""
+        return _count(rows_of(outcomes)[0].rows) > 0
+
     def from_text(self, sql: str) -> list[Probe]:
         c = clauses(sql)
         if c is None or c.set_operation or c.where is None or c.from_ is None:

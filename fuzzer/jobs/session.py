@@ -21,7 +21,7 @@ from pathlib import Path
 from fuzzer.adaptive import Evidence
 from fuzzer.collations import available
 from fuzzer.dialects import get, render
-from fuzzer.engines import Engine, EngineError, Failure, Outcome, Rows
+from fuzzer.engines import Engine, EngineError, Failure, Outcome
 from fuzzer.engines.base import HANG
 from fuzzer.errors import ErrorCategory
 from fuzzer.generator import Generator, Options
@@ -68,8 +68,7 @@ class Stats:
     findings: int = 0
     crashes: int = 0
     states_abandoned: int = 0
-    answered: int = 0  # queries that returned a result set
-    nonempty: int = 0  # of those, the ones with at least one row
+    nonempty: int = 0  # judged checks whose query had rows (`Oracle.returned_rows`)
 
     def add(self, other: Stats) -> None:
         for f in fields(self):
@@ -269,9 +268,6 @@ class Session:
         self.stats.ok += outcome.ok
         self.stats.engine_time += outcome.elapsed
         self._spent += outcome.elapsed
-        if isinstance(outcome, Rows) and outcome.columns:
-            self.stats.answered += 1
-            self.stats.nonempty += bool(outcome.rows)
         if isinstance(outcome, Failure):
             if outcome.code == HANG:  # the engine's watchdog gave the connection up
                 raise EngineLost(sql, outcome, "hang")
@@ -326,6 +322,7 @@ class Session:
             self.evidence.observe_statement(probe.about, failed)
         if not checked.judged:
             self.stats.skipped += 1
+        self.stats.nonempty += checked.nonempty
         if checked.finding is not None:
             self._found(checked.finding)
 
