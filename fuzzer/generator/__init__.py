@@ -174,38 +174,54 @@ def features(node: Any, detailed: bool = False) -> frozenset[str]:
         if isinstance(n, (tuple, list)):
             stack.extend(n)
             continue
-        if not dataclasses.is_dataclass(n) or isinstance(n, A.SQLType):
+        shape = _shape(n)
+        if shape is None:
             continue
         kind = type(n).__name__
         if detailed:
-            found.update(_details(n, kind))
+            found.update(_details(n, kind, shape))
         if isinstance(n, (A.Literal, A.ColumnRef)):
             continue
         found.add(kind)
         detail = _DETAIL.get(kind)
         if detail is not None:
             found.add(f"{kind}:{detail(n)}")
-        for f in dataclasses.fields(n):
-            value = getattr(n, f.name)
+        for name, _ in shape:
+            value = getattr(n, name)
             if value is not None and not isinstance(value, (str, int, bool)):
                 stack.append(value)
-            elif value is True and f.name in _FLAGS:
-                found.add(f"{kind}:{f.name}")
+            elif value is True and name in _FLAGS:
+                found.add(f"{kind}:{name}")
     return frozenset(found)
 
 
-def _details(n: Any, kind: str) -> list[str]:
+def _details(n: Any, kind: str, shape: Shape) -> list[str]:
     found = []
-    for f in dataclasses.fields(n):
-        value = getattr(n, f.name)
+    for name, optional in shape:
+        value = getattr(n, name)
         if isinstance(value, A.SQLType):
             found.append(f"{kind}:{value.kind}")
-        elif f.default in _ABSENT and value not in _ABSENT:
-            found.append(f"{kind}.{f.name}")
+        elif optional and value not in _ABSENT:
+            found.append(f"{kind}.{name}")
     return found
 
 
 _ABSENT = (None, False, ())
+
+#: a node type's fields: each one's name, and whether its default is absent (an optional part)
+Shape = tuple[tuple[str, bool], ...]
+_SHAPES: dict[type, Shape | None] = {}
+
+
+def _shape(n: Any) -> Shape | None:
+    """The fields of a syntax node's type, None for what is not a node: worked out once per
+    type (`dataclasses.fields` on every node was most of what `features` cost)."""
+    t = type(n)
+    if t not in _SHAPES:
+        node = dataclasses.is_dataclass(t) and not issubclass(t, A.SQLType)
+        fields = dataclasses.fields(t) if node else ()
+        _SHAPES[t] = tuple((f.name, f.default in _ABSENT) for f in fields) if node else None
+    return _SHAPES[t]
 
 
 def _found(node: Any) -> frozenset[str]:
