@@ -59,7 +59,7 @@ def measure(
     url: str, oracle: str, worker: int, seconds: float, guarded: bool, results: Queue
 ) -> None:
     engine = connect(url, guard=guarded)
-    session = Session(engine, (oracle,), seed=1234, worker=worker)
+    session = Session(engine, (oracle,), seed=1234, worker=worker, adaptive=True)
     session.run_state(0)  # warm up: imports, first connection, caches
     session.stats.take()
     rss_start = rss_mb()

@@ -121,6 +121,9 @@ class Oracle:
     #: the select list is the oracle's scaffold (an aggregate, a COUNT(*)) or, for a wrong
     #: set of rows, beside the point
     signed_clauses: ClassVar[bool] = False
+    #: any failed query makes its probe unjudgeable (the judges raise Skip): the probe's
+    #: queries after the first failure are not run, a timeout is not waited out again
+    skips_failures: ClassVar[bool] = False
 
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -180,6 +183,12 @@ class Oracle:
     ) -> Discrepancy | None:
         """Decide; raises Skip when the outcomes cannot be judged."""
         return self.judges[probe.variant](outcomes)
+
+    def returned_rows(self, probe: Probe, outcomes: Sequence[Outcome]) -> bool:
+        """Whether a judged probe's query had rows: a check on no rows tests little (the
+        benchmarks' non-empty share). By default: the first query's result had rows."""
+        first = outcomes[0] if outcomes else None
+        return isinstance(first, Rows) and bool(first.rows)
 
     def finding(
         self,

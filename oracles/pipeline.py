@@ -36,6 +36,8 @@ class Checked:
     #: when not judged: the first failed outcome on each engine, the target's first
     failures: tuple[tuple[Engine, Outcome], ...] = ()
     finding: Finding | None = None  # a confirmed finding
+    #: judged, and its query had rows (`Oracle.returned_rows`): a counter, not the verdict
+    nonempty: bool = field(default=False, compare=False)
 
 
 Execute = Callable[[Engine, str], Outcome]
@@ -80,7 +82,12 @@ class Pipeline:
         own = oracle.run(probe, self.target, self.execute)
         if own is not None:
             return own, reference
-        return [self.execute(self.target, q) for q in probe.queries], reference
+        target: list[Outcome] = []
+        for query in probe.queries:
+            target.append(self.execute(self.target, query))
+            if oracle.skips_failures and not target[-1].ok:
+                break
+        return target, reference
 
     def run(self, oracle: Oracle, probe: Probe) -> Discrepancy | None:
         """Execute a probe and judge it; raises Skip when it cannot be judged."""
@@ -105,12 +112,13 @@ class Pipeline:
                 if engine is not None and failed is not None:
                     failures.append((engine, failed))
             return Checked(False, tuple(failures))
+        nonempty = oracle.returned_rows(probe, target)
         if seen is None or not self.confirm(oracle, probe, setup, seen):
-            return Checked(True)
+            return Checked(True, nonempty=nonempty)
         found = oracle.finding(
             probe, seen, self.target, self.reference, setup.target, setup.reference, **more
         )
-        return Checked(True, finding=found)
+        return Checked(True, finding=found, nonempty=nonempty)
 
     def confirm(self, oracle: Oracle, probe: Probe, setup: Setup, seen: Discrepancy) -> bool:
         """True when the probe shows the same discrepancy again, each time from scratch."""

@@ -96,18 +96,15 @@ PEER_STABLE_WINDOW_FUNCTIONS = frozenset(
 )
 
 
-_CHILDREN: dict[type, tuple[str, ...]] = {}
+_CHILDREN: dict[type, tuple[str, ...] | None] = {}
 
 
 def _children(node: Any) -> tuple[str, ...] | None:
     """The field names of a tree node (cached per class), or None for a leaf value."""
     cls = type(node)
-    names = _CHILDREN.get(cls)
-    if names is None:
-        if not is_dataclass(cls):
-            return None
-        names = _CHILDREN[cls] = tuple(f.name for f in fields(cls))
-    return names
+    if cls not in _CHILDREN:  # leaves too: strings and numbers are most of a tree's values
+        _CHILDREN[cls] = tuple(f.name for f in fields(cls)) if is_dataclass(cls) else None
+    return _CHILDREN[cls]
 
 
 def walk(node: Any) -> Iterator[Any]:

@@ -405,3 +405,40 @@ def test_nocase_groups_on_sqlite_are_not_a_finding(sqlite):
     assert [pr.variant for pr in probes] == ["distinct", "group-by"]
     for probe in probes:
         assert run(sqlite, probe) is None, probe
+
+
+def test_a_probe_of_tlp_or_norec_stops_at_its_first_failed_query(sqlite):
+    """Any failure makes their probes unjudgeable: the queries after it are not worth running
+    (a timed-out query's partitions would each wait out the timeout again)."""
+    ran: list[str] = []
+
+    def execute(engine, sql):
+        ran.append(sql)
+        return engine.execute(sql)
+
+    failing = ("SELECT c0 FROM t0 WHERE nope", "SELECT c0 FROM t0 WHERE c0 > 1")
+    for oracle, variant in ((TLP(SQLITE), "where"), (NoREC(SQLITE), "count")):
+        ran.clear()
+        probe = Probe(oracle.name, variant, failing + failing[1:] * (variant == "where") * 2)
+        checked = Pipeline(sqlite, execute=execute).check(oracle, probe, Setup(SETUP))
+        assert not checked.judged and ran == [failing[0]], ran
+        (engine, failure), = checked.failures
+        assert engine is sqlite and "nope" in failure.message
+    # an oracle that judges failures themselves still gets every outcome
+    assert len(Pipeline(sqlite).outcomes(Substituted(SQLITE), Probe("substituted", "value",
+                                                                    failing))[0]) == 2
+
+
+def test_a_judged_check_says_whether_its_query_had_rows(sqlite):
+    """The non-empty share of the benchmarks: a check on no rows tests little."""
+    tlp, norec = TLP(SQLITE), NoREC(SQLITE)
+    for p, nonempty in ((P, True), (ast.Binary(">", C0, ast.Literal(9, ast.INTEGER)), False)):
+        query = ast.Select((ast.SelectItem(C1),), FROM, where=p)
+        probes = [*tlp.probes(query), *norec.probes(query)]
+        probes += tlp.aggregate_probes(FROM, C0, p)
+        assert len(probes) == 7
+        for probe in probes:
+            oracle = tlp if probe.oracle == "tlp" else norec
+            checked = Pipeline(sqlite).check(oracle, probe, Setup(SETUP))
+            # TLP's whole query has no p: its rows are the table's; NoREC counts p's rows
+            assert checked.judged and checked.nonempty is (nonempty or oracle is tlp), probe

@@ -22,6 +22,7 @@ from pgproxy import DeafProxy, deaf_postgres  # noqa: F401 (a fixture)
 
 from fuzzer.engines import connect
 from fuzzer.engines.scratch import ScratchOwner
+from fuzzer.jobs import session as session_module
 from fuzzer.jobs.session import Session, StatementLog
 
 
@@ -50,7 +51,7 @@ def test_a_short_run_finds_nothing_and_stores_its_record(tmp_path: Path, key: st
     summary = final(result.stdout)
     assert summary["checks"] >= 150 and summary["queries"] > summary["checks"]
     assert summary["findings_new"] == 0 and summary["crashes"] == 0, summary
-    assert summary["ok_share"] > 0.9
+    assert summary["ok_share"] > 0.9 and 0 < summary["nonempty_share"] <= 1, summary
     with sqlite3.connect(store) as conn:
         (row,) = conn.execute("SELECT command, seed, finished, counters FROM runs").fetchall()
     assert row[0] == "fuzz run" and row[1] == 3 and row[2] is not None
@@ -455,6 +456,43 @@ def test_a_state_whose_statements_keep_timing_out_is_abandoned_for_the_next(tmp_
         stats = session.stats
         assert stats.states_abandoned == 2 and stats.checks == 0, stats
         assert stats.queries < 2 * 20  # a state's statements, not all of them, nor its checks
+    finally:
+        engine.close()
+
+
+def test_a_probe_over_its_share_of_engine_time_is_given_up_unjudged(monkeypatch):
+    """With no budget at all, every probe stops after its first query and counts as skipped;
+    the generator's stream, and so the next check's probe, does not depend on it."""
+    monkeypatch.setattr(session_module, "CHECK_BUDGET", 0.0)
+    engine = connect("sqlite:", guard=False)
+    try:
+        session = Session(engine, ("tlp", "norec"), seed=5, checks_per_state=10)
+        session.run_state(0)
+        stats = session.stats
+        built = stats.queries - stats.checks  # one query per probe beyond the build
+        assert stats.checks > 0 and stats.skipped == stats.checks, stats
+        assert 0 < built == len(session._built), stats
+    finally:
+        engine.close()
+
+
+def test_a_state_slow_to_build_gets_more_checks_up_to_its_stretch(monkeypatch):
+    """BUILD_SHARE 0: every build counts as slow, so an adaptive session stretches each state
+    to STRETCH times its checks; a session that is not adaptive (a replay) never does."""
+    monkeypatch.setattr(session_module, "BUILD_SHARE", 0.0)
+    monkeypatch.setattr(session_module, "STRETCH", 3)
+    checked: list[int] = []
+
+    class Counting(Session):
+        def _check(self, generator, setup, position):
+            checked.append(position.check)
+
+    engine = connect("sqlite:", guard=False)
+    try:
+        for adaptive, turns in ((True, 12), (False, 4)):
+            checked.clear()
+            Counting(engine, ("tlp",), seed=5, checks_per_state=4, adaptive=adaptive).run_state(0)
+            assert checked == list(range(turns)), (adaptive, checked)
     finally:
         engine.close()
 

@@ -186,7 +186,7 @@ def constructs(node: Any, detailed: bool = False) -> frozenset[str]:
     found: set[str] = set()
     for n in _nodes(node):
         if detailed:
-            found.update(_details(n, type(n).__name__))
+            found.update(_details(n, type(n).__name__, _shape(n) or ()))
         found.update(_own(n))
     return frozenset(found)
 
@@ -199,11 +199,12 @@ def _nodes(node: Any) -> list[Any]:
         if isinstance(n, (tuple, list)):
             stack.extend(n)
             continue
-        if not dataclasses.is_dataclass(n) or isinstance(n, A.SQLType):
+        shape = _shape(n)
+        if shape is None:
             continue
         found.append(n)
-        for f in dataclasses.fields(n):
-            value = getattr(n, f.name)
+        for name, _ in shape:
+            value = getattr(n, name)
             if value is not None and not isinstance(value, (str, int, bool)):
                 stack.append(value)
     return found
@@ -218,23 +219,38 @@ def _own(n: Any) -> set[str]:
     detail = _DETAIL.get(kind)
     if detail is not None:
         found.add(f"{kind}:{detail(n)}")
-    found.update(f"{kind}:{f.name}" for f in dataclasses.fields(n)
-                 if f.name in _FLAGS and getattr(n, f.name) is True)  # fmt: skip
+    found.update(f"{kind}:{name}" for name, _ in _shape(n) or ()
+                 if name in _FLAGS and getattr(n, name) is True)  # fmt: skip
     return found
 
 
-def _details(n: Any, kind: str) -> list[str]:
+def _details(n: Any, kind: str, shape: Shape) -> list[str]:
     found = []
-    for f in dataclasses.fields(n):
-        value = getattr(n, f.name)
+    for name, optional in shape:
+        value = getattr(n, name)
         if isinstance(value, A.SQLType):
             found.append(f"{kind}:{value.kind}")
-        elif f.default in _ABSENT and value not in _ABSENT:
-            found.append(f"{kind}.{f.name}")
+        elif optional and value not in _ABSENT:
+            found.append(f"{kind}.{name}")
     return found
 
 
 _ABSENT = (None, False, ())
+
+#: a node type's fields: each one's name, and whether its default is absent (an optional part)
+Shape = tuple[tuple[str, bool], ...]
+_SHAPES: dict[type, Shape | None] = {}
+
+
+def _shape(n: Any) -> Shape | None:
+    """The fields of a syntax node's type, None for what is not a node: worked out once per
+    type (`dataclasses.fields` on every node was most of what `features` cost)."""
+    t = type(n)
+    if t not in _SHAPES:
+        node = dataclasses.is_dataclass(t) and not issubclass(t, A.SQLType)
+        fields = dataclasses.fields(t) if node else ()
+        _SHAPES[t] = tuple((f.name, f.default in _ABSENT) for f in fields) if node else None
+    return _SHAPES[t]
 
 
 def _found(node: Any) -> frozenset[str]:

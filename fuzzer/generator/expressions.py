@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +59,7 @@ class Col:
 
     @property
     def padded_by_join(self) -> Col:
-        return replace(self, padded=True)
+        return Col(self.table, self.name, self.type, self.values, self.extreme, padded=True)
 
 
 class Scope:

@@ -211,13 +211,14 @@ class Queries:
         is `rows` (neither grouped nor aggregated), QUALIFY."""
         c = self.clauses
         select = c.unrolled_if_repeated(select)
-        select = replace(select, group_distinct=c.group_distinct(select.group_by))
+        if c.group_distinct(select.group_by):  # (`replace` costs more than the rest here)
+            select = replace(select, group_distinct=True)
         select = c.by_all(select)
         select = c.named_windows(select)
         if rows:
             select = c.qualify(select, scope, depth)
-        if alone:
-            select = replace(select, modifiers=c.modifiers())
+        if alone and (modifiers := c.modifiers()):
+            select = replace(select, modifiers=modifiers)
         return select
 
     def item_families(self, scope: Scope) -> list[str]:

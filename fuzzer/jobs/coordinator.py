@@ -116,6 +116,9 @@ class Summary:
             "checks_per_s": round(s.checks / t, 1),
             "queries_per_s": round(s.queries / t, 1),
             "ok_share": round(s.ok / s.queries, 4) if s.queries else 0.0,
+            # of the judged checks, those whose query had rows
+            "nonempty_share": round(s.nonempty / judged, 4) if (judged := s.checks - s.skipped)
+            else 0.0,
             "engine_time_share": round(s.engine_time / (t * self.workers), 3),
             "states": s.states,
             "states_abandoned": s.states_abandoned,  # their statements kept timing out

@@ -41,6 +41,7 @@ def table(summary: Summary, title: str) -> Table:
     t.add_row("checks", f"{c['checks']:,} ({c['checks_per_s']:,.0f}/s)")
     t.add_row("queries", f"{c['queries']:,} ({c['queries_per_s']:,.0f}/s)")
     t.add_row("ran without error", f"{c['ok_share']:.1%}")
+    t.add_row("checks on rows", f"{c['nonempty_share']:.1%} (their query was not empty)")
     by_oracle = ", ".join(f"{k} {v}" for k, v in sorted(c["findings_by_oracle"].items()))
     t.add_row(
         "findings",

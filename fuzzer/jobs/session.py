@@ -12,6 +12,7 @@ worker process down with it, the coordinator can still say what killed it.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
@@ -39,8 +40,20 @@ HANG_FACTOR = 2.0
 #: How long a worker waits for a crashed server to come back.
 RECOVERY_SECONDS = 120.0
 #: A state whose statements time out this often is given up: its checks would spend the run
-#: waiting for timeouts.
-TIMEOUTS_PER_STATE = 3
+#: waiting for timeouts. One is enough: a timeout costs as much time as thousands of checks,
+#: far more than the rest of the state's checks are worth, and its tables stay as slow.
+TIMEOUTS_PER_STATE = 1
+#: A probe whose queries have kept the engines busy for more than this share of the statement
+#: timeout is given up before its next query, unjudged: the last ~0.1% of queries take most
+#: of the engine time, and the partitions of a slow query are as slow. Confirming a finding
+#: is never cut short.
+CHECK_BUDGET = 0.2
+#: With `Session.adaptive`, a state whose build took more than this share of its time so far
+#: gets more checks than `checks_per_state`, up to `STRETCH` times as many: on a server
+#: whose DDL is slow (MariaDB: as long as 50 checks) the build would otherwise take half the
+#: run, while on a state that is cheap to build the checks move on to a new one as before.
+BUILD_SHARE = 0.2
+STRETCH = 10
 
 
 @dataclass
@@ -56,6 +69,7 @@ class Stats:
     findings: int = 0
     crashes: int = 0
     states_abandoned: int = 0
+    nonempty: int = 0  # judged checks whose query had rows (`Oracle.returned_rows`)
 
     def add(self, other: Stats) -> None:
         for f in fields(self):
@@ -79,6 +93,10 @@ class EngineLost(Exception):
 
 class Abandoned(Exception):
     """The state's statements keep timing out: go on to the next state."""
+
+
+class OverBudget(Exception):
+    """The probe in progress has used up its share of engine time (see `CHECK_BUDGET`)."""
 
 
 class Halted(Exception):
@@ -118,6 +136,9 @@ class Session:
     #: settings of particular oracles (`oracles.base.Context.options`)
     oracle_options: tuple[tuple[str, Any], ...] = ()
     checks_per_state: int = 50
+    #: more checks on a state that was slow to build (see `BUILD_SHARE`); off for a replay,
+    #: which must stop at its position
+    adaptive: bool = False
     log: StatementLog | None = None
     report: Callable[[Finding], None] = lambda f: None
     stats: Stats = field(default_factory=Stats)
@@ -156,6 +177,8 @@ class Session:
         #: the feature a split statement is reported by; the splits already reported
         self._setup_seen = {"target": Evidence(), "reference": Evidence()}
         self._splits_reported: set[tuple[str, str]] = set()
+        self._metered = False  # a probe's first run is in progress: its engine time counts
+        self._spent = 0.0  # the engine time of that run so far
 
     def _render(self, node: object) -> str:
         return render(node, self.target.dialect)
@@ -183,7 +206,9 @@ class Session:
         self._header = f"worker {self.worker} state {state} seed {seed}"
         self._timeouts = 0
         try:
+            began = time.perf_counter()
             self._comparable = self._build(setup)
+            built = time.perf_counter() - began
             for statement, outcome in zip(statements, self._built, strict=False):
                 self.evidence.observe_statement(statement, outcome)
             same = self.reference is not None and self.reference.dialect == self.target.dialect
@@ -191,7 +216,9 @@ class Session:
                 # (between dialects, a split is the two spellings' doing as often as not)
                 self._setup_split(statements, setup, Position(self.worker, state, -1))
             self.stats.states += 1
-            for check in range(self.checks_per_state):
+            for check in itertools.count():
+                if check >= self.checks_per_state and not self._stretch(check, built, began):
+                    return
                 if stop():
                     return
                 self._check(generator, setup, Position(self.worker, state, check))
@@ -199,6 +226,12 @@ class Session:
             self._crash(lost, list(setup.target), Position(self.worker, state, -1))
         except Abandoned:
             self.stats.states_abandoned += 1
+
+    def _stretch(self, check: int, built: float, began: float) -> bool:
+        """One more check on this state: its build is still too large a share of its time."""
+        if not self.adaptive or check >= STRETCH * self.checks_per_state:
+            return False
+        return built > BUILD_SHARE * (time.perf_counter() - began)
 
     def _collations(self) -> tuple[str, ...] | None:
         """The target's collations, read once: every state of the session draws from them."""
@@ -219,6 +252,7 @@ class Session:
         the oracles that compare them then leave the state alone. The statement log starts
         again with the state: it holds what the engine ran since its scratch space was empty.
         """
+        self._metered = False  # a rebuild confirms a finding: no budget
         if self.log is not None:
             self.log.start(self._header)
         both = with_reference and self._uses_reference
@@ -243,12 +277,15 @@ class Session:
     def _execute(self, engine: Engine, sql: str) -> Outcome:
         if self.halted():
             raise Halted
+        if self._metered and self._spent > CHECK_BUDGET * engine.timeout:
+            raise OverBudget
         if self.log is not None and engine is self.target:
             self.log.write(sql)
         outcome = engine.execute(sql)
         self.stats.queries += 1
         self.stats.ok += outcome.ok
         self.stats.engine_time += outcome.elapsed
+        self._spent += outcome.elapsed
         if isinstance(outcome, Failure):
             if outcome.code == HANG:  # the engine's watchdog gave the connection up
                 raise EngineLost(sql, outcome, "hang")
@@ -341,12 +378,22 @@ class Session:
 
     def _probe(self, oracle: Oracle, probe: Probe, setup: Setup, position: Position) -> None:
         self.stats.checks += 1  # one oracle check: one probe run and judged
-        checked = self._pipeline.check(oracle, probe, setup, seed=self.seed, position=str(position))
+        self._metered, self._spent = True, 0.0
+        try:
+            checked = self._pipeline.check(
+                oracle, probe, setup, seed=self.seed, position=str(position)
+            )
+        except OverBudget:
+            self.stats.skipped += 1  # the engine's time, not the probe's features: not learned
+            return
+        finally:
+            self._metered = False
         if probe.about is not None:
             failed = next((o for e, o in checked.failures if e is self.target), None)
             self.evidence.observe_statement(probe.about, failed)
         if not checked.judged:
             self.stats.skipped += 1
+        self.stats.nonempty += checked.nonempty
         if checked.finding is not None:
             self._found(checked.finding)
 

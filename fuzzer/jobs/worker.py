@@ -124,6 +124,7 @@ def _work(
         profile=config.profile,
         oracle_options=config.oracle_options,
         checks_per_state=config.checks_per_state,
+        adaptive=True,
         log=log,
         report=lambda finding: events.put(("finding", worker, finding)),
         halted=lifeline.halted.is_set,
