@@ -11,13 +11,13 @@ import random
 from collections.abc import Iterator
 
 import pytest
+from conftest import open_engine
 
 from fuzzer.engines import Engine
 from oracles.base import Context
 from oracles.isolation import Isolation, schedule, workload
 from oracles.isolation.history import FAIL, OK
 from oracles.pipeline import Pipeline, Setup, replay
-from tests.conftest import open_engine
 
 
 @pytest.fixture(params=["postgres", "mysql"])
