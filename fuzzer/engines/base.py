@@ -101,7 +101,8 @@ class EngineURL:
             f"{k}={'***' if k in SECRET_OPTIONS else v}" for k, v in self.options.items()
         )
         if not hostport and not auth:
-            return f"{self.scheme}:{'///' + self.database if self.database else ''}"
+            path = "///" + self.database if self.database else ""
+            return f"{self.scheme}:{path}{'?' * bool(query)}{query}"
         return f"{self.scheme}://{auth}{hostport}/{self.database or ''}{'?' * bool(query)}{query}"
 
     @property
