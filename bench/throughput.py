@@ -32,6 +32,9 @@ URLS = {
     "sqlite": "sqlite:",
     "apsw": "sqlite+apsw:",
     "duckdb": "duckdb:",
+    # the same engines in an engine host, over its pipe (what a pinned release costs)
+    "apsw-host": "sqlite+apsw:?isolate=1",
+    "duckdb-host": "duckdb:?isolate=1",
     "postgres": os.environ.get(
         "SQLPARITY_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     ),

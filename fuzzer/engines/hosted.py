@@ -57,6 +57,10 @@ def wants_host(url: EngineURL) -> bool:
     return "version" in options or options.get("isolate", "0") not in ("", "0", "false")
 
 
+class _HostDied(Exception):
+    """The engine host exited (or was killed) before it answered."""
+
+
 class HostedEngine(Engine):
     """The `Engine` of the URL's scheme, in an engine-host subprocess."""
 
@@ -121,7 +125,7 @@ class HostedEngine(Engine):
 
     def _open(self) -> None:
         command, env = self._command()
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the host)
         self._proc = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
@@ -131,9 +135,12 @@ class HostedEngine(Engine):
             start_new_session=True,  # the terminal's Ctrl-C is the caller's to pass on
         )
         self._killed = False
-        answer = self._call(("open", self._inner, self.timeout, self.max_rows, self.guarded))
-        if answer is None:
-            raise EngineError(f"the engine host for {self.url} died on start: {self._last_words()}")
+        try:
+            answer = self._call(("open", self._inner, self.timeout, self.max_rows, self.guarded))
+        except _HostDied:
+            words = self._last_words()
+            self._stop()
+            raise EngineError(f"the engine host for {self.url} died on start: {words}") from None
         self._name, self._version, self._scratch, self.single_connection = answer
         if self.release is not None and not self._version.startswith(
             self.release.version.split(".post")[0][: len(self._version)]
@@ -147,10 +154,10 @@ class HostedEngine(Engine):
         return lines[-1] if lines else f"exit {self._proc.poll() if self._proc else None}"
 
     def _call(self, request: tuple[Any, ...]) -> Any:
-        """Send one request and wait for its reply: None when the host died meanwhile."""
+        """Send one request and wait for its reply; `_HostDied` if the host died meanwhile."""
         proc = self._proc
         if proc is None or proc.poll() is not None:
-            return None
+            raise _HostDied
         assert proc.stdin is not None and proc.stdout is not None
         try:
             with self._lock:
@@ -159,7 +166,7 @@ class HostedEngine(Engine):
             kind, *reply = pickle.load(proc.stdout)
         except (EOFError, OSError, pickle.UnpicklingError):
             proc.wait()
-            return None
+            raise _HostDied from None
         if kind == "refused":
             raise Refused(*reply)
         if kind == "error":
@@ -193,12 +200,11 @@ class HostedEngine(Engine):
         start = time.perf_counter()
         self._watchdog.arm(self.timeout * len(statements) + HANG_GRACE)
         try:
-            outcomes = self._call(("run", statements))
+            return self._call(("run", statements))
+        except _HostDied:
+            return [self._died(time.perf_counter() - start)]
         finally:
             self._watchdog.disarm()
-        if outcomes is None:
-            return [self._died(time.perf_counter() - start)]
-        return outcomes
 
     def interrupt(self) -> None:
         proc = self._proc
@@ -208,13 +214,20 @@ class HostedEngine(Engine):
                 proc.stdin.flush()
 
     def reset(self) -> None:
-        if self._call(("reset",)) is None:
-            self.reconnect()
+        try:
+            self._call(("reset",))
+        except _HostDied:
+            self._restart()
 
     def reconnect(self) -> None:
-        if self._call(("reconnect",)) is None:
-            self._stop()
-            self._open()
+        try:
+            self._call(("reconnect",))
+        except _HostDied:
+            self._restart()
+
+    def _restart(self) -> None:
+        self._stop()
+        self._open()
 
     def _stop(self) -> None:
         proc, self._proc = self._proc, None
@@ -234,7 +247,7 @@ class HostedEngine(Engine):
         self._stderr.close()
 
     def close(self) -> None:
-        with contextlib.suppress(EngineError):
+        with contextlib.suppress(EngineError, _HostDied):
             self._call(("close",))
         self._stop()
         self._watchdog.close()

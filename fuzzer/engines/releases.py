@@ -78,7 +78,7 @@ class Release:
     def requirements(self) -> tuple[str, ...]:
         """What pip installs: exactly this release (old DuckDB wants a numpy of its time)."""
         if self.engine == "duckdb":
-            numpy = ("numpy<2",) if Version(self.version) < Version("0.8") else ()
+            numpy = ("numpy<2",) if self.version.startswith("0.6") else ()
             return (f"duckdb=={self.version}", *numpy)
         parts = self.version.split(".")
         if len(parts) == 4 or ".post" in self.version:
