@@ -68,8 +68,8 @@ def connect(url: str, timeout: float = DEFAULT_TIMEOUT, *, guard: bool = True) -
 
     `guard=False` only for statements sqlparity generates itself: everything else (a user's
     script, a stored finding) runs through the engine's statement guard. A URL with `version=`
-or `isolate=1` opens the engine in an engine host (see fuzzer.engines.hosted). Raises EngineError,
-    with a one-line message, when the engine cannot be used.
+    or `isolate=1` opens the engine in an engine host (fuzzer.engines.hosted). Raises
+    EngineError, with a one-line message, when the engine cannot be used.
     """
     parsed = EngineURL.parse(url)
     if wants_host(parsed):  # a pinned release, or an isolated one: in an engine host
