@@ -119,6 +119,7 @@ def engines_check(urls: tuple[str, ...], timeout: float, as_json: bool) -> None:
     sys.exit(EXIT_USAGE if failed else 0)
 
 
+from fuzzer.commands.bisect import bisect  # noqa: E402
 from fuzzer.commands.check import check  # noqa: E402
 from fuzzer.commands.clean import clean  # noqa: E402
 from fuzzer.commands.generate import generate  # noqa: E402
@@ -126,7 +127,7 @@ from fuzzer.commands.reduce import reduce  # noqa: E402
 from fuzzer.commands.run import run  # noqa: E402
 from triage.cli import triage  # noqa: E402
 
-for command in (run, check, reduce, generate, triage):
+for command in (run, check, reduce, bisect, generate, triage):
     cli.add_command(command)
 engines.add_command(clean)
 
