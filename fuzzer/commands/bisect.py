@@ -2,8 +2,8 @@
 
 A binary search over the releases the package index publishes (DuckDB's, or SQLite's through
 apsw), each installed on first use and run in an engine host (`duckdb:?version=X`). It starts
-from a release that shows the finding (the one it was seen on, else the newest or the oldest of
-the range), and looks on each side for the edge: the first release that shows it, and the
+from a release that shows the finding (the one it was seen on, else the newest, the oldest or
+midpoints of the range), and looks on each side for the edge: the first release that shows it, and the
 first after that which no longer does, as "regressed in" and "fixed in". The search assumes
 one such interval; a release that shows nothing it can judge (its setup fails, say) counts as
 not showing it, and a release that cannot be installed is left out. A stored finding keeps the
@@ -95,20 +95,40 @@ class Bisection:
 
     def run(self, releases: list[str], seen_on: str | None) -> None:
         releases = list(releases)
-        anchor = None
-        if seen_on in releases:
-            anchor = seen_on if self._shows_at(releases, releases.index(seen_on)) else None
-        if anchor is None and self._end(releases, last=True):
-            anchor = releases[-1]
-        if anchor is None and self._end(releases, last=False):
-            anchor = releases[0]
+        anchor = self._anchor(releases, seen_on)
         if anchor is None:
-            return  # it reproduces on none of the ends: nothing to search between
+            return  # it reproduces on no release of the range
         at = releases.index(anchor)
         after, before = releases[at:], releases[: at + 1]
         if not self._end(after, last=True):
             self.fixed_in = self._edge(after)
         self.regressed_in = before[0] if self._end(before, last=False) else self._edge(before)
+
+    def _anchor(self, releases: list[str], seen_on: str | None) -> str | None:
+        """A release that shows it: the one it was seen on, else the newest, the oldest, then
+        the midpoints of ever finer halves (a bug brought and fixed inside the range)."""
+        for candidate in [seen_on, *_spread(list(releases))]:
+            if candidate in releases:
+                try:
+                    if self.shows(candidate):
+                        return candidate
+                except Unavailable:
+                    releases.remove(candidate)
+        return None
+
+
+def _spread(releases: list[str]) -> list[str]:
+    """The releases in search order: the ends, then midpoints breadth first."""
+    if len(releases) <= 2:
+        return releases[::-1]
+    order, spans = [releases[-1], releases[0]], [(0, len(releases) - 1)]
+    while spans:
+        lo, hi = spans.pop(0)
+        if hi - lo > 1:
+            mid = (lo + hi) // 2
+            order.append(releases[mid])
+            spans += [(lo, mid), (mid, hi)]
+    return order
 
 
 def parse_range(text: str | None, releases: list[str]) -> list[str]:
