@@ -39,6 +39,8 @@ class Checked:
 
 
 Execute = Callable[[Engine, str], Outcome]
+#: statements run in order, as one batch where the engine can (see Engine.execute_many)
+ExecuteAll = Callable[[Engine, Sequence[str]], list[Outcome]]
 #: rebuild a state from an empty scratch space; True: on the reference too
 Rebuild = Callable[[Setup, bool], None]
 
@@ -56,6 +58,7 @@ class Pipeline:
     reference: Engine | None = None
     confirmations: int = 2
     execute: Execute = _execute
+    execute_all: ExecuteAll | None = None
     rebuild: Rebuild | None = None
     _rebuild: Rebuild = field(init=False, repr=False)
 
@@ -68,16 +71,20 @@ class Pipeline:
             pairs.append((self.reference, setup.reference))
         for engine, statements in pairs:
             engine.reset()
-            for statement in statements:
-                self.execute(engine, statement)
+            self._all(engine, statements)
+
+    def _all(self, engine: Engine, statements: Sequence[str]) -> list[Outcome]:
+        if self.execute_all is not None:
+            return self.execute_all(engine, statements)
+        return [self.execute(engine, s) for s in statements]
 
     def outcomes(self, oracle: Oracle, probe: Probe) -> tuple[list[Outcome], list[Outcome]]:
         """The probe's outcomes on the target, and on the reference (first) if it needs one."""
         reference: list[Outcome] = []
         if oracle.needs_reference:
             assert self.reference is not None, f"the {oracle.name} oracle needs a reference"
-            reference = [self.execute(self.reference, q) for q in probe.reference_queries]
-        return [self.execute(self.target, q) for q in probe.queries], reference
+            reference = self._all(self.reference, probe.reference_queries)
+        return self._all(self.target, probe.queries), reference
 
     def run(self, oracle: Oracle, probe: Probe) -> Discrepancy | None:
         """Execute a probe and judge it; raises Skip when it cannot be judged."""

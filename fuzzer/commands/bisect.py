@@ -3,11 +3,11 @@
 A binary search over the releases the package index publishes (DuckDB's, or SQLite's through
 apsw), each installed on first use and run in an engine host (`duckdb:?version=X`). It starts
 from a release that shows the finding (the one it was seen on, else the newest, the oldest or
-midpoints of the range), and looks on each side for the edge: the first release that shows it, and the
-first after that which no longer does, as "regressed in" and "fixed in". The search assumes
-one such interval; a release that shows nothing it can judge (its setup fails, say) counts as
-not showing it, and a release that cannot be installed is left out. A stored finding keeps the
-answer (`fuzz triage show` and the bug-report export print it).
+midpoints of the range) and looks on each side for the edge: the first release that shows it,
+and the first after that which no longer does ("regressed in", "fixed in"). The search assumes
+one such interval. A release whose answer cannot be judged (its setup fails, say) counts as not
+showing it; a release that cannot be installed is left out. A stored finding keeps the answer
+(`fuzz triage show` and the bug-report export print it).
 """
 
 from __future__ import annotations

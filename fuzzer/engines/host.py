@@ -4,10 +4,13 @@
 pickled (the two ends are one interpreter and one checkout, so pickle is exact and cheap: a
 DuckDB `Decimal` or `date` crosses as itself). Run by `fuzzer.engines.hosted`, never by hand.
 
-Requests are tuples: `("open", url, timeout, max_rows, guard)`, `("run", [sql, ...])` (a batch:
-it stops at the first statement that fails), `("reset",)`, `("reconnect",)`, `("close",)` and
-`("interrupt",)`, which a reader thread serves at once, while a statement runs. A reply is
-`("ok", value)`, `("refused", statement, reason)` or `("error", message)`.
+Requests are tuples: `("open", url, timeout, max_rows, guard)`, `("run", [sql, ...])`,
+`("reset",)`, `("reconnect",)`, `("close",)` and `("interrupt",)`, which a reader thread serves
+at once, while a statement runs. A reply is `("ok", value)`, `("refused", statement, reason)`
+or `("error", message)`. A batch (`run`) is answered statement by statement, each outcome
+written before the next statement starts (so a host that dies leaves the outcomes before the
+statement that killed it), as `("one", outcome)`, then one final reply; it stops after a
+statement that timed out, so that the caller, which counts timeouts, decides on the rest.
 """
 
 from __future__ import annotations
@@ -19,17 +22,8 @@ import sys
 import threading
 from typing import Any, BinaryIO
 
-from fuzzer.engines import Engine, EngineError, Outcome, Refused, engine_class
-
-
-def run_batch(engine: Engine, statements: list[str]) -> list[Outcome]:
-    """Run statements in order; stop after the first that fails, as a setup would."""
-    outcomes: list[Outcome] = []
-    for sql in statements:
-        outcomes.append(engine.execute(sql))
-        if not outcomes[-1].ok:
-            break
-    return outcomes
+from fuzzer.engines import Engine, EngineError, Refused, engine_class
+from fuzzer.errors import ErrorCategory
 
 
 class Host:
@@ -48,7 +42,7 @@ class Host:
                 return ("ok", (e.name, e.version, e.scratch, e.single_connection))
             assert self.engine is not None, "open first"
             if op == "run":
-                return ("ok", run_batch(self.engine, args[0]))
+                return ("ok", self.run(args[0]))
             if op == "reset":
                 self.engine.reset()
             elif op == "reconnect":
@@ -60,6 +54,16 @@ class Host:
             return ("refused", exc.statement, exc.reason)
         except EngineError as exc:
             return ("error", str(exc))
+
+    def run(self, statements: list[str]) -> int:
+        """Run a batch, sending each outcome as it comes; how many ran."""
+        assert self.engine is not None
+        for n, sql in enumerate(statements, 1):
+            outcome = self.engine.execute(sql)
+            self.reply(("one", outcome))
+            if not outcome.ok and outcome.category is ErrorCategory.TIMEOUT:
+                return n
+        return len(statements)
 
     def reply(self, answer: tuple[Any, ...]) -> None:
         pickle.dump(answer, self.out, protocol=pickle.HIGHEST_PROTOCOL)

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -153,25 +154,39 @@ class HostedEngine(Engine):
         lines = self._stderr.read().decode(errors="replace").strip().splitlines()
         return lines[-1] if lines else f"exit {self._proc.poll() if self._proc else None}"
 
-    def _call(self, request: tuple[Any, ...]) -> Any:
-        """Send one request and wait for its reply; `_HostDied` if the host died meanwhile."""
+    def _send(self, request: tuple[Any, ...]) -> None:
         proc = self._proc
         if proc is None or proc.poll() is not None:
             raise _HostDied
-        assert proc.stdin is not None and proc.stdout is not None
+        assert proc.stdin is not None
         try:
             with self._lock:
                 pickle.dump(request, proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
                 proc.stdin.flush()
-            kind, *reply = pickle.load(proc.stdout)
+        except OSError:
+            raise _HostDied from None
+
+    def _receive(self) -> tuple[Any, ...]:
+        proc = self._proc
+        assert proc is not None and proc.stdout is not None
+        try:
+            return pickle.load(proc.stdout)
         except (EOFError, OSError, pickle.UnpicklingError):
             proc.wait()
             raise _HostDied from None
+
+    def _answer(self, reply: tuple[Any, ...]) -> Any:
+        kind, *rest = reply
         if kind == "refused":
-            raise Refused(*reply)
+            raise Refused(*rest)
         if kind == "error":
-            raise EngineError(reply[0])
-        return reply[0]
+            raise EngineError(rest[0])
+        return rest[0]
+
+    def _call(self, request: tuple[Any, ...]) -> Any:
+        """Send one request and wait for its reply; `_HostDied` if the host died meanwhile."""
+        self._send(request)
+        return self._answer(self._receive())
 
     def _kill(self) -> None:
         self._killed = True
@@ -193,18 +208,53 @@ class HostedEngine(Engine):
         """The host's engine guards every statement itself; a refusal comes back as one."""
 
     def _execute(self, sql: str) -> Outcome:
-        return self.execute_batch([sql])[0]
+        (outcome,) = self._batch([sql])  # to its end: the host's final reply is read too
+        return outcome
 
-    def execute_batch(self, statements: list[str]) -> list[Outcome]:
-        """Run statements in one round trip, stopping after the first that fails."""
+    def execute_many(
+        self, statements: Sequence[str], before: Callable[[str], object] | None = None
+    ) -> Iterator[Outcome]:
+        """One round trip for many statements: the host streams their outcomes back."""
+        rest = list(statements)
+        while rest:
+            if before is not None:
+                for sql in rest:
+                    before(sql)
+            ran = 0
+            for outcome in self._batch(rest):
+                ran += 1
+                yield outcome
+            rest = rest[ran:]  # the host stopped after a timeout: the caller chose to go on
+
+    def _batch(self, statements: list[str]) -> Iterator[Outcome]:
+        """The outcomes of one `run` request; a caller that stops early waits out the rest."""
         start = time.perf_counter()
-        self._watchdog.arm(self.timeout * len(statements) + HANG_GRACE)
+        self._watchdog.arm(self.timeout + HANG_GRACE)
+        done = False
         try:
-            return self._call(("run", statements))
+            self._send(("run", statements))
+            while True:
+                reply = self._receive()
+                if reply[0] != "one":
+                    done = True  # the final reply: a count, or a refusal that ended the batch
+                    self._answer(reply)
+                    return
+                self._watchdog.arm(self.timeout + HANG_GRACE)
+                yield reply[1]
+                start = time.perf_counter()
         except _HostDied:
-            return [self._died(time.perf_counter() - start)]
+            done = True
+            yield self._died(time.perf_counter() - start)
         finally:
             self._watchdog.disarm()
+            if not done:
+                self._drain()
+
+    def _drain(self) -> None:
+        """Read a batch's remaining replies, so that the next request gets its own."""
+        with contextlib.suppress(_HostDied, Refused, EngineError):
+            while self._receive()[0] == "one":
+                pass
 
     def interrupt(self) -> None:
         proc = self._proc
