@@ -123,3 +123,22 @@ def test_two_releases_of_one_engine_are_target_and_reference_at_full_width(
     quiet = fuzz("check", "--json", "--oracle", "diff", "-t", fixed, "-r", today,
                  script, cwd=tmp_path)  # fmt: skip
     assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+
+
+def test_a_batch_answers_each_statement_and_leaves_the_pipe_in_step():
+    engine = connect("sqlite+apsw:?isolate=1")
+    try:
+        seen: list[str] = []
+        batch = ["CREATE TABLE t (a)", "SELECT * FROM nope", "INSERT INTO t VALUES (1)",
+                 "SELECT a FROM t"]  # fmt: skip
+        outcomes = list(engine.execute_many(batch, before=seen.append))
+        assert [o.ok for o in outcomes] == [True, False, True, True] and seen == batch
+        assert outcomes[-1].rows == [(1,)]
+        stopped = engine.execute_many(["SELECT 1", "SELECT 2", "SELECT 3"])
+        assert next(stopped).rows == [(1,)]
+        stopped.close()  # the caller gave up: the rest is read and dropped
+        with pytest.raises(Refused):
+            list(engine.execute_many(["SELECT 5", "ATTACH 'elsewhere.db' AS x", "SELECT 6"]))
+        assert engine.execute("SELECT 4").rows == [(4,)]
+    finally:
+        engine.close()
