@@ -25,6 +25,9 @@ from typing import Any, BinaryIO
 from fuzzer.engines import Engine, EngineError, Refused, engine_class
 from fuzzer.errors import ErrorCategory
 
+#: how long a host whose caller went away may take to close its engine before it just exits
+ORPHAN_SECONDS = 10.0
+
 
 class Host:
     def __init__(self, out: BinaryIO) -> None:
@@ -84,7 +87,11 @@ def main() -> None:
             try:
                 request = pickle.load(source)
             except (EOFError, OSError, pickle.UnpicklingError):
-                work.put(None)
+                work.put(None)  # the caller closed the pipe, or died
+                # an engine stuck in its own code never sees that: it gets a little while
+                orphaned = threading.Timer(ORPHAN_SECONDS, os._exit, args=(1,))
+                orphaned.daemon = True
+                orphaned.start()
                 return
             if request[0] == "interrupt":
                 if host.engine is not None:
