@@ -2,10 +2,11 @@
 
 `corpus/known-bugs/` holds public bugs reported by others, `corpus/found/` bugs sqlparity
 found itself. Each case's header names the buggy release, the fixing one and the oracle(s)
-that flag it. Old DuckDB and SQLite (apsw) releases are installed from PyPI into cached
-virtual environments (`$SQLPARITY_CACHE`, default `~/.cache/sqlparity`, under `known-bugs/`);
-sqlparity runs there from this checkout's packages. `tests/test_known_bugs.py` checks every
-case with this module, and `bench/recall.py` uses it to run `fuzz run` on the buggy releases.
+that flag it. Old DuckDB and SQLite (apsw) releases are reached by pinned engine URLs
+(`duckdb:?version=1.1.0`, `sqlite+apsw:?version=3.44.0.0`): `fuzzer.engines.releases`
+installs each once into its cache and the engine host runs it. `tests/test_known_bugs.py`
+checks every case with this module, and `bench/recall.py` uses it to run `fuzz run` on the
+buggy releases.
 """
 
 from __future__ import annotations
@@ -23,31 +24,30 @@ import fuzzer
 import grammar
 import oracles
 import triage
+from fuzzer.engines import releases
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
-CACHE = Path(os.environ.get("SQLPARITY_CACHE", Path.home() / ".cache" / "sqlparity"))
 MYSQL_URL = os.environ.get("SQLPARITY_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
-#: What sqlparity itself needs in an old engine's environment (the engine is pinned apart).
-RUNTIME = ["click", "rich", "sqlite-utils", "lark", "hypothesis", "setproctitle"]
+#: today's engines, as the scheme alone names them
+CURRENT = {"duckdb": "duckdb:", "sqlite": "sqlite+apsw:"}
 
 
 @dataclass(frozen=True)
 class Release:
-    """One installable engine release: what pip installs, and the URL that reaches it."""
+    """One engine release a case names: a pinned in-process release, or the local server."""
 
     engine: str  # duckdb, sqlite, mariadb
     version: str
-    pip: tuple[str, ...]  # empty for the local server
+    pin: str | None = None  # the `version=` of its engine URL; None for the local server
 
     @classmethod
     def of(cls, engine: str, version: str, apsw: str | None = None) -> Release:
         if engine == "duckdb":
-            numpy = ["numpy<2"] if version.startswith("0.6") else []
-            return cls(engine, version, (f"duckdb=={version}", *numpy))
+            return cls(engine, version, version)
         if engine == "sqlite":
             assert apsw, f"sqlite {version}: a SQLite release is named by its apsw release"
-            return cls(engine, version, (apsw,))
-        return cls(engine, version, ())
+            return cls(engine, version, apsw.removeprefix("apsw=="))
+        return cls(engine, version)
 
     @classmethod
     def parse(cls, text: str) -> Release:
@@ -61,17 +61,30 @@ class Release:
         return f"{self.engine} {self.version}"
 
     @property
+    def pip(self) -> tuple[str, ...]:
+        """What the engine module installs for this release (nothing for the local server)."""
+        return releases.Release.of(self.engine, self.pin).requirements if self.pin else ()
+
+    @property
     def target(self) -> str:
-        return {"duckdb": "duckdb:", "sqlite": "sqlite+apsw:"}.get(self.engine, MYSQL_URL)
+        if self.pin is None:
+            return MYSQL_URL
+        return f"{CURRENT[self.engine]}?version={self.pin}"
+
+    @property
+    def current(self) -> str:
+        """The URL of today's release of this engine (the one installed with sqlparity)."""
+        return CURRENT.get(self.engine, MYSQL_URL)
 
     @property
     def local(self) -> bool:
         """The release is the local server, not an installed package."""
-        return not self.pip
+        return self.pin is None
 
     def python(self) -> Path:
-        """The interpreter that runs sqlparity against this release."""
-        return environment(self.pip) if self.pip else Path(sys.executable)
+        """The interpreter that runs sqlparity against this release: this one (the engine
+        host runs the release)."""
+        return Path(sys.executable)
 
 
 @dataclass(frozen=True)
@@ -106,20 +119,6 @@ class Case:
 def cases(folders: tuple[str, ...] = ("known-bugs", "found")) -> list[Case]:
     """The cases of the corpus folders; `known-bugs` alone is the list of public bugs."""
     return [Case.read(p) for folder in folders for p in sorted((CORPUS / folder).glob("*.sql"))]
-
-
-def environment(pip: tuple[str, ...]) -> Path:
-    """A cached virtual environment with one old engine release and sqlparity's runtime."""
-    home = CACHE / "known-bugs" / "-".join(re.sub(r"[^\w.]+", "_", p) for p in pip)
-    python = home / "bin" / "python"
-    if not (home / ".ready").exists():
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(home)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", *pip, *RUNTIME],
-            check=True, capture_output=True, timeout=600,
-        )  # fmt: skip
-        (home / ".ready").touch()
-    return python
 
 
 def sources(tmp: Path) -> Path:

@@ -7,6 +7,11 @@ the start and the end of the measurement.
 
     python bench/throughput.py --seconds 20
     python bench/throughput.py --engines sqlite,postgres --oracles tlp --json
+    python bench/throughput.py --engines duckdb,'duckdb:?version=1.5.6' --oracles diff \
+        --reference duckdb
+
+`--engines` takes names from URLS or engine URLs; `--reference` (a name or URL) gives every
+session a reference engine, for the differential.
 
 Engines run unguarded, as in `fuzz run`'s workers; `--guarded` measures the statement guard
 that `fuzz check` and `fuzz reduce` pay.
@@ -32,6 +37,9 @@ URLS = {
     "sqlite": "sqlite:",
     "apsw": "sqlite+apsw:",
     "duckdb": "duckdb:",
+    # the same engines in an engine host, over its pipe (what a pinned release costs)
+    "apsw-host": "sqlite+apsw:?isolate=1",
+    "duckdb-host": "duckdb:?isolate=1",
     "postgres": os.environ.get(
         "SQLPARITY_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     ),
@@ -56,10 +64,18 @@ class WorkerResult:
 
 
 def measure(
-    url: str, oracle: str, worker: int, seconds: float, guarded: bool, results: Queue
+    url: str,
+    oracle: str,
+    worker: int,
+    seconds: float,
+    guarded: bool,
+    results: Queue,
+    reference_url: str | None = None,
 ) -> None:
     engine = connect(url, guard=guarded)
-    session = Session(engine, (oracle,), seed=1234, worker=worker, adaptive=True)
+    reference = connect(reference_url, guard=guarded) if reference_url else None
+    session = Session(engine, (oracle,), seed=1234, worker=worker, reference=reference,
+                      adaptive=True)
     session.run_state(0)  # warm up: imports, first connection, caches
     session.stats.take()
     rss_start = rss_mb()
@@ -72,6 +88,8 @@ def measure(
     wall = time.perf_counter() - start
     stats = session.stats
     engine.close()
+    if reference is not None:
+        reference.close()
     results.put(WorkerResult(stats.checks, stats.queries, stats.engine_time, wall,
                              rss_start, rss_mb()))  # fmt: skip
 
@@ -88,11 +106,14 @@ class Run:
     rss_end_mb: float
 
 
-def run(name: str, oracle: str, workers: int, seconds: float, guarded: bool) -> Run:
+def run(
+    name: str, oracle: str, workers: int, seconds: float, guarded: bool, reference: str | None
+) -> Run:
     ctx = multiprocessing.get_context("spawn")
     results = ctx.Queue()
+    url, ref = URLS.get(name, name), reference and URLS.get(reference, reference)
     procs = [
-        ctx.Process(target=measure, args=(URLS[name], oracle, w, seconds, guarded, results))
+        ctx.Process(target=measure, args=(url, oracle, w, seconds, guarded, results, ref))
         for w in range(workers)
     ]
     for p in procs:
@@ -119,19 +140,26 @@ def run(name: str, oracle: str, workers: int, seconds: float, guarded: bool) -> 
 @click.option("--workers", default="1,2", show_default=True)
 @click.option("--seconds", default=10.0, show_default=True, help="Per measurement.")
 @click.option("--guarded", is_flag=True, help="Run the statement guard, as fuzz check does.")
+@click.option("--reference", help="A reference engine (name or URL) for every session.")
 @click.option("--json", "as_json", is_flag=True)
 def main(
-    engines: str, oracles: str, workers: str, seconds: float, guarded: bool, as_json: bool
+    engines: str,
+    oracles: str,
+    workers: str,
+    seconds: float,
+    guarded: bool,
+    reference: str | None,
+    as_json: bool,
 ) -> None:
     runs = []
     for name in engines.split(","):
         try:
-            connect(URLS[name]).close()
+            connect(URLS.get(name, name)).close()
         except EngineError as exc:
             raise click.ClickException(f"{name}: {exc}") from exc
         for oracle in oracles.split(","):
             for n in (int(w) for w in workers.split(",")):
-                runs.append(run(name, oracle, n, seconds, guarded))
+                runs.append(run(name, oracle, n, seconds, guarded, reference))
                 if not as_json:
                     Console(stderr=True).print(f"{name} {oracle} x{n}: {runs[-1].checks_per_s}/s")
     if as_json:

@@ -119,6 +119,7 @@ def engines_check(urls: tuple[str, ...], timeout: float, as_json: bool) -> None:
     sys.exit(EXIT_USAGE if failed else 0)
 
 
+from fuzzer.commands.bisect import bisect  # noqa: E402
 from fuzzer.commands.check import check  # noqa: E402
 from fuzzer.commands.clean import clean  # noqa: E402
 from fuzzer.commands.generate import generate  # noqa: E402
@@ -127,7 +128,7 @@ from fuzzer.commands.report import report  # noqa: E402
 from fuzzer.commands.run import run  # noqa: E402
 from triage.cli import triage  # noqa: E402
 
-for command in (run, check, reduce, generate, report, triage):
+for command in (run, check, reduce, bisect, generate, report, triage):
     cli.add_command(command)
 engines.add_command(clean)
 

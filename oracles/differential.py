@@ -180,7 +180,11 @@ def compare(
     ref_types = [c.type for c in reference.columns]
     tgt_types = [c.type for c in target.columns]
     spelled = (lambda t: t) if type_modifiers else _without_modifiers
-    if compare_types and list(map(spelled, ref_types)) != list(map(spelled, tgt_types)):
+    # "" is a type the driver did not name (an old release's): it compares with nothing
+    differs = len(ref_types) != len(tgt_types) or any(
+        r and t and spelled(r) != spelled(t) for r, t in zip(ref_types, tgt_types, strict=False)
+    )
+    if compare_types and differs:
         return Divergence("types", Discrepancy(ref_types, tgt_types))
     return None
 

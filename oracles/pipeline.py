@@ -41,6 +41,8 @@ class Checked:
 
 
 Execute = Callable[[Engine, str], Outcome]
+#: statements run in order, as one batch where the engine can (see Engine.execute_many)
+ExecuteAll = Callable[[Engine, Sequence[str]], list[Outcome]]
 #: rebuild a state from an empty scratch space; True: on the reference too
 Rebuild = Callable[[Setup, bool], None]
 
@@ -58,6 +60,7 @@ class Pipeline:
     reference: Engine | None = None
     confirmations: int = 2
     execute: Execute = _execute
+    execute_all: ExecuteAll | None = None
     rebuild: Rebuild | None = None
     _rebuild: Rebuild = field(init=False, repr=False)
 
@@ -70,22 +73,29 @@ class Pipeline:
             pairs.append((self.reference, setup.reference))
         for engine, statements in pairs:
             engine.reset()
-            for statement in statements:
-                self.execute(engine, statement)
+            self._all(engine, statements)
+
+    def _all(self, engine: Engine, statements: Sequence[str]) -> list[Outcome]:
+        if self.execute_all is not None:
+            return self.execute_all(engine, statements)
+        return [self.execute(engine, s) for s in statements]
 
     def outcomes(self, oracle: Oracle, probe: Probe) -> tuple[list[Outcome], list[Outcome]]:
         """The probe's outcomes on the target, and on the reference (first) if it needs one."""
         reference: list[Outcome] = []
         if oracle.needs_reference:
             assert self.reference is not None, f"the {oracle.name} oracle needs a reference"
-            reference = [self.execute(self.reference, q) for q in probe.reference_queries]
+            reference = self._all(self.reference, probe.reference_queries)
         own = oracle.run(probe, self.target, self.execute)
         if own is not None:
             return own, reference
+        if not oracle.skips_failures:
+            return self._all(self.target, probe.queries), reference
+        # one at a time: the queries after a failure are not run
         target: list[Outcome] = []
         for query in probe.queries:
             target.append(self.execute(self.target, query))
-            if oracle.skips_failures and not target[-1].ok:
+            if not target[-1].ok:
                 break
         return target, reference
 

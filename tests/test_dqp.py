@@ -11,7 +11,6 @@ is flagged with its knob, and replays by `triage recheck` there and not on today
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -224,23 +223,18 @@ def test_fuzz_check_runs_a_users_query_under_each_knob(tmp_path: Path):
 
 def test_on_the_buggy_sqlite_the_finding_names_its_knob_and_recheck_replays_it(tmp_path: Path):
     """SQLite 3.44.0's RIGHT JOIN bug (corpus/known-bugs) depends on the automatic index."""
-    from known_bugs import CORPUS, environment, sources
+    from known_bugs import CORPUS
 
-    python = str(environment(("apsw==3.44.0.0",)))
+    old = "sqlite+apsw:?version=3.44.0.0"  # a pinned release, in an engine host
     case = CORPUS / "known-bugs" / "sqlite-left-right-join-where.sql"
     store = str(tmp_path / "s.db")
-    env = {**os.environ, "PYTHONPATH": str(sources(tmp_path))}
-
-    def old(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([python, "-m", "fuzzer", *args], capture_output=True, text=True,
-                              cwd=tmp_path, env=env, timeout=300)  # fmt: skip
-
-    checked = old("check", "--json", "--oracle", "dqp", "-t", "sqlite+apsw:", "--store", store,
-                  str(case))  # fmt: skip
+    checked = fuzz("check", "--json", "--oracle", "dqp", "-t", old, "--store", store, str(case),
+                   cwd=tmp_path)  # fmt: skip
     assert checked.returncode == 1, checked.stderr
     (found,) = json.loads(checked.stdout)["findings"]
     assert "PRAGMA automatic_index = off" in found["title"]
-    still = old("triage", "recheck", "sqlite+apsw:", "--store", store, "--dry-run", "--id", "1")
+    still = fuzz("triage", "recheck", old, "--store", store, "--dry-run", "--id", "1",
+                 cwd=tmp_path)  # fmt: skip
     assert "#1 reproduces" in still.stdout, still.stdout + still.stderr
     fixed = fuzz("triage", "recheck", "sqlite+apsw:", "--store", store, "--dry-run", "--id", "1",
                  cwd=tmp_path)  # fmt: skip

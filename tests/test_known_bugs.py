@@ -3,8 +3,8 @@
 `corpus/known-bugs/` holds public bugs reported by others, `corpus/found/` bugs sqlparity
 found itself. Each case names, in its header, the engine version that shows the bug
 and the oracle(s) that must flag it. Old DuckDB and SQLite (apsw) releases are installed from
-PyPI into cached virtual environments (`$SQLPARITY_CACHE`, default `~/.cache/sqlparity`);
-sqlparity runs there from this checkout's packages. If an oracle stops flagging a case, a
+PyPI, once, into the engine releases' cache (fuzzer.engines.releases) and run through pinned
+engine URLs (`duckdb:?version=1.1.0`). If an oracle stops flagging a case, a
 test here fails. On today's engines, the fixed bugs must not be flagged.
 """
 
@@ -33,12 +33,16 @@ class Checks:
         self.tmp = tmp
         self.done: dict[tuple[str, str, str], dict[str, set[str]]] = {}
 
-    def flagging(self, python: Path | str, case: Case, group: list[Case]) -> set[str]:
-        """The oracles that flag `case` when its group is checked under `python`."""
-        key = (str(python), case.target, oracles_of(case))
+    def flagging(
+        self, python: Path | str, case: Case, group: list[Case], target: str | None = None
+    ) -> set[str]:
+        """The oracles that flag `case` when its group is checked under `python` on `target`
+        (default: the case's buggy release)."""
+        target = target or case.target
+        key = (str(python), target, oracles_of(case))
         if key not in self.done:
             scripts = [c.path for c in group if oracles_of(c) == key[2]]
-            found = check(python, case.target, scripts, key[2], self.tmp.mktemp("check"))
+            found = check(python, target, scripts, key[2], self.tmp.mktemp("check"))
             by_source: dict[str, set[str]] = defaultdict(set)
             for finding in found:
                 by_source[finding["source"]].add(finding["oracle"])
@@ -80,6 +84,6 @@ def test_the_buggy_version_is_flagged_by_its_oracle(case: Case, checks: Checks):
     ids=[c.path.stem for c in CASES if not c.buggy.local],
 )
 def test_todays_engines_are_not_flagged(case: Case, checks: Checks):
-    today = [c for c in CASES if not c.buggy.local and c.target == case.target]
-    oracles = checks.flagging(sys.executable, case, today)
+    today = [c for c in CASES if not c.buggy.local and c.buggy.current == case.buggy.current]
+    oracles = checks.flagging(sys.executable, case, today, case.buggy.current)
     assert not oracles, f"{case.path.name} flagged by {sorted(oracles)} on today's {case.engine}"

@@ -20,10 +20,10 @@ def case(tmp: Path, name: str, engine: str, fixed: str) -> Case:
 def test_a_case_header_names_its_buggy_and_fixing_releases(tmp_path: Path):
     c = case(tmp_path, "a", "sqlite 3.44.0 via apsw==3.44.0.0   (also 3.43.0)",
              "sqlite 3.44.2 via apsw==3.44.2.0 (verified)")  # fmt: skip
-    assert c.buggy == Release("sqlite", "3.44.0", ("apsw==3.44.0.0",))
-    assert c.fixed == Release("sqlite", "3.44.2", ("apsw==3.44.2.0",))
+    assert c.buggy == Release("sqlite", "3.44.0", "3.44.0.0")
+    assert c.fixed == Release("sqlite", "3.44.2", "3.44.2.0")
     assert c.oracles == {"tlp", "norec"}
-    assert c.target == "sqlite+apsw:"
+    assert c.target == "sqlite+apsw:?version=3.44.0.0" and c.buggy.current == "sqlite+apsw:"
 
 
 def test_an_open_bug_has_no_fixing_release_and_runs_on_the_local_server(tmp_path: Path):

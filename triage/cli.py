@@ -29,7 +29,7 @@ from rich.text import Text
 
 from fuzzer.console import fail, write_output
 from fuzzer.options import PORT, TIMEOUT
-from triage.report import markdown, statements_text, tabulate
+from triage.report import bisected, markdown, statements_text, tabulate
 from triage.store import OPEN, Status, Store, StoredFinding, StoreError, default_path
 
 out = Console(highlight=False, soft_wrap=True)
@@ -238,6 +238,7 @@ def _facts(f: StoredFinding) -> Table:
         ("oracle", f"{f.oracle}/{f.variant}"),
         ("engine", f"{f.engine} {f.engine_version} ({f.dialect})"),
         ("reference", f.reference and f"{f.reference} {f.reference_version}"),
+        ("releases", bisected(f)),
         ("occurrences", f"{f.occurrences} (first {f.first_seen}, last {f.last_seen})"),
         ("report", f.url),
         ("features", ", ".join(f.features)),

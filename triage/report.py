@@ -84,7 +84,22 @@ def _versions(store: Store, finding: StoredFinding) -> list[str]:
     if finding.reference:
         lines.append(f"- **Compared with:** {finding.reference} {finding.reference_version}")
     lines.append(f"- **Seen on versions:** {seen or finding.engine_version}")
+    releases = bisected(finding)
+    if releases:
+        lines.append(f"- **Releases:** {releases}")
     return lines
+
+
+def bisected(f: StoredFinding) -> str | None:
+    """`fuzz bisect`'s range in words, or None if the finding was never bisected."""
+    if f.bisect is None:
+        return None
+    tested = json.loads(f.bisect)
+    first = f"regressed in {f.regressed_in}" if f.regressed_in else "never reproduced"
+    if f.regressed_in and f.regressed_in == tested.get("first"):
+        first += " (or before: the first release bisected)"
+    fixed = f"fixed in {f.bisect_fixed_in}" if f.bisect_fixed_in else "not fixed"
+    return f"{first}; {fixed} (bisected {tested.get('first')}..{tested.get('last')})"
 
 
 def _reproducer(case: Case) -> list[str]:

@@ -260,9 +260,20 @@ UPDATE occurrences SET
             resign(db, finding_id, *signing)
 
 
+def _bisect_range(db: sqlite_utils.Database) -> None:
+    """What `fuzz bisect` found: the first published release that shows the finding and the
+    first after it that no longer does (not `fixed_in`, which is the workflow's and goes with
+    the status), and what it tested (JSON: engine, range, each release's verdict)."""
+    db.executescript("""
+ALTER TABLE findings ADD COLUMN regressed_in TEXT;
+ALTER TABLE findings ADD COLUMN bisect_fixed_in TEXT;
+ALTER TABLE findings ADD COLUMN bisect TEXT;
+""")
+
+
 #: schema version N is reached by applying the first N migrations, in order; append only
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
-    _create_tables, _search_cases, _target_features, _root_signatures
+    _create_tables, _search_cases, _target_features, _root_signatures, _bisect_range
 )  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -350,6 +361,10 @@ class StoredFinding:
     occurrences: int
     first_seen: str
     last_seen: str
+    #: `fuzz bisect`'s answer: first release showing it, first release after that without it
+    regressed_in: str | None = None
+    bisect_fixed_in: str | None = None
+    bisect: str | None = None  # JSON: what the bisection tested
     signature_version: int = SIGNATURE_VERSION
 
     @classmethod
@@ -827,6 +842,16 @@ class Store:
             note_change(self.db, finding_id, current.status, status, note, url, who)
 
         self.write(work)
+        return self.get(finding_id)
+
+    def record_bisect(
+        self, finding_id: int, regressed_in: str | None, fixed_in: str | None, tested: dict
+    ) -> StoredFinding:
+        """Keep what `fuzz bisect` found; the status is the workflow's, and stays."""
+        self._require("findings", finding_id)
+        row = {"regressed_in": regressed_in, "bisect_fixed_in": fixed_in,
+               "bisect": json.dumps(tested, sort_keys=True)}  # fmt: skip
+        self.write(lambda: self.db["findings"].update(finding_id, row))
         return self.get(finding_id)
 
     def _canonical(self, finding_id: int) -> int:

@@ -18,6 +18,7 @@ from fuzzer.engines.base import (
     Refused,
     Rows,
 )
+from fuzzer.engines.hosted import HostedEngine, wants_host
 from fuzzer.plugins import load, registered
 
 __all__ = [
@@ -66,8 +67,11 @@ def connect(url: str, timeout: float = DEFAULT_TIMEOUT, *, guard: bool = True) -
     """Open an engine from its URL and create its scratch space.
 
     `guard=False` only for statements sqlparity generates itself: everything else (a user's
-    script, a stored finding) runs through the engine's statement guard. Raises EngineError,
-    with a one-line message, when the engine cannot be used.
+    script, a stored finding) runs through the engine's statement guard. A URL with `version=`
+    or `isolate=1` opens the engine in an engine host (fuzzer.engines.hosted). Raises
+    EngineError, with a one-line message, when the engine cannot be used.
     """
     parsed = EngineURL.parse(url)
+    if wants_host(parsed):  # a pinned release, or an isolated one: in an engine host
+        return HostedEngine(parsed, timeout=timeout, guard=guard)
     return engine_class(parsed.scheme)(parsed, timeout=timeout, guard=guard)

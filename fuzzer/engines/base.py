@@ -11,7 +11,7 @@ import copy
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
@@ -102,7 +102,8 @@ class EngineURL:
             f"{k}={'***' if k in SECRET_OPTIONS else v}" for k, v in self.options.items()
         )
         if not hostport and not auth:
-            return f"{self.scheme}:{'///' + self.database if self.database else ''}"
+            path = "///" + self.database if self.database else ""
+            return f"{self.scheme}:{path}{'?' * bool(query)}{query}"
         return f"{self.scheme}://{auth}{hostport}/{self.database or ''}{'?' * bool(query)}{query}"
 
     @property
@@ -266,6 +267,20 @@ class Engine(ABC):
                 message,
                 time.perf_counter() - start,
             )
+
+    def execute_many(
+        self, statements: Sequence[str], before: Callable[[str], object] | None = None
+    ) -> Iterator[Outcome]:
+        """Run statements in order, yielding each outcome as `execute` would give it.
+
+        `before` sees each statement before it runs (the statement log). An engine behind a
+        pipe sends them all at once (fuzzer.engines.hosted); a caller that stops early must
+        close the iterator.
+        """
+        for sql in statements:
+            if before is not None:
+                before(sql)
+            yield self.execute(sql)
 
     def admit(self, sql: str) -> None:
         """Raise `Refused` when `sql` would act outside the scratch space.

@@ -147,6 +147,12 @@ def sqlstate_for(kind: str, message: str) -> str:
     return SQLState.UNKNOWN
 
 
+def _type_name(code: Any) -> str:
+    """A result column's SQL type; "" where the release does not say (before 1.0 DuckDB gives
+    DB-API type codes, `NUMBER` for every number, which no other release spells that way)."""
+    return str(code) if type(code).__name__ == "DuckDBPyType" else ""
+
+
 def _outside(statement: list[Token]) -> str | None:
     """Why one statement's tokens reach outside the scratch space, or None."""
     words = [t.upper for t in statement if t.kind == "word"]
@@ -258,7 +264,7 @@ class DuckDBEngine(Engine):
             return too_many_rows(self.max_rows, elapsed)
         if self._is_write_count(description, sql):
             return Rows((), [], elapsed)
-        columns = tuple(Column(d[0], str(d[1])) for d in description)
+        columns = tuple(Column(d[0], _type_name(d[1])) for d in description)
         return Rows(columns, rows, elapsed)
 
     @staticmethod

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -161,8 +161,9 @@ class Session:
         self._paired = [o for o in chosen if o.needs_reference and self.reference is not None]
         self._portable = any(o.portable for o in (*self._single, *self._paired))
         self._pipeline = Pipeline(
-            self.target, self.reference, execute=self._execute, rebuild=self._build
-        )
+            self.target, self.reference, execute=self._execute, rebuild=self._build,
+            execute_all=self._execute_all,
+        )  # fmt: skip
         self._comparable = True
         self._stop: Callable[[], bool] = lambda: False
         self._timeouts = 0
@@ -258,15 +259,13 @@ class Session:
         both = with_reference and self._uses_reference
         for engine in self._engines() if both else (self.target,):
             engine.reset()
-        self._built, self._reference_built, self._split = [], [], None
-        for n, statement in enumerate(setup.target):
-            built = self._execute(self.target, statement)
-            self._built.append(built)
-            if both and setup.reference and self.reference is not None:
-                other = self._execute(self.reference, setup.reference[n])
-                self._reference_built.append(other)
-                if built.ok != other.ok and self._split is None:
-                    self._split = (n, built, other)
+        self._reference_built, self._split = [], None
+        self._built = self._execute_all(self.target, setup.target)
+        if not (both and setup.reference and self.reference is not None):
+            return True
+        self._reference_built = self._execute_all(self.reference, setup.reference)
+        pairs = zip(self._built, self._reference_built, strict=True)
+        self._split = next(((n, t, r) for n, (t, r) in enumerate(pairs) if t.ok != r.ok), None)
         return self._split is None
 
     def _engines(self) -> Iterator[Engine]:
@@ -281,7 +280,26 @@ class Session:
             raise OverBudget
         if self.log is not None and engine is self.target:
             self.log.write(sql)
-        outcome = engine.execute(sql)
+        return self._account(engine, sql, engine.execute(sql))
+
+    def _execute_all(self, engine: Engine, statements: Sequence[str]) -> list[Outcome]:
+        """`_execute` of each statement, sent as one batch to an engine that takes batches."""
+        if self.halted():
+            raise Halted
+        log = self.log.write if self.log is not None and engine is self.target else None
+        outcomes: list[Outcome] = []
+        running = engine.execute_many(statements, before=log)
+        try:
+            for sql, outcome in zip(statements, running, strict=False):
+                outcomes.append(self._account(engine, sql, outcome))
+                if self.halted() and len(outcomes) < len(statements):
+                    raise Halted
+        finally:
+            running.close()  # type: ignore[attr-defined]
+        return outcomes
+
+    def _account(self, engine: Engine, sql: str, outcome: Outcome) -> Outcome:
+        """Count one statement's outcome; raise for a lost engine or a state to give up."""
         self.stats.queries += 1
         self.stats.ok += outcome.ok
         self.stats.engine_time += outcome.elapsed
