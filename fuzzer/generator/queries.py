@@ -125,7 +125,7 @@ class Queries:
             else:
                 e = self.x.expr(col.family, Ctx(scope), depth)
             items.append(A.SelectItem(e, f"c{i}"))
-        return A.Select(tuple(items), rels), scope
+        return A.Select(tuple(items), rels, spellings=self.g.spelling.draw("SELECT ALL")), scope
 
     def pick_columns(self, scope: Scope, n: int) -> list[Col]:
         cols = scope.columns
@@ -187,7 +187,8 @@ class Queries:
         if grouping is not None:
             items.append(A.SelectItem(grouping, f"c{len(items)}"))
             outs.append(Col(None, f"c{len(outs)}", A.INTEGER))
-        select = A.Select(tuple(items), rels, where, group_by, having)
+        spellings = self.g.spelling.draw("SELECT ALL", "DISTINCTROW", "LIMIT COMMA")
+        select = A.Select(tuple(items), rels, where, group_by, having, spellings=spellings)
         alone = top and families is None
         rows = alone and ctx is row
         select = self.clause_extras(select, scope, depth, alone and not nested, rows)
@@ -351,6 +352,8 @@ class Queries:
             if not self.chance("join"):
                 break
             rel, cols = self.join(rel, cols, depth)
+            if isinstance(rel, A.Join):
+                rel = replace(rel, spellings=self.g.spelling.draw("INNER JOIN", "OUTER JOIN"))
         rels: tuple[A.Relation, ...] = (rel,)
         if self.chance("comma_join") and len(cols) < 12:
             extra, extra_cols = self.relation(depth, ())
@@ -462,7 +465,8 @@ class Queries:
                 ops = [o for o in ops if o[0] != "INTERSECT"]
             op, all_ = self.rng.choice(ops)
             right, by_name = self.clauses.by_name(op, node, right)
-            node = A.SetOp(op, node, right, all_, by_name=by_name)
+            spellings = self.g.spelling.draw("UNION DISTINCT", "LIMIT COMMA")
+            node = A.SetOp(op, node, right, all_, by_name=by_name, spellings=spellings)
         assert isinstance(node, A.SetOp)
         if isinstance(node.right, A.Values) and not self.caps.values_order_by:
             return node, outs
@@ -517,7 +521,11 @@ class Queries:
         if limitable and self.rng.random() < 0.4:
             query, outs = self.inner(depth, [fam], outer, ordered=False)
             rolls_up = isinstance(query, A.Select) and self.clauses.rolls_up(query)
-            if self.caps.grouping_order_by or not rolls_up:
+            # SQLite: a set operation ending in VALUES takes no ORDER BY
+            ends_in_values = isinstance(query, A.SetOp) and isinstance(query.right, A.Values)
+            if (self.caps.grouping_order_by or not rolls_up) and (
+                self.caps.values_order_by or not ends_in_values
+            ):
                 limited = self.order(query, outs, force=True, limit=1)
                 return A.ScalarQuery(replace(limited, fetch=None))  # WITH TIES: rows > 1
         rels, scope = self.from_clause(depth, outer)
@@ -554,7 +562,8 @@ class Queries:
         if kind < 0.8 or not self.caps.quantified_subquery or fam not in ORDERED:
             return A.InQuery(left, query, rng.random() < 0.25)
         op = rng.choice(("=", "<>", "<", "<=", ">", ">="))
-        return A.Quantified(left, op, rng.choice(("ANY", "ALL")), query)
+        quantifier = rng.choice(("ANY", "ALL"))
+        return A.Quantified(left, op, quantifier, query, self.g.spelling.draw("SOME"))
 
 
 def _and(a: A.Expr | None, b: A.Expr) -> A.Expr:
