@@ -165,11 +165,14 @@ class Queries:
                 having = self.x.predicate(ctx, depth - 1)
         elif self.chance("aggregate_only"):
             ctx = Ctx(scope, groups=(), aggregates=True, correlate=False)
+            if self.chance("having"):  # HAVING without GROUP BY: the one group, or none
+                having = self.x.predicate(ctx, depth - 1)
         else:
             ctx = row
             windows = top and not families and self.chance("window")
         items, outs = [], []
-        starred = self.clauses.star(scope, depth) if families is None and ctx is row else None
+        plain = families is None and ctx is row
+        starred = self.clauses.star(scope, depth, nested or not top) if plain else None
         for i, fam in enumerate(fams if starred is None else ()):
             if windows and (i == len(fams) - 1 or rng.random() < 0.3):
                 e, fam = self.window(scope, depth)
