@@ -19,7 +19,7 @@ from typing import Literal as Lit
 SPELLINGS = (
     "SELECT ALL", "DISTINCTROW", "INNER JOIN", "OUTER JOIN", "UNION DISTINCT", "!=", "SOME",
     "LIMIT COMMA", "FROM DUAL", "&&", "||", "IF NOT EXISTS", "CONSTRAINT NAME", "TABLE UNIQUE",
-    "TABLE CHECK", "RETURNING",
+    "TABLE CHECK", "RETURNING", "==", "ISNULL", "LIMIT ALL", "TEMPORARY VIEW",
 )
 
 # -- types -----------------------------------------------------------------------------------
@@ -163,6 +163,7 @@ class Binary(Expr):
 class IsNull(Expr):
     operand: Expr
     negated: bool = False
+    spellings: tuple[str, ...] = ()  # postfix ISNULL, NOTNULL
 
 
 @dataclass(frozen=True)
@@ -523,6 +524,7 @@ class CreateView(Statement):
     name: str
     query: Query
     columns: tuple[str, ...] = ()
+    spellings: tuple[str, ...] = ()  # TEMPORARY VIEW: the session's, the same to its queries
 
 
 @dataclass(frozen=True)

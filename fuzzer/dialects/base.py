@@ -202,6 +202,8 @@ class Dialect:
         return f"({self.render(node.left)} {op} {self.render(node.right)})"
 
     def _IsNull(self, node: A.IsNull) -> str:
+        if self.spelled(node, "ISNULL"):
+            return f"({self.render(node.operand)} {'NOTNULL' if node.negated else 'ISNULL'})"
         return f"({self.render(node.operand)} IS {'NOT ' if node.negated else ''}NULL)"
 
     def _IsTruth(self, node: A.IsTruth) -> str:
@@ -374,6 +376,8 @@ class Dialect:
             return " ".join(parts)
         if node.limit is not None:
             parts.append(f"LIMIT {node.limit}")
+        elif self.spelled(node, "LIMIT ALL"):
+            parts.append("LIMIT ALL")
         if node.offset is not None:
             parts.append(f"OFFSET {node.offset}")
         return " ".join(parts)
@@ -608,7 +612,8 @@ class Dialect:
 
     def _CreateView(self, node: A.CreateView) -> str:
         cols = f" ({', '.join(self.ident(c) for c in node.columns)})" if node.columns else ""
-        return f"CREATE VIEW {self.ident(node.name)}{cols} AS {self.render(node.query)}"
+        temporary = "TEMPORARY " if self.spelled(node, "TEMPORARY VIEW") else ""
+        return f"CREATE {temporary}VIEW {self.ident(node.name)}{cols} AS {self.render(node.query)}"
 
     def _Insert(self, node: A.Insert) -> str:
         rows = ", ".join("(" + ", ".join(self.render(v) for v in r) + ")" for r in node.rows)
@@ -680,7 +685,7 @@ class Dialect:
 
 
 #: The operators a spelling writes differently (`spelled` for Binary)
-OPERATOR_SPELLINGS = {"<>": ("!=",), "AND": ("&&",), "OR": ("||",)}
+OPERATOR_SPELLINGS = {"<>": ("!=",), "=": ("==",), "AND": ("&&",), "OR": ("||",)}
 
 #: The range type of each element type (PostgreSQL's names).
 RANGE_TYPES = {"integer": "INT4RANGE", "bigint": "INT8RANGE", "numeric": "NUMRANGE",

@@ -21,7 +21,7 @@ class DuckDB(Dialect):
         SELECT a.collname || '.' || b.collname FROM pragma_collations() AS a,
         pragma_collations() AS b WHERE a.collname = 'noaccent' AND b.collname = 'nocase'"""
     capabilities = Capabilities(
-        spellings=(*STANDARD_SPELLINGS, "SOME", "RETURNING"),
+        spellings=(*STANDARD_SPELLINGS, "SOME", "RETURNING", "==", "ISNULL"),
         families=(*FAMILIES, "int[]", "text[]", "struct", "map"),
         column_types={
             **STANDARD_TYPES,

@@ -43,7 +43,8 @@ class Postgres(Dialect):
     collation_query = """SELECT collname FROM pg_collation
         WHERE collencoding IN (-1, pg_char_to_encoding(getdatabaseencoding()))"""
     capabilities = Capabilities(
-        spellings=(*STANDARD_SPELLINGS, "SOME", "UNION DISTINCT", "RETURNING"),
+        spellings=(*STANDARD_SPELLINGS, "SOME", "UNION DISTINCT", "RETURNING", "ISNULL",
+                   "LIMIT ALL", "TEMPORARY VIEW"),
         families=(*FAMILIES, "timestamptz", "int[]", "text[]", "intrange", "daterange", "enum"),
         column_types={
             **STANDARD_TYPES,

@@ -29,7 +29,8 @@ class SQLite(Dialect):
     parenthesized_set_operands = False
     is_unknown = False
     capabilities = Capabilities(
-        spellings=(*STANDARD_SPELLINGS, "LIMIT COMMA", "RETURNING"),
+        spellings=(*STANDARD_SPELLINGS, "LIMIT COMMA", "RETURNING", "==", "ISNULL",
+                   "TEMPORARY VIEW"),
         families=("int", "numeric", "float", "text", "bool", "date", "time", "timestamp", "blob",
                   "json"),
         column_types={

@@ -222,7 +222,8 @@ class Expressions:
             return A.Unary("NOT", self.predicate(ctx, depth - 1))
         if r < 0.62:
             fam = self.pick_family(ctx)
-            return A.IsNull(self.expr(fam, ctx, depth - 1), rng.random() < 0.5)
+            spelled = self.g.spelling.draw("ISNULL")
+            return A.IsNull(self.expr(fam, ctx, depth - 1), rng.random() < 0.5, spelled)
         if r < 0.68:
             return self.between(ctx, depth - 1)
         if r < 0.74:
@@ -294,7 +295,7 @@ class Expressions:
         right = self.converted(fam, right, ctx, depth)
         ops = COMPARISONS if fam in ORDERED or fam == "bool" else ("=", "<>")  # FALSE < TRUE
         op = self.rng.choice(ops)
-        spellings = self.g.spelling.draw("!=") if op == "<>" else ()
+        spellings = self.g.spelling.draw({"<>": "!=", "=": "=="}.get(op, ""))
         return A.Binary(op, left, right, spellings)
 
     def converted(self, fam: str, right: A.Expr, ctx: Ctx, depth: int) -> A.Expr:

@@ -171,7 +171,8 @@ class Queries:
             ctx = row
             windows = top and not families and self.chance("window")
         items, outs = [], []
-        plain = families is None and ctx is row
+        # SQLite 3.40 calls a NATURAL or USING join's column in `t.*` ambiguous
+        plain = families is None and ctx is row and not _merging(rels)
         starred = self.clauses.star(scope, depth, nested or not top) if plain else None
         for i, fam in enumerate(fams if starred is None else ()):
             if windows and (i == len(fams) - 1 or rng.random() < 0.3):
@@ -190,7 +191,9 @@ class Queries:
         if grouping is not None:
             items.append(A.SelectItem(grouping, f"c{len(items)}"))
             outs.append(Col(None, f"c{len(outs)}", A.INTEGER))
-        spellings = self.g.spelling.draw("SELECT ALL", "DISTINCTROW", "LIMIT COMMA")
+        # LIMIT ALL where a LIMIT may stand: a set operand's would need parentheses
+        limits = ("LIMIT COMMA", "LIMIT ALL") if top and ordered else ()
+        spellings = self.g.spelling.draw("SELECT ALL", "DISTINCTROW", *limits)
         select = A.Select(tuple(items), rels, where, group_by, having, spellings=spellings)
         alone = top and families is None
         rows = alone and ctx is row
@@ -567,6 +570,18 @@ class Queries:
         op = rng.choice(("=", "<>", "<", "<=", ">", ">="))
         quantifier = rng.choice(("ANY", "ALL"))
         return A.Quantified(left, op, quantifier, query, self.g.spelling.draw("SOME"))
+
+
+def _merging(rels: Sequence[A.Relation]) -> bool:
+    """Does a NATURAL join or USING merge columns of these relations?"""
+    stack = list(rels)
+    while stack:
+        r = stack.pop()
+        if isinstance(r, A.Join):
+            if r.natural or r.using:
+                return True
+            stack += (r.left, r.right)
+    return False
 
 
 def _and(a: A.Expr | None, b: A.Expr) -> A.Expr:

@@ -748,7 +748,8 @@ class State:
                 query=query,
             )
         )
-        return A.CreateView(name, query, tuple(c.name for c in outs))
+        spellings = self.g.spelling.draw("TEMPORARY VIEW")
+        return A.CreateView(name, query, tuple(c.name for c in outs), spellings)
 
     # -- planner statistics ----------------------------------------------------------------
 
