@@ -193,6 +193,8 @@ class Queries:
             outs.append(Col(None, f"c{len(outs)}", A.INTEGER))
         # LIMIT ALL where a LIMIT may stand: a set operand's would need parentheses
         limits = ("LIMIT COMMA", "LIMIT ALL") if top and ordered else ()
+        if having is not None and not group_by and not any(_aggregated(i.expr) for i in items):
+            having = None  # SQLite: "HAVING clause on a non-aggregate query"
         spellings = self.g.spelling.draw("SELECT ALL", "DISTINCTROW", *limits)
         select = A.Select(tuple(items), rels, where, group_by, having, spellings=spellings)
         alone = top and families is None
@@ -570,6 +572,20 @@ class Queries:
         op = rng.choice(("=", "<>", "<", "<=", ">", ">="))
         quantifier = rng.choice(("ANY", "ALL"))
         return A.Quantified(left, op, quantifier, query, self.g.spelling.draw("SOME"))
+
+
+def _aggregated(expr: A.Expr) -> bool:
+    """Does the expression call an aggregate (outside a window)?"""
+    stack: list[object] = [expr]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, A.Aggregate):
+            return True
+        if isinstance(n, tuple):
+            stack.extend(n)
+        elif isinstance(n, A.Expr) and not isinstance(n, A.Window | A.ScalarQuery):
+            stack.extend(getattr(n, f) for f in n.__dataclass_fields__)
+    return False
 
 
 def _merging(rels: Sequence[A.Relation]) -> bool:
