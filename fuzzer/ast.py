@@ -533,6 +533,7 @@ class Insert(Statement):
     columns: tuple[str, ...]
     rows: tuple[tuple[Expr, ...], ...]
     conflict: OnConflict | None = None
+    spellings: tuple[str, ...] = ()  # RETURNING *
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,8 @@ GOLDEN: dict[str, tuple[Any, dict[str, str]]] = {
     ),
     "RETURNING": (spelled(A.Delete("u", A.Binary(">", A.ColumnRef(None, "a"), TWO)), "RETURNING"),
                   dict.fromkeys(ALL, "DELETE FROM u WHERE (a > 2) RETURNING *")),
+    "INSERT RETURNING": (A.Insert("u", ("a",), ((TWO,),), spellings=("RETURNING",)),
+                         dict.fromkeys(ALL, "INSERT INTO u (a) VALUES (2) RETURNING *")),
     "TEMPORARY VIEW": (spelled(A.CreateView("tv", sel(a), ("x",)), "TEMPORARY VIEW"),
                        dict.fromkeys(("sqlite", "postgres"),
                                      "CREATE TEMPORARY VIEW tv (x) AS SELECT t.a FROM t")),

@@ -617,7 +617,8 @@ class Dialect:
 
     def _Insert(self, node: A.Insert) -> str:
         rows = ", ".join("(" + ", ".join(self.render(v) for v in r) + ")" for r in node.rows)
-        return self.insert(node.table, node.columns, f"VALUES {rows}", node.conflict)
+        text = self.insert(node.table, node.columns, f"VALUES {rows}", node.conflict)
+        return text + (" RETURNING *" if self.spelled(node, "RETURNING") else "")
 
     def _InsertSelect(self, node: A.InsertSelect) -> str:
         return self.insert(node.table, node.columns, self.render(node.query), None)

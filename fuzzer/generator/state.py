@@ -474,7 +474,8 @@ class State:
         names = tuple(c.name for c in listed)
         cut = rng.randint(1, max(1, len(rows) - 1))
         batches = [rows[:cut], rows[cut:]] if rng.random() < 0.5 else [rows]
-        return [A.Insert(table.name, names, tuple(b)) for b in batches if b]
+        return [A.Insert(table.name, names, tuple(b), spellings=self.g.spelling.draw("RETURNING"))
+                for b in batches if b]  # fmt: skip
 
     def row(
         self, layout: Layout, columns: list[Column], seen: dict[tuple[str, ...], set]
@@ -671,7 +672,8 @@ class State:
             return None
         names = tuple(c.name for c in columns)
         return A.Insert(
-            table.name, names, tuple(rows), A.OnConflict(form, target, tuple(assignments))
+            table.name, names, tuple(rows), A.OnConflict(form, target, tuple(assignments)),
+            self.g.spelling.draw("RETURNING"),
         )
 
     def update(self, layout: Layout) -> A.Update | None:
