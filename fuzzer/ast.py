@@ -12,6 +12,16 @@ from dataclasses import dataclass
 from typing import Any
 from typing import Literal as Lit
 
+#: Spellings: ways the manual lets a construct be written that mean the same (`INNER JOIN` for
+#: `JOIN`, `!=` for `<>`). A node's `spellings` names those the generator drew for it; a
+#: renderer writes one only where its dialect's `Capabilities.spellings` has it, else the
+#: plain form, so a tree renders in every dialect. The names:
+SPELLINGS = (
+    "SELECT ALL", "DISTINCTROW", "INNER JOIN", "OUTER JOIN", "UNION DISTINCT", "!=", "SOME",
+    "LIMIT COMMA", "FROM DUAL", "&&", "||", "IF NOT EXISTS", "CONSTRAINT NAME", "TABLE UNIQUE",
+    "TABLE CHECK", "RETURNING", "==", "ISNULL", "LIMIT ALL", "TEMPORARY VIEW",
+)
+
 # -- types -----------------------------------------------------------------------------------
 
 
@@ -146,12 +156,14 @@ class Binary(Expr):
     op: str  # "AND", "OR", "=", "<>", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "||"
     left: Expr
     right: Expr
+    spellings: tuple[str, ...] = ()  # `!=` for `<>`, MariaDB's `&&` and `||` (see SPELLINGS)
 
 
 @dataclass(frozen=True)
 class IsNull(Expr):
     operand: Expr
     negated: bool = False
+    spellings: tuple[str, ...] = ()  # postfix ISNULL, NOTNULL
 
 
 @dataclass(frozen=True)
@@ -206,6 +218,7 @@ class Quantified(Expr):
     op: str
     quantifier: Lit["ANY", "ALL"]
     query: Query
+    spellings: tuple[str, ...] = ()  # SOME for ANY
 
 
 @dataclass(frozen=True)
@@ -314,6 +327,7 @@ class Join(Relation):
     on: Expr | None = None
     using: tuple[str, ...] = ()
     natural: bool = False
+    spellings: tuple[str, ...] = ()  # INNER JOIN, LEFT OUTER JOIN
 
 
 @dataclass(frozen=True)
@@ -350,6 +364,7 @@ class Select(Query):
     windows: tuple[NamedWindow, ...] = ()  # the WINDOW clause
     qualify: Expr | None = None  # DuckDB: a filter on window functions' results
     modifiers: tuple[str, ...] = ()  # MariaDB: STRAIGHT_JOIN, SQL_SMALL_RESULT, ...
+    spellings: tuple[str, ...] = ()  # SELECT ALL, DISTINCTROW, LIMIT n, m, FROM DUAL
 
 
 @dataclass(frozen=True)
@@ -363,6 +378,7 @@ class SetOp(Query):
     offset: int | None = None
     fetch: Fetch | None = None
     by_name: bool = False  # DuckDB: UNION BY NAME matches the sides' columns by name
+    spellings: tuple[str, ...] = ()  # UNION DISTINCT, LIMIT n, m
 
 
 @dataclass(frozen=True)
@@ -481,6 +497,7 @@ class CreateTable(Statement):
     #: the dialect's table options as it spells them (`STRICT`, `ENGINE=Aria`, `fillfactor=70`)
     options: tuple[str, ...] = ()
     partition_by: PartitionBy | None = None
+    spellings: tuple[str, ...] = ()  # IF NOT EXISTS, named and table-level constraints
 
 
 @dataclass(frozen=True)
@@ -499,6 +516,7 @@ class CreateIndex(Statement):
     unique: bool = False
     where: Expr | None = None
     method: str | None = None  # USING btree, hash, gin, gist, brin (PostgreSQL), HASH (MariaDB)
+    spellings: tuple[str, ...] = ()  # IF NOT EXISTS
 
 
 @dataclass(frozen=True)
@@ -506,6 +524,7 @@ class CreateView(Statement):
     name: str
     query: Query
     columns: tuple[str, ...] = ()
+    spellings: tuple[str, ...] = ()  # TEMPORARY VIEW: the session's, the same to its queries
 
 
 @dataclass(frozen=True)
@@ -514,6 +533,7 @@ class Insert(Statement):
     columns: tuple[str, ...]
     rows: tuple[tuple[Expr, ...], ...]
     conflict: OnConflict | None = None
+    spellings: tuple[str, ...] = ()  # RETURNING *
 
 
 @dataclass(frozen=True)
@@ -527,6 +547,7 @@ class Update(Statement):
 class Delete(Statement):
     table: str
     where: Expr | None = None
+    spellings: tuple[str, ...] = ()  # RETURNING *
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -189,10 +190,20 @@ class Dialect:
     def _Unary(self, node: A.Unary) -> str:
         return f"({node.op} {self.render(node.operand)})"
 
+    def spelled(self, node: Any, spelling: str) -> bool:
+        """Did the generator draw this spelling for the node, and does the dialect have it?"""
+        return spelling in node.spellings and spelling in self.capabilities.spellings
+
     def _Binary(self, node: A.Binary) -> str:
-        return f"({self.render(node.left)} {node.op} {self.render(node.right)})"
+        op = node.op
+        if node.spellings:
+            op = next((s for s in node.spellings if s in OPERATOR_SPELLINGS.get(op, ())
+                       and s in self.capabilities.spellings), op)  # fmt: skip
+        return f"({self.render(node.left)} {op} {self.render(node.right)})"
 
     def _IsNull(self, node: A.IsNull) -> str:
+        if self.spelled(node, "ISNULL"):
+            return f"({self.render(node.operand)} {'NOTNULL' if node.negated else 'ISNULL'})"
         return f"({self.render(node.operand)} IS {'NOT ' if node.negated else ''}NULL)"
 
     def _IsTruth(self, node: A.IsTruth) -> str:
@@ -224,7 +235,9 @@ class Dialect:
         return f"({'NOT ' if node.negated else ''}EXISTS ({self.render(node.query)}))"
 
     def _Quantified(self, node: A.Quantified) -> str:
-        return f"({self.render(node.left)} {node.op} {node.quantifier} ({self.render(node.query)}))"
+        quantifier = "SOME" if node.quantifier == "ANY" and self.spelled(node, "SOME") else None
+        quantifier = quantifier or node.quantifier
+        return f"({self.render(node.left)} {node.op} {quantifier} ({self.render(node.query)}))"
 
     def _ScalarQuery(self, node: A.ScalarQuery) -> str:
         return f"({self.render(node.query)})"
@@ -321,11 +334,15 @@ class Dialect:
         if node.distinct_on:
             parts.append(f"DISTINCT ON ({', '.join(self.render(e) for e in node.distinct_on)})")
         elif node.distinct:
-            parts.append("DISTINCT")
+            parts.append("DISTINCTROW" if self.spelled(node, "DISTINCTROW") else "DISTINCT")
+        elif self.spelled(node, "SELECT ALL"):
+            parts.append("ALL")
         parts.extend(node.modifiers)
         parts.append(", ".join(self._SelectItem(i) for i in node.items))
         if node.from_:
             parts.append("FROM " + ", ".join(self.render(r) for r in node.from_))
+        elif self.spelled(node, "FROM DUAL"):
+            parts.append("FROM DUAL")
         if node.where is not None:
             parts.append("WHERE " + self.render(node.where))
         if node.group_by:
@@ -354,8 +371,13 @@ class Dialect:
                 parts.append(f"OFFSET {node.offset} ROWS")
             parts.append(f"FETCH FIRST {node.limit} ROWS {node.fetch}")
             return " ".join(parts)
+        if node.limit is not None and node.offset is not None and self.spelled(node, "LIMIT COMMA"):
+            parts.append(f"LIMIT {node.offset}, {node.limit}")
+            return " ".join(parts)
         if node.limit is not None:
             parts.append(f"LIMIT {node.limit}")
+        elif self.spelled(node, "LIMIT ALL"):
+            parts.append("LIMIT ALL")
         if node.offset is not None:
             parts.append(f"OFFSET {node.offset}")
         return " ".join(parts)
@@ -376,7 +398,10 @@ class Dialect:
         return self.render(left) if bare else self.set_operand(left)
 
     def _SetOp(self, node: A.SetOp) -> str:
-        op = node.op + (" ALL" if node.all else "") + (" BY NAME" if node.by_name else "")
+        quantifier = " ALL" if node.all else ""
+        if not node.all and self.spelled(node, "UNION DISTINCT"):
+            quantifier = " DISTINCT"
+        op = node.op + quantifier + (" BY NAME" if node.by_name else "")
         text = f"{self.first_operand(node)} {op} {self.set_operand(node.right)}"
         tail = self.tail(node)
         return f"{text} {tail}" if tail else text
@@ -438,6 +463,11 @@ class Dialect:
         kind = {"INNER": "JOIN", "CROSS": "CROSS JOIN", "STRAIGHT": "STRAIGHT_JOIN"}.get(
             node.kind, f"{node.kind} JOIN"
         )
+        if node.spellings and not node.natural:
+            if node.kind == "INNER" and self.spelled(node, "INNER JOIN"):
+                kind = "INNER JOIN"
+            elif node.kind in ("LEFT", "RIGHT", "FULL") and self.spelled(node, "OUTER JOIN"):
+                kind = f"{node.kind} OUTER JOIN"
         right = self.render(node.right)
         if isinstance(node.right, A.Join):  # a join nested on the right needs its parentheses
             right = f"({right})"
@@ -480,18 +510,46 @@ class Dialect:
         return self.render(expr) if isinstance(expr, A.Literal) else f"({self.render(expr)})"
 
     def _CreateTable(self, node: A.CreateTable) -> str:
+        node = self.table_level(node)
         parts = [self.column_def(c) for c in node.columns]
+        constraints = []
         if node.primary_key:
-            parts.append(f"PRIMARY KEY ({', '.join(self.ident(c) for c in node.primary_key)})")
-        parts.extend(f"UNIQUE ({', '.join(self.ident(c) for c in u)})" for u in node.unique)
-        parts.extend(f"CHECK ({self.render(c)})" for c in node.checks)
+            constraints.append(
+                f"PRIMARY KEY ({', '.join(self.ident(c) for c in node.primary_key)})"
+            )
+        constraints.extend(f"UNIQUE ({', '.join(self.ident(c) for c in u)})" for u in node.unique)
+        constraints.extend(f"CHECK ({self.render(c)})" for c in node.checks)
+        if self.spelled(node, "CONSTRAINT NAME"):  # names unique in the schema (PostgreSQL's)
+            constraints = [f"CONSTRAINT {self.ident(f'{node.name}_k{i}')} {c}"
+                           for i, c in enumerate(constraints)]  # fmt: skip
+        parts += constraints
         parts.extend(self.foreign_key(fk) for fk in node.foreign_keys)
         persistence = f"{node.persistence} " if node.persistence else ""
-        text = f"CREATE {persistence}TABLE {self.ident(node.name)} ({', '.join(parts)})"
+        exists = "IF NOT EXISTS " if self.spelled(node, "IF NOT EXISTS") else ""
+        text = f"CREATE {persistence}TABLE {exists}{self.ident(node.name)} ({', '.join(parts)})"
         tail = [self.options_clause(node.options)] if node.options else []
         if node.partition_by is not None:
             tail.append(self.partition_by(node.partition_by))
         return " ".join([text, *tail])
+
+    def table_level(self, node: A.CreateTable) -> A.CreateTable:
+        """Column UNIQUE and CHECK constraints written as table constraints, where drawn: the
+        same constraints (a column CHECK may read other columns in no dialect we generate)."""
+        named = self.spelled(node, "CONSTRAINT NAME")  # names go on table constraints
+        unique = named or self.spelled(node, "TABLE UNIQUE")
+        check = named or self.spelled(node, "TABLE CHECK")
+        if not (unique or check):
+            return node
+        columns, uniques, checks = [], list(node.unique), list(node.checks)
+        for c in node.columns:
+            if unique and c.unique and not c.primary_key:
+                uniques.append((c.name,))
+                c = replace(c, unique=False)
+            if check and c.check is not None and c.generated is None:
+                checks.append(c.check)
+                c = replace(c, check=None)
+            columns.append(c)
+        return replace(node, columns=tuple(columns), unique=tuple(uniques), checks=tuple(checks))
 
     def foreign_key(self, fk: A.ForeignKey) -> str:
         text = (f"FOREIGN KEY ({self.ident(fk.column)}) REFERENCES {self.ident(fk.table)}"
@@ -540,7 +598,8 @@ class Dialect:
         unique = "UNIQUE " if node.unique else ""
         cols = ", ".join(self.index_expr(e) for e in node.exprs)
         using = f" USING {node.method}" if node.method else ""
-        head = f"CREATE {unique}INDEX {self.ident(node.name)} ON {self.ident(node.table)}"
+        exists = "IF NOT EXISTS " if self.spelled(node, "IF NOT EXISTS") else ""
+        head = f"CREATE {unique}INDEX {exists}{self.ident(node.name)} ON {self.ident(node.table)}"
         if self.index_method_after_columns:
             text = f"{head} ({cols}){using}"
         else:
@@ -553,11 +612,13 @@ class Dialect:
 
     def _CreateView(self, node: A.CreateView) -> str:
         cols = f" ({', '.join(self.ident(c) for c in node.columns)})" if node.columns else ""
-        return f"CREATE VIEW {self.ident(node.name)}{cols} AS {self.render(node.query)}"
+        temporary = "TEMPORARY " if self.spelled(node, "TEMPORARY VIEW") else ""
+        return f"CREATE {temporary}VIEW {self.ident(node.name)}{cols} AS {self.render(node.query)}"
 
     def _Insert(self, node: A.Insert) -> str:
         rows = ", ".join("(" + ", ".join(self.render(v) for v in r) + ")" for r in node.rows)
-        return self.insert(node.table, node.columns, f"VALUES {rows}", node.conflict)
+        text = self.insert(node.table, node.columns, f"VALUES {rows}", node.conflict)
+        return text + (" RETURNING *" if self.spelled(node, "RETURNING") else "")
 
     def _InsertSelect(self, node: A.InsertSelect) -> str:
         return self.insert(node.table, node.columns, self.render(node.query), None)
@@ -595,7 +656,8 @@ class Dialect:
 
     def _Delete(self, node: A.Delete) -> str:
         where = f" WHERE {self.render(node.where)}" if node.where is not None else ""
-        return f"DELETE FROM {self.ident(node.table)}{where}"
+        returning = " RETURNING *" if self.spelled(node, "RETURNING") else ""
+        return f"DELETE FROM {self.ident(node.table)}{where}{returning}"
 
     def _Maintenance(self, node: A.Maintenance) -> str:
         return f"{node.kind} {self.ident(node.table)}" if node.table else node.kind
@@ -622,6 +684,9 @@ class Dialect:
     def _Setting(self, node: A.Setting) -> str:
         return f"SET {node.name} = {node.value}"
 
+
+#: The operators a spelling writes differently (`spelled` for Binary)
+OPERATOR_SPELLINGS = {"<>": ("!=",), "=": ("==",), "AND": ("&&",), "OR": ("||",)}
 
 #: The range type of each element type (PostgreSQL's names).
 RANGE_TYPES = {"integer": "INT4RANGE", "bigint": "INT8RANGE", "numeric": "NUMRANGE",

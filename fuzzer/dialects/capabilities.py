@@ -114,6 +114,11 @@ def capability(
     return field(default=default, metadata=metadata)
 
 
+#: the spellings every dialect has (see `ast.SPELLINGS`)
+STANDARD_SPELLINGS = ("SELECT ALL", "INNER JOIN", "OUTER JOIN", "!=", "IF NOT EXISTS",
+                      "CONSTRAINT NAME", "TABLE UNIQUE", "TABLE CHECK")  # fmt: skip
+
+
 # -- the capabilities --------------------------------------------------------------------------
 
 
@@ -284,6 +289,11 @@ class Capabilities:
     index_hints: tuple[str, ...] = capability((), portable=To(()))
     #: SELECT modifiers that change plans, not answers (MariaDB's STRAIGHT_JOIN, SQL_*)
     select_modifiers: tuple[str, ...] = capability((), portable=To(()))
+    #: the spellings the manual allows beside the plain one (`ast.SPELLINGS`): drawn per node,
+    #: written only where declared; they change no meaning, so portable mode keeps them
+    spellings: tuple[str, ...] = capability(STANDARD_SPELLINGS)
+    #: unary `+` on numbers (SQLite: it also strips a column's affinity, so portable has none)
+    unary_plus: bool = capability(True, portable=To(False))
     # -- database states (issue 10, item 5); portable states stay plain: both engines of a
     # differential must build the same state
     #: CREATE TABLE options as the dialect spells them; each is drawn on its own

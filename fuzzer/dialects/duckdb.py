@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fuzzer import ast as A
 from fuzzer.dialects.base import Dialect
-from fuzzer.dialects.capabilities import FAMILIES, STANDARD_TYPES, Capabilities
+from fuzzer.dialects.capabilities import FAMILIES, STANDARD_SPELLINGS, STANDARD_TYPES, Capabilities
 from fuzzer.functions import duckdb as duckdb_library
 
 
@@ -21,6 +21,7 @@ class DuckDB(Dialect):
         SELECT a.collname || '.' || b.collname FROM pragma_collations() AS a,
         pragma_collations() AS b WHERE a.collname = 'noaccent' AND b.collname = 'nocase'"""
     capabilities = Capabilities(
+        spellings=(*STANDARD_SPELLINGS, "SOME", "RETURNING", "==", "ISNULL"),
         families=(*FAMILIES, "int[]", "text[]", "struct", "map"),
         column_types={
             **STANDARD_TYPES,

@@ -6,7 +6,7 @@ import math
 
 from fuzzer import ast as A
 from fuzzer.dialects.base import Dialect
-from fuzzer.dialects.capabilities import STANDARD_TYPES, Capabilities
+from fuzzer.dialects.capabilities import STANDARD_SPELLINGS, STANDARD_TYPES, Capabilities
 from fuzzer.functions import mysql as mysql_library
 
 #: CAST takes its own type names: SIGNED, CHAR, BINARY, ...
@@ -45,6 +45,8 @@ class MySQL(Dialect):
     index_method_after_columns = True
     collation_query = "SELECT COLLATION_NAME FROM information_schema.COLLATIONS"
     capabilities = Capabilities(
+        spellings=(*STANDARD_SPELLINGS, "SOME", "UNION DISTINCT", "LIMIT COMMA", "FROM DUAL",
+                   "DISTINCTROW", "&&", "||", "RETURNING"),
         families=("int", "numeric", "float", "text", "bool", "date", "time", "timestamp",
                   "blob", "json", "bit"),
         column_types=TYPES,

@@ -8,6 +8,7 @@ from fuzzer.dialects.capabilities import (
     ENUM_TYPE,
     FAMILIES,
     STANDARD_CASTS,
+    STANDARD_SPELLINGS,
     STANDARD_TYPES,
     Capabilities,
 )
@@ -28,6 +29,8 @@ class Postgres(Dialect):
     collation_query = """SELECT collname FROM pg_collation
         WHERE collencoding IN (-1, pg_char_to_encoding(getdatabaseencoding()))"""
     capabilities = Capabilities(
+        spellings=(*STANDARD_SPELLINGS, "SOME", "UNION DISTINCT", "RETURNING", "ISNULL",
+                   "LIMIT ALL", "TEMPORARY VIEW"),
         families=(*FAMILIES, "timestamptz", "int[]", "text[]", "intrange", "daterange", "enum"),
         column_types={
             **STANDARD_TYPES,

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from fuzzer import ast as A
 from fuzzer.dialects.base import Dialect
-from fuzzer.dialects.capabilities import STANDARD_TYPES, Capabilities
+from fuzzer.dialects.capabilities import STANDARD_SPELLINGS, STANDARD_TYPES, Capabilities
 from fuzzer.dialects.catalog import UNTYPED
 from fuzzer.functions import sqlite as sqlite_library
 
@@ -29,6 +29,8 @@ class SQLite(Dialect):
     parenthesized_set_operands = False
     is_unknown = False
     capabilities = Capabilities(
+        spellings=(*STANDARD_SPELLINGS, "LIMIT COMMA", "RETURNING", "==", "ISNULL",
+                   "TEMPORARY VIEW"),
         families=("int", "numeric", "float", "text", "bool", "date", "time", "timestamp", "blob",
                   "json"),
         column_types={

@@ -26,6 +26,7 @@ from fuzzer.generator.avoid import OPTIONAL_STATEMENTS, draw_avoiding, narrow, w
 from fuzzer.generator.expressions import Col, Ctx, Expressions, Scope
 from fuzzer.generator.options import DEFAULT_WEIGHTS, Options
 from fuzzer.generator.queries import Host, Queries
+from fuzzer.generator.spelling import Spellings
 from fuzzer.generator.state import State
 from fuzzer.generator.values import Values
 from fuzzer.generator.vocabulary import spoken
@@ -68,6 +69,10 @@ class Generator:
         )
         self.functions = without_functions(usable, o.avoid) if o.avoid else usable
         self.values = Values(self.rng, self.caps, o.edge_values, o.portable)
+        #: spellings draw from a stream of their own: the rest of a seed's output stays put
+        self.spelling = Spellings(
+            random.Random(f"spelling {seed}"), self.caps.spellings, o.chance("spelling")
+        )
         self.schema = schema if schema is not None else Schema()
         self.expressions = Expressions(self)
         self.queries = Queries(self)

@@ -265,7 +265,7 @@ class Clauses:
         if self.caps.values_query and self.chance("values"):
             fams = [self.rng.choice(self.caps.families) for _ in range(self.rng.randint(1, 3))]
             return self.values([f if f != "json" else "text" for f in fams])[0]
-        return None
+        return self.constant_query(self.q.opt.max_depth)
 
     def set_operand(self, fams: list[str]) -> A.Values | None:
         """VALUES as a set operation's right side."""
@@ -377,6 +377,9 @@ class Clauses:
         """FILTER (WHERE ...) on a window aggregate."""
         if not self.caps.aggregate_filter or not self.chance("window_filter"):
             return None
+        flags = scope.by_family.get("bool", ())
+        if self.rng.random() < 0.25:  # a bare flag or constant: the filter of every row or none
+            return self.rng.choice(flags).ref if flags else self.rng.choice((TRUE, FALSE))
         return self.x.predicate(Ctx(scope, subqueries=False), max(depth - 1, 0))
 
     def named_windows(self, select: A.Select) -> A.Select:
@@ -415,14 +418,18 @@ class Clauses:
 
     # -- the select list and the tail ----------------------------------------------------------
 
-    def star(self, scope: Scope, depth: int) -> tuple[list[A.SelectItem], list[Col]] | None:
-        """`* EXCLUDE (c)` or `* REPLACE (e AS c)` over a FROM whose column names are unique."""
+    def star(
+        self, scope: Scope, depth: int, nested: bool = False
+    ) -> tuple[list[A.SelectItem], list[Col]] | None:
+        """`* EXCLUDE (c)` or `* REPLACE (e AS c)` over a FROM whose column names are unique;
+        else, in a query not `nested` in another, `*` or `t.*` (MariaDB 10.11 loses an
+        EXISTS subquery's `t.*` items: "Unknown column '2' in 'ORDER BY'")."""
         cols = scope.columns
         names = [c.name for c in cols]
-        if not self.caps.star_modifiers or len(set(names)) != len(names) or len(cols) < 2:
-            return None
         if not self.chance("star"):
             return None
+        if not self.caps.star_modifiers or len(set(names)) != len(names) or len(cols) < 2:
+            return None if nested else self.plain_star(scope)
         rng = self.rng
         if rng.random() < 0.5:
             gone = rng.sample(names, rng.randint(1, len(names) - 1))
@@ -436,6 +443,34 @@ class Clauses:
         outs = [Col(None, c.name, c.type, () if c is target else c.values,
                     c.extreme and c is not target) for c in cols]  # fmt: skip
         return [A.SelectItem(star)], outs
+
+    def plain_star(self, scope: Scope) -> tuple[list[A.SelectItem], list[Col]] | None:
+        """`*` over a FROM whose column names are unique, or `t.*` over one of its relations;
+        none over a json column (no equality: DISTINCT and set operations refuse it)."""
+        cols = scope.columns
+        names = [c.name for c in cols]
+        tables = list(dict.fromkeys(c.table for c in cols if c.table is not None))
+        if self.rng.random() < 0.5 or len(set(names)) != len(names) or not tables:
+            if not tables:
+                return None
+            table = self.rng.choice(tables)
+            cols = [c for c in cols if c.table == table]
+        else:
+            table = None
+        if any(c.family == "json" for c in cols):
+            return None
+        outs = [Col(None, c.name, c.type, c.values, c.extreme) for c in cols]
+        return [A.SelectItem(A.Star(table))], outs
+
+    def constant_query(self, depth: int) -> A.Select | None:
+        """A SELECT without FROM: constant expressions, one row (MariaDB may say FROM DUAL)."""
+        if not self.chance("no_from"):
+            return None
+        ctx = Ctx(Scope([]), subqueries=False)
+        fams = [self.rng.choice(self.caps.families) for _ in range(self.rng.randint(1, 3))]
+        items = tuple(A.SelectItem(self.x.expr(f if f != "json" else "text", ctx, depth), f"c{i}")
+                      for i, f in enumerate(fams))  # fmt: skip
+        return A.Select(items, spellings=self.q.g.spelling.draw("SELECT ALL", "FROM DUAL"))
 
     def modifiers(self) -> tuple[str, ...]:
         """MariaDB's SELECT modifiers, in the order its grammar wants them."""

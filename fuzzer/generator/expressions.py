@@ -215,12 +215,15 @@ class Expressions:
             return self.comparison(ctx, depth - 1)
         if r < 0.5:
             op = "OR" if rng.random() < 0.6 else "AND"
-            return A.Binary(op, self.predicate(ctx, depth - 1), self.predicate(ctx, depth - 1))
+            spelled = self.g.spelling.draw("&&" if op == "AND" else "||")
+            return A.Binary(op, self.predicate(ctx, depth - 1), self.predicate(ctx, depth - 1),
+                            spelled)  # fmt: skip
         if r < 0.55:
             return A.Unary("NOT", self.predicate(ctx, depth - 1))
         if r < 0.62:
             fam = self.pick_family(ctx)
-            return A.IsNull(self.expr(fam, ctx, depth - 1), rng.random() < 0.5)
+            spelled = self.g.spelling.draw("ISNULL")
+            return A.IsNull(self.expr(fam, ctx, depth - 1), rng.random() < 0.5, spelled)
         if r < 0.68:
             return self.between(ctx, depth - 1)
         if r < 0.74:
@@ -291,7 +294,9 @@ class Expressions:
         left, right = self.operands(fam, ctx, depth)
         right = self.converted(fam, right, ctx, depth)
         ops = COMPARISONS if fam in ORDERED or fam == "bool" else ("=", "<>")  # FALSE < TRUE
-        return A.Binary(self.rng.choice(ops), left, right)
+        op = self.rng.choice(ops)
+        spellings = self.g.spelling.draw({"<>": "!=", "=": "=="}.get(op, ""))
+        return A.Binary(op, left, right, spellings)
 
     def converted(self, fam: str, right: A.Expr, ctx: Ctx, depth: int) -> A.Expr:
         """Sometimes the right side of a comparison in a family the dialect converts to or
@@ -369,7 +374,8 @@ class Expressions:
         return A.Binary(op, left, right)
 
     def _neg(self, fam: str, ctx: Ctx, depth: int) -> A.Expr:
-        return A.Unary("-", self.expr(fam, ctx, depth, top=False))
+        op = "+" if self.caps.unary_plus and self.g.spelling.draw_plus() else "-"
+        return A.Unary(op, self.expr(fam, ctx, depth, top=False))
 
     def _concat(self, fam: str, ctx: Ctx, depth: int) -> A.Expr:
         return A.Binary("||", self.expr("text", ctx, depth), self.expr("text", ctx, depth))

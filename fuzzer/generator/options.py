@@ -20,6 +20,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "dialect_join": 0.25, "index_hint": 0.1, "frame_exclude": 0.4, "window_filter": 0.2,
     "named_window": 0.3, "qualify": 0.15, "star": 0.08, "fetch": 0.35, "select_modifier": 0.1,
     "materialized": 0.4, "by_name": 0.3,
+    # equivalent spellings (fuzzer/generator/spelling.py), each drawn on its own
+    "spelling": 0.15, "no_from": 0.03,
 }  # fmt: skip
 
 

@@ -125,7 +125,7 @@ class Queries:
             else:
                 e = self.x.expr(col.family, Ctx(scope), depth)
             items.append(A.SelectItem(e, f"c{i}"))
-        return A.Select(tuple(items), rels), scope
+        return A.Select(tuple(items), rels, spellings=self.g.spelling.draw("SELECT ALL")), scope
 
     def pick_columns(self, scope: Scope, n: int) -> list[Col]:
         cols = scope.columns
@@ -165,11 +165,15 @@ class Queries:
                 having = self.x.predicate(ctx, depth - 1)
         elif self.chance("aggregate_only"):
             ctx = Ctx(scope, groups=(), aggregates=True, correlate=False)
+            if self.chance("having"):  # HAVING without GROUP BY: the one group, or none
+                having = self.x.predicate(ctx, depth - 1)
         else:
             ctx = row
             windows = top and not families and self.chance("window")
         items, outs = [], []
-        starred = self.clauses.star(scope, depth) if families is None and ctx is row else None
+        # SQLite 3.40 calls a NATURAL or USING join's column in `t.*` ambiguous
+        plain = families is None and ctx is row and not _merging(rels)
+        starred = self.clauses.star(scope, depth, nested or not top) if plain else None
         for i, fam in enumerate(fams if starred is None else ()):
             if windows and (i == len(fams) - 1 or rng.random() < 0.3):
                 e, fam = self.window(scope, depth)
@@ -187,7 +191,12 @@ class Queries:
         if grouping is not None:
             items.append(A.SelectItem(grouping, f"c{len(items)}"))
             outs.append(Col(None, f"c{len(outs)}", A.INTEGER))
-        select = A.Select(tuple(items), rels, where, group_by, having)
+        # LIMIT ALL where a LIMIT may stand: a set operand's would need parentheses
+        limits = ("LIMIT COMMA", "LIMIT ALL") if top and ordered else ()
+        if having is not None and not group_by and not any(_aggregated(i.expr) for i in items):
+            having = None  # SQLite: "HAVING clause on a non-aggregate query"
+        spellings = self.g.spelling.draw("SELECT ALL", "DISTINCTROW", *limits)
+        select = A.Select(tuple(items), rels, where, group_by, having, spellings=spellings)
         alone = top and families is None
         rows = alone and ctx is row
         select = self.clause_extras(select, scope, depth, alone and not nested, rows)
@@ -352,6 +361,8 @@ class Queries:
             if not self.chance("join"):
                 break
             rel, cols = self.join(rel, cols, depth)
+            if isinstance(rel, A.Join):
+                rel = replace(rel, spellings=self.g.spelling.draw("INNER JOIN", "OUTER JOIN"))
         rels: tuple[A.Relation, ...] = (rel,)
         if self.chance("comma_join") and len(cols) < 12:
             extra, extra_cols = self.relation(depth, ())
@@ -463,7 +474,8 @@ class Queries:
                 ops = [o for o in ops if o[0] != "INTERSECT"]
             op, all_ = self.rng.choice(ops)
             right, by_name = self.clauses.by_name(op, node, right)
-            node = A.SetOp(op, node, right, all_, by_name=by_name)
+            spellings = self.g.spelling.draw("UNION DISTINCT", "LIMIT COMMA")
+            node = A.SetOp(op, node, right, all_, by_name=by_name, spellings=spellings)
         assert isinstance(node, A.SetOp)
         if isinstance(node.right, A.Values) and not self.caps.values_order_by:
             return node, outs
@@ -518,7 +530,11 @@ class Queries:
         if limitable and self.rng.random() < 0.4:
             query, outs = self.inner(depth, [fam], outer, ordered=False)
             rolls_up = isinstance(query, A.Select) and self.clauses.rolls_up(query)
-            if self.caps.grouping_order_by or not rolls_up:
+            # SQLite: a set operation ending in VALUES takes no ORDER BY
+            ends_in_values = isinstance(query, A.SetOp) and isinstance(query.right, A.Values)
+            if (self.caps.grouping_order_by or not rolls_up) and (
+                self.caps.values_order_by or not ends_in_values
+            ):
                 limited = self.order(query, outs, force=True, limit=1)
                 return A.ScalarQuery(replace(limited, fetch=None))  # WITH TIES: rows > 1
         rels, scope = self.from_clause(depth, outer)
@@ -555,7 +571,34 @@ class Queries:
         if kind < 0.8 or not self.caps.quantified_subquery or fam not in ORDERED:
             return A.InQuery(left, query, rng.random() < 0.25)
         op = rng.choice(("=", "<>", "<", "<=", ">", ">="))
-        return A.Quantified(left, op, rng.choice(("ANY", "ALL")), query)
+        quantifier = rng.choice(("ANY", "ALL"))
+        return A.Quantified(left, op, quantifier, query, self.g.spelling.draw("SOME"))
+
+
+def _aggregated(expr: A.Expr) -> bool:
+    """Does the expression call an aggregate (outside a window)?"""
+    stack: list[object] = [expr]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, A.Aggregate):
+            return True
+        if isinstance(n, tuple):
+            stack.extend(n)
+        elif isinstance(n, A.Expr) and not isinstance(n, A.Window | A.ScalarQuery):
+            stack.extend(getattr(n, f) for f in n.__dataclass_fields__)
+    return False
+
+
+def _merging(rels: Sequence[A.Relation]) -> bool:
+    """Does a NATURAL join or USING merge columns of these relations?"""
+    stack = list(rels)
+    while stack:
+        r = stack.pop()
+        if isinstance(r, A.Join):
+            if r.natural or r.using:
+                return True
+            stack += (r.left, r.right)
+    return False
 
 
 def _and(a: A.Expr | None, b: A.Expr) -> A.Expr:

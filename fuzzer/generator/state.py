@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -132,6 +132,7 @@ class State:
             for _ in range(rng.randint(0, 2)):
                 index = self.create_index(layout)
                 if index is not None:
+                    index = replace(index, spellings=self.g.spelling.draw("IF NOT EXISTS"))
                     stmts.append(index)
                     if index.where is None:
                         layout.table.indexes.append(index.name)
@@ -227,6 +228,9 @@ class State:
         create = A.CreateTable(
             name, defs, primary_key=pk, checks=checks, persistence=persistence,
             foreign_keys=fks, options=tuple(options), partition_by=partition,
+            spellings=self.g.spelling.draw(
+                "IF NOT EXISTS", "CONSTRAINT NAME", "TABLE UNIQUE", "TABLE CHECK"
+            ),
         )  # fmt: skip
         self.g.schema.add(table)
         stmts: list[A.Statement] = [create]
@@ -470,7 +474,8 @@ class State:
         names = tuple(c.name for c in listed)
         cut = rng.randint(1, max(1, len(rows) - 1))
         batches = [rows[:cut], rows[cut:]] if rng.random() < 0.5 else [rows]
-        return [A.Insert(table.name, names, tuple(b)) for b in batches if b]
+        return [A.Insert(table.name, names, tuple(b), spellings=self.g.spelling.draw("RETURNING"))
+                for b in batches if b]  # fmt: skip
 
     def row(
         self, layout: Layout, columns: list[Column], seen: dict[tuple[str, ...], set]
@@ -664,7 +669,8 @@ class State:
             return None
         names = tuple(c.name for c in columns)
         return A.Insert(
-            table.name, names, tuple(rows), A.OnConflict(form, target, tuple(assignments))
+            table.name, names, tuple(rows), A.OnConflict(form, target, tuple(assignments)),
+            self.g.spelling.draw("RETURNING"),
         )
 
     def update(self, layout: Layout) -> A.Update | None:
@@ -720,11 +726,12 @@ class State:
         rng, table = self.rng, layout.table
         if rng.random() < 0.5:
             ctx = Ctx(self.table_scope(table), subqueries=False, strict=True)
-            return A.Delete(table.name, self.write_filter(table, ctx))
+            return A.Delete(table.name, self.write_filter(table, ctx),
+                            self.g.spelling.draw("RETURNING"))  # fmt: skip
         c = rng.choice(table.columns)
         value = rng.choice(c.values) if c.values else self.g.values.value(c.type)
         where = A.Binary("=", A.ColumnRef(None, c.name), _literal(value, c.type))
-        return A.Delete(table.name, where)
+        return A.Delete(table.name, where, self.g.spelling.draw("RETURNING"))
 
     def create_view(self) -> A.CreateView:
         q = self.g.queries
@@ -740,7 +747,8 @@ class State:
                 query=query,
             )
         )
-        return A.CreateView(name, query, tuple(c.name for c in outs))
+        spellings = self.g.spelling.draw("TEMPORARY VIEW")
+        return A.CreateView(name, query, tuple(c.name for c in outs), spellings)
 
     # -- planner statistics ----------------------------------------------------------------
 
