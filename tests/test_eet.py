@@ -13,7 +13,6 @@ there, not on today's SQLite.
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
 import sys
@@ -246,25 +245,19 @@ def test_fuzz_check_rewrites_a_users_where_clause(tmp_path: Path):
 def test_on_the_buggy_sqlite_a_rewritten_where_is_flagged_and_recheck_replays_it(tmp_path: Path):
     """SQLite 3.44.0 drops the RIGHT JOIN's row for `WHERE t1.a=1` (corpus/known-bugs); the
     same WHERE as `NOT (NOT (t1.a=1))` keeps it."""
-    from known_bugs import CORPUS, environment, sources
+    from known_bugs import CORPUS
 
-    python = str(environment(("apsw==3.44.0.0",)))
+    buggy = "sqlite+apsw:?version=3.44.0"  # an engine host holding that release
     case = CORPUS / "known-bugs" / "sqlite-left-right-join-where.sql"
     store = str(tmp_path / "s.db")
-    env = {**os.environ, "PYTHONPATH": str(sources(tmp_path))}
-
-    def old(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([python, "-m", "fuzzer", *args], capture_output=True, text=True,
-                              cwd=tmp_path, env=env, timeout=300)  # fmt: skip
-
-    checked = old("check", "--json", "--oracle", "eet", "-t", "sqlite+apsw:", "--store", store,
-                  str(case))  # fmt: skip
+    checked = fuzz("check", "--json", "--oracle", "eet", "-t", buggy, "--store", store,
+                   str(case), cwd=tmp_path)  # fmt: skip
     assert checked.returncode == 1, checked.stderr
     found = {f["variant"]: f for f in json.loads(checked.stdout)["findings"]}
     assert "not-not" in found and "p as NOT NOT p" in found["not-not"]["title"]
     assert found["not-not"]["expected"] == [[1, 1, None, None, 3, 3]]
     assert found["not-not"]["actual"] == []
-    still = old("triage", "recheck", "sqlite+apsw:", "--store", store, "--dry-run")
+    still = fuzz("triage", "recheck", buggy, "--store", store, "--dry-run", cwd=tmp_path)
     verdicts = [line.split()[1] for line in still.stdout.splitlines() if line.startswith("#")]
     assert verdicts == ["reproduces"] * len(found), still.stdout + still.stderr
     fixed = fuzz("triage", "recheck", "sqlite+apsw:", "--store", store, "--dry-run",
