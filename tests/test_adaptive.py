@@ -222,6 +222,9 @@ def test_fuzz_generate_prints_the_table_learned_for_a_target(tmp_path: Path) -> 
     rows = {r["feature"]: r for r in table["features"]}
     assert rows["Func:NEW"]["off"] and rows["Func:NEW"]["failed"] == 30
     assert not rows["Join:LEFT"]["off"] and rows["Join:LEFT"]["passed"] == 30
+    # each with the names the query text gives it, which profiles and findings use
+    assert rows["Func:NEW"]["text"] == ["func:new"]
+    assert rows["Join:LEFT"]["text"] == ["kw:JOIN", "kw:LEFT"]
     text = CliRunner().invoke(cli, [*args, "--features"])
     assert text.exit_code == 0 and "2 features off" in text.output
     assert "Func:NEW" in text.output.split("Join:LEFT")[0]  # the features off come first

@@ -15,6 +15,7 @@ from fuzzer.console import fail, out
 from fuzzer.dialects import DIALECTS
 from fuzzer.engines import EngineError, connect
 from fuzzer.generator import Generator, Options
+from fuzzer.generator.vocabulary import text_names
 from fuzzer.options import COUNT, SEED
 from triage.store import StoreError, default_path, learned_at
 
@@ -91,15 +92,20 @@ def _learned(path: Path | None, name: str, version: str) -> Evidence:
         fail(str(exc))
 
 
+NUMBERS = ("compiled", "rejected", "support", "expected")
+
+
 def _print_features(name: str, version: str, evidence: Evidence, as_json: bool) -> None:
     """One row per feature: how often statements with it compiled and failed, and whether
-    the generator leaves it out; the features that are off first."""
+    the generator leaves it out; the features that are off first. Each is the generator's
+    construct (what it leaves out), with the names the query text gives it (`kw:`, `op:`,
+    `func:`: what profiles, findings and `fuzz check` say), where the text has any."""
     totals = evidence.totals()
     order = sorted(totals.keys() | evidence.off,
                    key=lambda f: (f not in evidence.off, -totals.get(f, (0, 0))[1], f))  # fmt: skip
     rows = [
         {
-            "feature": f, "off": f in evidence.off,
+            "feature": f, "text": sorted(text_names((f,))), "off": f in evidence.off,
             "passed": totals.get(f, (0, 0, 0.0))[0], "failed": totals.get(f, (0, 0, 0.0))[1],
             "support": round(evidence.support(f), 3),
             "expected": round(evidence.expected(f), 3),
@@ -115,10 +121,10 @@ def _print_features(name: str, version: str, evidence: Evidence, as_json: bool) 
     title = (f"{name} {version}: {len(evidence.off)} features off, learned from "
              f"{passed + failed} statements ({passed} compiled)")  # fmt: skip
     table = Table(title=title, box=None, header_style="bold")
-    for column in ("feature", "state", "compiled", "rejected", "support", "expected"):
-        table.add_column(column, justify="left" if column in ("feature", "state") else "right")
+    for column in ("feature", "as text", "state", "compiled", "rejected", "support", "expected"):
+        table.add_column(column, justify="right" if column in NUMBERS else "left")
     for r in rows:
         state = Text("off", style="bold red") if r["off"] else Text("on")
-        table.add_row(Text(r["feature"]), state, str(r["passed"]), str(r["failed"]),
-                      f"{r['support']:.3f}", f"{r['expected']:.3f}")  # fmt: skip
+        table.add_row(Text(r["feature"]), Text(" ".join(r["text"])), state, str(r["passed"]),
+                      str(r["failed"]), f"{r['support']:.3f}", f"{r['expected']:.3f}")  # fmt: skip
     out.print(table)
