@@ -39,12 +39,19 @@ def final(stdout: str) -> dict:
     return lines[-1]
 
 
+#: a seed whose short run meets no real bug of the engine: MariaDB 10.11.19 has wrong results
+#: that 150 checks can meet (seed 3 found corpus/found/mariadb-set-between-persistent-stats.sql,
+#: seed 5 the row comparison of mariadb-left-join-row-not-equal.sql)
+SHORT_RUN_SEEDS = {"sqlite": 3, "duckdb": 3, "postgres": 3, "mysql": 7}
+
+
 @pytest.mark.parametrize("key", ["sqlite", "duckdb", "postgres", "mysql"])
 def test_a_short_run_finds_nothing_and_stores_its_record(tmp_path: Path, key: str):
     open_engine(key).close()  # skips locally, fails in CI, when a server is down
     store = tmp_path / "store.db"
+    seed = SHORT_RUN_SEEDS[key]
     result = fuzz_run(
-        "--target", ENGINE_URLS[key], "--checks", "150", "--workers", "1", "--seed", "3",
+        "--target", ENGINE_URLS[key], "--checks", "150", "--workers", "1", "--seed", str(seed),
         "--store", str(store), "--json", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -54,7 +61,7 @@ def test_a_short_run_finds_nothing_and_stores_its_record(tmp_path: Path, key: st
     assert summary["ok_share"] > 0.9 and 0 < summary["nonempty_share"] <= 1, summary
     with sqlite3.connect(store) as conn:
         (row,) = conn.execute("SELECT command, seed, finished, counters FROM runs").fetchall()
-    assert row[0] == "fuzz run" and row[1] == 3 and row[2] is not None
+    assert row[0] == "fuzz run" and row[1] == seed and row[2] is not None
     assert json.loads(row[3])["checks"] == summary["checks"]
 
 
