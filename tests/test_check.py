@@ -137,6 +137,16 @@ def test_a_differential_failing_on_one_side_is_a_finding_on_both_bad_input(tmp_p
     assert "failed on duckdb" in both.stderr and "failed on sqlite" in both.stderr
 
 
+def test_a_runtime_error_on_one_side_of_two_dialects_is_no_finding(tmp_path: Path):
+    """Integer overflow is an error on DuckDB and a float on SQLite: each dialect's rule, not
+    a divergence, even over one row (runtime errors compare only within one dialect)."""
+    (tmp_path / "overflow.sql").write_text("SELECT 9223372036854775807 + 1;\n")
+    args = ("check", "--json", "--oracle", "diff", "--target", "duckdb:", "--reference", "sqlite:")
+    checked = fuzz(*args, "--allow-errors", "overflow.sql", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout)["findings"] == []
+
+
 def test_junit_and_sarif_reports_and_known_bugs_do_not_fail(tmp_path: Path):
     """One test case per script; findings as SARIF results; a known bug's signature, listed
     in a project file, keeps the check green and its SARIF result suppressed."""
