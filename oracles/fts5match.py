@@ -211,7 +211,7 @@ class Index:
             for i, want in enumerate(phrase.tokens):
                 have = tokens.get(start + i)
                 prefixed = phrase.prefix and i == last
-                if have is None or not (have == want or prefixed and have.startswith(want)):
+                if have is None or not (have == want or (prefixed and have.startswith(want))):
                     break
             else:
                 starts.add(start)

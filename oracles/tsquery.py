@@ -183,7 +183,7 @@ def _ends(vector: Vector, node: Node) -> tuple[set[int], int]:
     """Where a phrase operand's matches end, and its width (its span less one)."""
     if isinstance(node, Lexeme):
         for word, entries in vector.items():
-            if not entries and (word == node.word or node.prefix and word.startswith(node.word)):
+            if not entries and (word == node.word or (node.prefix and word.startswith(node.word))):
                 raise Unsupported("a lexeme without positions in a phrase")
         return _positions(vector, node), 0
     if isinstance(node, Phrase):
