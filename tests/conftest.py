@@ -2,7 +2,9 @@
 
 `SQLPARITY_POSTGRES_URL` and `SQLPARITY_MYSQL_URL` name the servers (defaults: this machine's
 services). Locally an unreachable server skips its tests; in CI (`CI=true`) it fails them, so a
-green CI always means every engine was tested.
+green CI always means every engine was tested. Two more PostgreSQL-compatible servers are started
+once per session for the tests that target them: pgserver (`pgserver_url`, PostgreSQL 16 with
+pgvector, from PyPI) and PGlite (`pglite_url`, PostgreSQL 18 in WebAssembly, from npm).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,8 +72,7 @@ def ci_servers_up() -> None:
         return
     down = [name for name, address in CI_SERVICES.items() if not _listening(address)]
     if down:
-        warnings.warn(f"{', '.join(down)} was down before this test: started again",
-                      stacklevel=1)
+        warnings.warn(f"{', '.join(down)} was down before this test: started again", stacklevel=1)
         subprocess.run(["bash", str(CI_START)], check=True, capture_output=True, timeout=120)
 
 
@@ -133,3 +136,81 @@ def files_under(root: Path) -> dict[str, tuple[int, bytes]]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+def _unavailable(what: str) -> None:
+    """A PostgreSQL-compatible server the tests start could not start: skip locally, fail in CI."""
+    if IN_CI:
+        pytest.fail(what)
+    pytest.skip(what)
+
+
+@pytest.fixture(scope="session")
+def pgserver_url() -> Iterator[str]:
+    """A pgserver (PostgreSQL 16.2 + pgvector) of this session, on a Unix socket only.
+
+    Started as root, pgserver runs postgres as its own OS user `pgserver` and makes every folder
+    above the data directory traversable for it: the data directory is therefore a fresh one
+    directly under the system's temporary folder (already world-traversable), not below
+    pytest's private one, and is deleted with the server at the end of the session.
+    """
+    try:
+        import pgserver
+    except ImportError:
+        _unavailable("pgserver is not installed (pip install '.[dev]')")
+    root = Path(tempfile.mkdtemp(prefix="sqlparity-pgserver-"))
+    root.chmod(0o755)
+    try:
+        server = pgserver.get_server(root / "pgdata", cleanup_mode="delete")
+    except Exception as exc:  # pgserver raises what initdb or pg_ctl raised
+        shutil.rmtree(root, ignore_errors=True)
+        _unavailable(f"pgserver did not start: {exc}")
+    try:
+        yield f"postgresql://postgres@/postgres?host={server.get_postmaster_info().socket_dir}"
+    finally:
+        server.cleanup()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+PGLITE_HOME = Path(os.environ.get("SQLPARITY_PGLITE_HOME", Path.home() / ".cache/sqlparity/pglite"))
+PGLITE_SERVER = PGLITE_HOME / "node_modules" / ".bin" / "pglite-server"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pglite_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A PGlite server of this session (pglite-socket, installed by .ci/run), on a TCP port."""
+    if not PGLITE_SERVER.exists():
+        _unavailable(f"PGlite is not installed in {PGLITE_HOME} (.ci/run installs it)")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("pglite") / "server.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [str(PGLITE_SERVER), f"--port={port}", "--host=127.0.0.1"],
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not _listening(("127.0.0.1", port)):
+            if server.poll() is not None or time.monotonic() > deadline:
+                _unavailable(f"PGlite did not start: {log.read_text()[-500:]}")
+            time.sleep(0.1)
+        yield port
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="session")
+def pglite_url(pglite_port: int) -> str:
+    """The URL of the session's PGlite, as a user would write it (sqlparity handles its SSL)."""
+    return f"postgresql://postgres@127.0.0.1:{pglite_port}/postgres?sslmode=disable"

@@ -1,7 +1,7 @@
 """The hand-written PostgreSQL 15 -> 16 cases (corpus/parity/pg15-pg16): a second PostgreSQL
 (PGlite, PostgreSQL 18, which has all of 16's changes) against the test server's 15 must
-flag every one, and 15 against itself none. PGlite is started as tests/test_pglite.py starts
-it (installed by .ci/run; locally skipped when missing, in CI a missing PGlite fails)."""
+flag every one, and 15 against itself none. PGlite is conftest's session server `pglite_url`
+(installed by .ci/run; locally skipped when missing, in CI a missing PGlite fails)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from conftest import open_engine
-from test_pglite import pglite  # noqa: F401  (the fixture that starts PGlite)
 
 from fuzzer.engines import Engine, connect
 from fuzzer.script import split
@@ -37,9 +36,8 @@ def test_there_are_cases() -> None:
     assert len(CASES) >= 15
 
 
-def test_postgresql_18_against_15_flags_every_case(pglite: int, pg15: Engine) -> None:  # noqa: F811
-    url = f"postgresql://postgres@127.0.0.1:{pglite}/postgres?sslmode=disable"
-    with connect(url) as target:
+def test_postgresql_18_against_15_flags_every_case(pglite_url: str, pg15: Engine) -> None:
+    with connect(pglite_url) as target:
         checker = Checker(target, ("diff",), pg15)
         flagged = {s.path.name: [f.variant for f in checker.check(s)] for s in _scripts()}
     assert {name: len(v) for name, v in flagged.items()} == {p.name: 1 for p in CASES}

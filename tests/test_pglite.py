@@ -3,14 +3,12 @@
 It ignores the database name in the URL and keeps one session for every connection in turn, so
 sqlparity must notice that it did not get its scratch database, work in a scratch schema of
 the user's `postgres` database instead, and leave no role or setting behind for the next
-client. `.ci/run` installs it with npm into ~/.cache/sqlparity/pglite (locally: skipped when
-missing; in CI a missing PGlite fails).
+client. The session's PGlite is conftest's `pglite_port` (`.ci/run` installs it with npm into
+~/.cache/sqlparity/pglite; locally skipped when missing; in CI a missing PGlite fails).
 """
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,18 +17,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import IN_CI
 
 from fuzzer.engines import connect
-
-HOME = Path(os.environ.get("SQLPARITY_PGLITE_HOME", Path.home() / ".cache/sqlparity/pglite"))
-SERVER = HOME / "node_modules" / ".bin" / "pglite-server"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _client(port: int) -> psycopg.Connection:
@@ -48,38 +36,13 @@ def _client(port: int) -> psycopg.Connection:
             time.sleep(0.1)
 
 
-@pytest.fixture(scope="module")
-def pglite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    if not SERVER.exists():
-        if IN_CI:
-            pytest.fail(f"PGlite is not installed in {HOME} (.ci/run installs it)")
-        pytest.skip(f"PGlite is not installed in {HOME}")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("pglite") / "server.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [str(SERVER), f"--port={port}", "--host=127.0.0.1"],
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    try:
-        _client(port).close()
-        yield port
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
 @pytest.fixture
-def precious(pglite: int) -> Iterator[int]:
-    with _client(pglite) as conn:
+def precious(pglite_port: int) -> Iterator[int]:
+    with _client(pglite_port) as conn:
         conn.execute("CREATE TABLE precious (v int)")
         conn.execute("INSERT INTO precious VALUES (42)")
-    yield pglite
-    with _client(pglite) as conn:
+    yield pglite_port
+    with _client(pglite_port) as conn:
         assert conn.execute("SELECT v FROM public.precious").fetchall() == [(42,)]
         assert conn.execute("SELECT current_user").fetchall() == [("postgres",)]
         left = conn.execute(
