@@ -1,7 +1,8 @@
 """The hand-written PostgreSQL 15 -> 16 cases (corpus/parity/pg15-pg16): a second PostgreSQL
-(PGlite, PostgreSQL 18, which has all of 16's changes) against the test server's 15 must
-flag every one, and 15 against itself none. PGlite is conftest's session server `pglite_url`
-(installed by .ci/run; locally skipped when missing, in CI a missing PGlite fails)."""
+against the test server's 15 must flag every one, and 15 against itself none. The second
+PostgreSQL is each of conftest's session servers: pgserver (`pgserver_url`, PostgreSQL 16 on
+a Unix socket, from PyPI) and PGlite (`pglite_url`, PostgreSQL 18, which has all of 16's
+changes, from npm). Locally a missing one is skipped; in CI it fails."""
 
 from __future__ import annotations
 
@@ -36,8 +37,13 @@ def test_there_are_cases() -> None:
     assert len(CASES) >= 15
 
 
-def test_postgresql_18_against_15_flags_every_case(pglite_url: str, pg15: Engine) -> None:
-    with connect(pglite_url) as target:
+@pytest.fixture(params=["pgserver_url", "pglite_url"], ids=["pg16-pgserver", "pg18-pglite"])
+def second_postgres(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue(request.param)
+
+
+def test_a_later_postgresql_against_15_flags_every_case(second_postgres: str, pg15: Engine) -> None:
+    with connect(second_postgres) as target:
         checker = Checker(target, ("diff",), pg15)
         flagged = {s.path.name: [f.variant for f in checker.check(s)] for s in _scripts()}
     assert {name: len(v) for name, v in flagged.items()} == {p.name: 1 for p in CASES}
