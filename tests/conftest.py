@@ -212,5 +212,5 @@ def pglite_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 @pytest.fixture(scope="session")
 def pglite_url(pglite_port: int) -> str:
-    """The URL of the session's PGlite, as a user would write it (sqlparity handles its SSL)."""
+    """The URL of the session's PGlite as a user must write it: it closes when asked for SSL."""
     return f"postgresql://postgres@127.0.0.1:{pglite_port}/postgres?sslmode=disable"
