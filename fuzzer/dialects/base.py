@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
+from functools import cache
 from typing import Any, ClassVar
 
 from fuzzer import ast as A
@@ -26,22 +27,15 @@ from fuzzer.functions import Library
 CORE_AGGREGATES = frozenset({"COUNT", "SUM", "AVG", "MIN", "MAX"})
 
 
+@cache
 def family(t: A.SQLType) -> str:
     """The family of a type: what it may be compared with, unified with, or passed as.
 
-    Memoised per type (types are frozen and few): the generator asks this on every node.
+    Cached per type (types are frozen and few): the generator asks this on every node.
     """
-    fam = _FAMILIES.get(t)
-    if fam is None:
-        if t.element is not None:
-            fam = family(t.element) + ("[]" if t.kind == "array" else t.kind)
-        else:
-            fam = _FAMILY.get(t.kind, t.kind)
-        _FAMILIES[t] = fam
-    return fam
-
-
-_FAMILIES: dict[A.SQLType, str] = {}
+    if t.element is not None:
+        return family(t.element) + ("[]" if t.kind == "array" else t.kind)
+    return _FAMILY.get(t.kind, t.kind)
 
 
 _FAMILY = {
