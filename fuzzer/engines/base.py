@@ -270,11 +270,14 @@ class Engine(ABC):
         return self._driven(lambda: self._execute_prepared(name, values))
 
     def _prepare(self, name: str, sql: str, types: Sequence[str]) -> Outcome:
-        return Failure(SQLState.FEATURE_NOT_SUPPORTED, "sqlparity:no-protocol",
-                       f"{self.name}: no prepared statements in the driver's protocol")  # fmt: skip
+        return self._no_protocol()
 
     def _execute_prepared(self, name: str, values: Sequence[str | None]) -> Outcome:
-        return self._prepare(name, "", ())
+        return self._no_protocol()
+
+    def _no_protocol(self) -> Failure:
+        return Failure(SQLState.FEATURE_NOT_SUPPORTED, "sqlparity:no-protocol",
+                       f"{self.name}: no prepared statements in the driver's protocol")  # fmt: skip
 
     def _driven(self, work: Callable[[], Outcome]) -> Outcome:
         """The outcome of work on the driver: a driver's exception of its own (not an SQL
