@@ -173,10 +173,10 @@ def test_a_driver_probe_is_one_protocol_statement_reused_with_its_parameters_typ
             "FROM pg_prepared_statements WHERE name = 'sqlparity_pc'").rows  # fmt: skip
         from_sql, types, generic, custom = row
         assert not from_sql and types == "{integer,text}"
-        # the confirmations' replays run it again: seven executions each time
-        expected = {"force_generic_plan": (EXECUTIONS, 0), "force_custom_plan": (0, EXECUTIONS),
-                    "auto": (EXECUTIONS - 5, 5)}[mode]  # fmt: skip
-        assert (generic, custom) == expected
+        # seven executions of one statement; auto plans the first five for their values
+        assert generic + custom == EXECUTIONS
+        assert {"force_generic_plan": custom == 0, "force_custom_plan": generic == 0,
+                "auto": custom >= 5}[mode]  # fmt: skip
         assert engine.execute("DEALLOCATE sqlparity_pc").ok
     finally:
         engine.close()
