@@ -20,6 +20,18 @@ one only string literals become bare parameters, which PostgreSQL types exactly 
 untyped string literal (from its context), and which MySQL's user variables carry as strings.
 A query whose rows may honestly depend on its plan is not drawn (`shape.plan_independent`).
 
+On PostgreSQL every variant comes twice: in SQL (PREPARE, EXECUTE) and through the driver's
+extended protocol, the way applications prepare (a Parse of the named statement, then a Bind
+and an Execute for each execution). A *driver* probe is written as the SQL that means the same,
+which reproduces it in psql: `PREPARE s(NUMERIC, unknown) AS ...` is the Parse, its parameter
+types those of the typed variant's casts (without their modifiers, which a parameter's type has
+none of; the cast in the text keeps them) or `unknown`, for the server to infer; `EXECUTE
+s('1.5', 'x')` is the Bind, every value in the text format, read by its parameter type's input
+as the literal's string is. psycopg's own dumpers are not used: the types they choose (int2 for
+a small integer, float8 for any float) legitimately give other answers than the literal's type.
+PyMySQL has no server-side prepared statements (COM_STMT_PREPARE): on the MySQL family the
+probes are SQL's PREPARE and EXECUTE only.
+
 Every statement of a probe runs even when one fails, so the probe always leaves the state as it
 found it: the index it created is dropped, the rows it inserted are rolled back, the statement
 is deallocated and the cache mode reset.
@@ -34,13 +46,14 @@ from itertools import pairwise
 from typing import Any
 
 from fuzzer import ast
-from fuzzer.dialects import get
-from fuzzer.engines import Outcome
+from fuzzer.dialects import family, get
+from fuzzer.engines import Engine, Outcome
 from fuzzer.generator import Generator
 from fuzzer.generator.state import Layout
+from fuzzer.generator.values import Values
 from fuzzer.schema import Table
 from fuzzer.script import clauses, tokens
-from oracles.base import Discrepancy, Oracle, Probe, Skip
+from oracles.base import Discrepancy, Execute, Oracle, Probe, Skip
 from oracles.compare import canonical_rows, jsonable, multisets_equal
 from oracles.inputs import draw_plan_free
 from oracles.shape import transform, walk
@@ -72,6 +85,8 @@ class Prepared:
     rollback: str = "ROLLBACK"
     #: bare parameters are typed from their context as string literals are
     untyped_strings: bool = False
+    #: the driver prepares through the protocol (`Engine.prepare`): the driver variants
+    protocol: bool = False
 
 
 def _pg_mode(mode: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
@@ -85,6 +100,7 @@ PREPARED: dict[str, Prepared] = {
         "DEALLOCATE {name}",
         modes=(("auto", (), ()), _pg_mode("force_generic_plan"), _pg_mode("force_custom_plan")),
         untyped_strings=True,
+        protocol=True,
     ),
     "duckdb": Prepared(
         "PREPARE {name} AS {query}", "EXECUTE {name}({values})", "DEALLOCATE {name}"
@@ -100,10 +116,37 @@ PREPARED: dict[str, Prepared] = {
 }
 
 _EXECUTE = re.compile(r"\s*EXECUTE\s", re.IGNORECASE)
+#: a driver probe's Parse and Bind, as the SQL that means the same
+_PARSE = re.compile(r"PREPARE (\w+)\(([^)]*)\) AS (.*)", re.DOTALL)
+_BIND = re.compile(r"EXECUTE (\w+)\((.*)\)", re.DOTALL)
+_VALUE = re.compile(r"'((?:[^']|'')*)'|NULL")
+DRIVER = "driver"
+#: the families whose values the text format writes as the literal's string (`Values.text`)
+_TEXT_FORMAT = frozenset({"int", "numeric", "float", "text", "bool", "date", "time", "timestamp",
+                          "timestamptz"})  # fmt: skip
+_NOT_TEXT_FORMAT = frozenset({"bit", "year", "string_enum", "set"})
 
 
 def _is_execute(statement: str) -> bool:
     return bool(_EXECUTE.match(statement))
+
+
+def run_on_protocol(queries: Sequence[str], target: Engine, execute: Execute) -> list[Outcome]:
+    """A driver probe's outcomes: its PREPARE and EXECUTE through the protocol, the rest as
+    they are."""
+    outcomes = []
+    for statement in queries:
+        if parse := _PARSE.fullmatch(statement):
+            name, types, text = parse.groups()
+            outcomes.append(target.prepare(name, text, [t.strip() for t in types.split(",")]))
+        elif bind := _BIND.fullmatch(statement):
+            name, values = bind.groups()
+            outcomes.append(target.execute_prepared(name, [
+                None if v.group(0) == "NULL" else v.group(1).replace("''", "'")
+                for v in _VALUE.finditer(values)]))  # fmt: skip
+        else:
+            outcomes.append(execute(target, statement))
+    return outcomes
 
 
 # -- the judge -------------------------------------------------------------------------------
@@ -176,6 +219,17 @@ class PlanCache(Oracle):
     ) -> Discrepancy | None:
         return judge_pairs(probe.queries, outcomes)
 
+    def run(self, probe: Probe, target: Engine, execute: Execute) -> list[Outcome] | None:
+        if not probe.variant.startswith(DRIVER):
+            return None
+        return run_on_protocol(probe.queries, target, execute)
+
+    def returned_rows(self, probe: Probe, outcomes: Sequence[Outcome]) -> bool:
+        """Whether a literal query had rows (the first statement is a PREPARE or a SET)."""
+        return any(_is_execute(q) and n + 1 < len(outcomes) and outcomes[n + 1].ok
+                   and bool(outcomes[n + 1].rows)  # type: ignore[union-attr]
+                   for n, q in enumerate(probe.queries))  # fmt: skip
+
     # -- from the generator ----------------------------------------------------------------------
 
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
@@ -188,7 +242,8 @@ class PlanCache(Oracle):
         modes = [m for m, _, _ in spelling.modes]
         mode = modes[turn % len(modes)]
         typed = not (spelling.untyped_strings and turn // len(modes) % 2)
-        made = self._parameterised(query, generator, typed)
+        driver = spelling.protocol and bool(turn // (2 * len(modes)) % 2)
+        made = self._parameterised(query, generator, typed, driver)
         if made is None:
             return []
         prepared, literal_of, slots = made
@@ -197,11 +252,14 @@ class PlanCache(Oracle):
         if not tables:
             return []
         events = self._events(generator, generator.rng.choice(tables))
-        queries = self._script(spelling, mode, prepared, literal_of, slots, events)
-        variant = f"{mode}{'' if typed else '-untyped'}"
+        if driver:
+            spelling = replace(spelling, prepare=self._parse(slots, typed), execute=_BIND_SPELLING)
+        queries = self._script(spelling, mode, prepared, literal_of, slots, events, driver)
+        variant = f"{DRIVER + '-' if driver else ''}{mode}{'' if typed else '-untyped'}"
         return [Probe(self.name, variant, tuple(queries), about=query)]
 
-    def _parameterised(self, hosted: ast.Query, generator: Generator, typed: bool):
+    def _parameterised(self, hosted: ast.Query, generator: Generator, typed: bool,
+                       driver: bool = False):  # fmt: skip
         """The query with some of its predicate's literals as parameters, a function that
         writes the literal query for one execution's values, and the slots. The predicate is
         the outermost SELECT's, the body of the WITH the query may stand under."""
@@ -212,7 +270,7 @@ class PlanCache(Oracle):
         fixed = {id(n.expr) for n in walk(query.where) if isinstance(n, ast.OrderItem)}
         fixed |= {id(a) for n in walk(query.where) if isinstance(n, ast.Func) for a in n.args}
         candidates = [n for n in walk(query.where)
-                      if self._may_bind(n, typed) and id(n) not in fixed]  # fmt: skip
+                      if self._may_bind(n, typed, driver) and id(n) not in fixed]  # fmt: skip
         if not candidates:
             return None
         rng = generator.rng
@@ -241,12 +299,21 @@ class PlanCache(Oracle):
         return prepared, literal_of, slots
 
     @staticmethod
-    def _may_bind(node: Any, typed: bool) -> bool:
+    def _may_bind(node: Any, typed: bool, driver: bool = False) -> bool:
         if not isinstance(node, ast.Literal) or node.value is None or node.type.kind == "null":
             return False
         if node.type.kind in ("json", "interval", "blob", "uuid"):
             return False  # values whose literal spelling is the dialect's own business
+        if driver and (family(node.type) not in _TEXT_FORMAT or node.type.kind in _NOT_TEXT_FORMAT):
+            return False  # no text-format value means what the literal means
         return typed or node.type.kind in ("text", "varchar", "char")
+
+    def _parse(self, slots: Sequence[Slot], typed: bool) -> str:
+        """The driver's PREPARE: the parameters' types, the typed casts' without modifiers."""
+        dialect = get(self.context.dialect)
+        types = [re.sub(r"\(.*", "", dialect.cast_type(s.type)) if typed else "unknown"
+                 for s in slots]  # fmt: skip
+        return f"PREPARE {{name}}({', '.join(types)}) AS {{query}}"
 
     @staticmethod
     def _values(node: ast.Literal, generator: Generator) -> tuple[Any, ...]:
@@ -294,7 +361,7 @@ class PlanCache(Oracle):
 
     def _script(self, spelling: Prepared, mode: str, prepared: ast.Query,
                 literal_of: Callable[[int], ast.Query], slots: Sequence[Slot],
-                events: Sequence[Event]) -> list[str]:
+                events: Sequence[Event], driver: bool = False) -> list[str]:
         text = self.render(prepared)
         before, after = next((b, a) for m, b, a in spelling.modes if m == mode)
         dialect = get(self.context.dialect)
@@ -302,7 +369,8 @@ class PlanCache(Oracle):
                                                     quoted=dialect.string(text))]  # fmt: skip
         undo: tuple[str, ...] = ()
         for execution in range(EXECUTIONS):
-            values = [self.render(ast.Literal(s.values[execution], s.type)) for s in slots]
+            values = [_text_format(s.values[execution]) if driver else
+                      self.render(ast.Literal(s.values[execution], s.type)) for s in slots]
             queries += self._execute(spelling, [s.index for s in slots], values)
             queries.append(self.render(literal_of(execution)))
             queries += undo
@@ -359,6 +427,15 @@ class PlanCache(Oracle):
         queries = finding.queries
         first = next(n for n, q in enumerate(queries) if _is_execute(q))
         return queries[first + 1]
+
+
+#: the driver's EXECUTE: its values are the text format's strings
+_BIND_SPELLING = "EXECUTE {name}({values})"
+
+
+def _text_format(value: Any) -> str:
+    """A value as the protocol's text format sends it, written as a string literal."""
+    return "'" + Values.text(value).replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)

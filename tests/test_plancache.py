@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import open_engine
 
@@ -9,7 +11,7 @@ from fuzzer.engines import Failure, Rows
 from fuzzer.generator import Generator, Options
 from fuzzer.schema import read_schema
 from oracles import oracle_class
-from oracles.base import Context, Skip
+from oracles.base import Context, Probe, Skip
 from oracles.pipeline import Pipeline, Setup
 from oracles.plancache import EXECUTIONS, PlanCache, judge_pairs
 
@@ -96,14 +98,17 @@ def _snapshot(engine) -> tuple:
     for table in sorted(schema.names()):
         counted = engine.execute(f"SELECT COUNT(*) FROM {table}")
         counts.append((table, counted.rows[0][0] if counted.ok else None))
-    index_count = engine.execute(_INDEXES[engine.dialect])
-    return tuple(counts), index_count.rows[0][0] if index_count.ok else None
+    left = [engine.execute(q) for q in _LEFT[engine.dialect]]
+    return tuple(counts), tuple(o.rows[0][0] if o.ok else None for o in left)
 
 
-_INDEXES = {
-    "postgres": "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema()",
-    "duckdb": "SELECT COUNT(*) FROM duckdb_indexes()",
-    "mysql": "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE()",
+#: what a probe could leave: indexes, prepared statements
+_LEFT = {
+    "postgres": ("SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema()",
+                 "SELECT COUNT(*) FROM pg_prepared_statements"),
+    "duckdb": ("SELECT COUNT(*) FROM duckdb_indexes()",),
+    "mysql": ("SELECT COUNT(*) FROM information_schema.statistics "
+              "WHERE table_schema = DATABASE()",),
 }
 
 
@@ -123,8 +128,90 @@ def test_probes_run_on_the_engine_and_leave_the_state_as_they_found_it(key: str)
                     assert checked.finding is None, checked.finding
                     judged += checked.judged
                     assert _snapshot(engine) == before, probe.queries
-            if drawn >= 6:
+            if drawn >= 12:
                 break
-        assert drawn >= 6 and judged >= drawn // 2
+        assert drawn >= 12 and judged >= drawn // 2
+    finally:
+        engine.close()
+
+
+# -- the driver's extended protocol (PostgreSQL) ----------------------------------------------
+
+TABLE = ("CREATE TABLE t (a INTEGER, b TEXT)",
+         "INSERT INTO t VALUES (1, 'x'), (2, 'y'), (3, 'x'), (NULL, 'z')")  # fmt: skip
+
+
+def _driver_probe(mode: str) -> Probe:
+    """Seven Binds of one Parse, each beside its literal query, with an index and an ANALYZE
+    in between; the statement is left prepared, for the catalog to be asked about it."""
+    values = [("1", "x"), ("3", "y"), ("0", "z"), ("2", "x"), ("9", "x"), ("1", "q"), ("3", "x")]
+    queries = [f"SET plan_cache_mode = {mode}",
+               "PREPARE sqlparity_pc(INTEGER, unknown) AS SELECT a FROM t "
+               "WHERE a >= CAST($1 AS INTEGER) AND b = $2"]  # fmt: skip
+    for n, (a, b) in enumerate(values):
+        queries += [f"EXECUTE sqlparity_pc('{a}', '{b}')",
+                    f"SELECT a FROM t WHERE a >= CAST({a} AS INTEGER) AND b = '{b}'"]  # fmt: skip
+        queries += [("CREATE INDEX sqlparity_pc_i ON t (b)", "ANALYZE t")[n % 2]] if n < 2 else []
+    return Probe("plancache", f"driver-{mode.split('_')[-2:][0]}", tuple(queries))
+
+
+@pytest.mark.parametrize("mode", ["force_generic_plan", "force_custom_plan", "auto"])
+def test_a_driver_probe_is_one_protocol_statement_reused_with_its_parameters_typed(
+    mode: str,
+) -> None:
+    engine = open_engine("postgres", timeout=10)
+    try:
+        engine.reset()
+        for statement in TABLE:
+            assert engine.execute(statement).ok
+        oracle, probe = PlanCache(Context("postgres")), _driver_probe(mode)
+        checked = Pipeline(engine).check(oracle, probe, Setup(TABLE))
+        assert checked.judged and checked.finding is None and checked.nonempty
+        # prepared through the protocol, not by SQL; the unknown parameter typed by the server
+        (row,) = engine.execute(
+            "SELECT from_sql, parameter_types::text, generic_plans, custom_plans "
+            "FROM pg_prepared_statements WHERE name = 'sqlparity_pc'").rows  # fmt: skip
+        from_sql, types, generic, custom = row
+        assert not from_sql and types == "{integer,text}"
+        # seven executions of one statement; auto plans the first five for their values
+        assert generic + custom == EXECUTIONS
+        assert {"force_generic_plan": custom == 0, "force_custom_plan": generic == 0,
+                "auto": custom >= 5}[mode]  # fmt: skip
+        assert engine.execute("DEALLOCATE sqlparity_pc").ok
+    finally:
+        engine.close()
+
+
+def test_driver_probes_are_drawn_on_postgres_only_and_spell_the_protocol_as_sql() -> None:
+    engine = open_engine("postgres", timeout=10)
+    try:
+        oracle = PlanCache(Context("postgres"))
+        drawn: list[Probe] = []
+        for seed in range(10, 30):
+            g, _ = _state(engine, seed)
+            drawn = [p for turn in range(6, 12) for p in oracle.draw(g, turn)]
+            if drawn:
+                break
+        assert drawn and all(p.variant.startswith("driver-") for p in drawn)
+        for probe in drawn:
+            (prepare,) = [q for q in probe.queries if q.startswith("PREPARE")]
+            assert re.fullmatch(r"PREPARE sqlparity_pc\([\w ]+(, [\w ]+)*\) AS .*", prepare, re.S)
+            executes = [q for q in probe.queries if q.startswith("EXECUTE")]
+            assert len(executes) == EXECUTIONS
+            assert all(re.fullmatch(r"EXECUTE sqlparity_pc\('.*'\)", q, re.S) for q in executes)
+        # the same text, run as SQL, means the same: the probe's queries replay in psql
+        outcomes = [engine.execute(q) for q in drawn[0].queries]
+        assert judge_pairs(drawn[0].queries, outcomes) is None
+    finally:
+        engine.close()
+    mysql = PlanCache(Context("mysql"))
+    assert not mysql.prepared.protocol  # PyMySQL has no COM_STMT_PREPARE
+
+
+def test_an_engine_without_protocol_statements_says_so() -> None:
+    engine = open_engine("mysql", timeout=10)
+    try:
+        failed = engine.prepare("s", "SELECT 1", ())
+        assert not failed.ok and failed.sqlstate == "0A000"
     finally:
         engine.close()

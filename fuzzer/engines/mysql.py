@@ -11,7 +11,9 @@ server's grants the second. Where the URL's user may not create users, sessions 
 user, and `runs_as_note` says so.
 
 URL query parameters (`unix_socket`, `ssl_ca`, `read_timeout`, ...) go to PyMySQL; the URL's
-own host, port and user win over them, and an option PyMySQL rejects is one line.
+own host, port and user win over them, and an option PyMySQL rejects is one line. `sql_mode=`
+is sqlparity's: the scratch session runs under it instead of `SQL_MODE` (`?sql_mode=ANSI`,
+`?sql_mode=` for none), so one server compares with itself under other settings.
 """
 
 from __future__ import annotations
@@ -123,6 +125,8 @@ _NUMERIC = {"port", "connect_timeout", "read_timeout", "write_timeout", "client_
             "max_allowed_packet", "local_infile"}  # fmt: skip
 #: options sqlparity sets itself: the scratch session's database is not the URL's to choose
 _OURS = {"database", "db"}
+#: the URL option that replaces `SQL_MODE` (not PyMySQL's: the session sets it once, here)
+_SQL_MODE = "sql_mode"
 
 
 class MySQLEngine(Engine):
@@ -188,6 +192,11 @@ class MySQLEngine(Engine):
     def scratch(self) -> str:
         return self._scratch
 
+    @property
+    def sql_mode(self) -> str:
+        """The scratch session's sql_mode: the URL's `sql_mode=`, else `SQL_MODE`."""
+        return self.url.options.get(_SQL_MODE, SQL_MODE)
+
     # -- connections ------------------------------------------------------------------------
 
     def _options(self) -> dict[str, Any]:
@@ -198,6 +207,7 @@ class MySQLEngine(Engine):
                 f"{self.url}: put the database in the URL's path, not in {chosen.pop()}= "
                 "(sqlparity chooses the database it connects to)"
             )
+        params.pop(_SQL_MODE, None)  # the session's, set in `_open`
         for key in _NUMERIC & set(params):
             try:
                 params[key] = int(params[key])
@@ -299,7 +309,7 @@ class MySQLEngine(Engine):
         try:
             with conn.cursor() as cur:
                 cur.execute("SET NAMES utf8mb4 COLLATE utf8mb4_bin")
-                cur.execute(f"SET SESSION sql_mode = '{SQL_MODE}'")
+                cur.execute("SET SESSION sql_mode = %s", (self.sql_mode,))
                 cur.execute("SET SESSION time_zone = '+00:00'")
                 cur.execute("SET SESSION lc_messages = 'en_US'")
                 if self.name == "mariadb":

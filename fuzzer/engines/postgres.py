@@ -21,10 +21,13 @@ import contextlib
 import os
 import socket
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
+from psycopg import generators, pq
 from psycopg import sql as pgsql
+from psycopg.adapt import Transformer
 
 from fuzzer.engines.base import (
     Column,
@@ -72,6 +75,12 @@ SESSION_SETTINGS = tuple(
         ("client_encoding", "UTF8"),
     )
 )
+
+
+#: a statement's columns and its rows, as the session's work returns them
+_Result = tuple[tuple[Column, ...], list[tuple[Any, ...]]]
+#: a parameter type's name to the OID a Parse message gives it
+_OID = "SELECT CAST(CAST(%s AS regtype) AS oid)"
 
 
 class _Elsewhere(EngineError):
@@ -352,6 +361,53 @@ class PostgresEngine(Engine):
     # -- work -------------------------------------------------------------------------------
 
     def _execute(self, sql: str) -> Outcome:
+        def run(conn: psycopg.Connection) -> _Result:
+            cursor = conn.execute(sql)
+            rows = cursor.fetchmany(self.max_rows + 1) if cursor.description else []
+            return tuple(Column(d.name, d.type_display) for d in cursor.description or ()), rows
+
+        return self._run(run)
+
+    # -- the extended protocol's prepared statements ----------------------------------------
+
+    def _prepare(self, name: str, sql: str, types: Sequence[str]) -> Outcome:
+        """A Parse message of libpq's: not psycopg's own preparing, which deallocates every
+        statement after a DROP or a ROLLBACK, when a plan cache is tested only by a statement
+        that lives through them."""
+
+        def run(conn: psycopg.Connection) -> _Result:
+            oids = [0 if t == "unknown" else conn.execute(_OID, [t]).fetchone()[0] for t in types]
+            return self._protocol(conn, lambda pg: pg.send_prepare(
+                name.encode(), sql.encode(), param_types=oids))
+
+        return self._run(run)
+
+    def _execute_prepared(self, name: str, values: Sequence[str | None]) -> Outcome:
+        def run(conn: psycopg.Connection) -> _Result:
+            wire = [None if v is None else v.encode() for v in values]
+            return self._protocol(conn, lambda pg: pg.send_query_prepared(name.encode(), wire))
+
+        return self._run(run)
+
+    def _protocol(self, conn: psycopg.Connection, send: Callable[[Any], None]) -> _Result:
+        """Send one protocol exchange and read its result as a cursor would."""
+        with conn.lock:
+            send(conn.pgconn)
+            result = conn.wait(generators.execute(conn.pgconn))[-1]
+        if result.status == pq.ExecStatus.FATAL_ERROR:
+            raise psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
+        loader = Transformer(conn)
+        loader.set_pgresult(result)
+        rows = loader.load_rows(0, min(result.ntuples, self.max_rows + 1), tuple)
+        names = conn.adapters.types
+        columns = tuple(
+            Column(result.fname(i).decode(), getattr(names.get(result.ftype(i)), "regtype", ""))
+            for i in range(result.nfields)
+        )
+        return columns, rows
+
+    def _run(self, work: Callable[[psycopg.Connection], _Result]) -> Outcome:
+        """One statement's work on the scratch session, under the timeout and the watchdog."""
         start = time.perf_counter()
         if self._conn is None or self._conn.closed:
             try:
@@ -365,8 +421,7 @@ class PostgresEngine(Engine):
         # the connection up, so that the statement returns as a hang and the next reconnects.
         watchdog.arm(2 * self.timeout + 1, 4 * self.timeout + 5)
         try:
-            cursor = self._conn.execute(sql)
-            rows = cursor.fetchmany(self.max_rows + 1) if cursor.description else []
+            columns, rows = work(self._conn)
         except psycopg.Error as exc:
             if watchdog.disarm() >= 2:
                 self._disconnect()
@@ -377,7 +432,6 @@ class PostgresEngine(Engine):
         elapsed = time.perf_counter() - start
         if len(rows) > self.max_rows:
             return too_many_rows(self.max_rows, elapsed)
-        columns = tuple(Column(d.name, d.type_display) for d in cursor.description or ())
         return Rows(columns, rows, elapsed)
 
     def _failure(self, exc: psycopg.Error, elapsed: float) -> Failure:
