@@ -404,6 +404,12 @@ def test_mariadb_never_rolls_up_a_key_it_selects_twice() -> None:
     assert g.grouping([a, b, a]) == (a, b, a)  # a TLP host selecting `a` twice: plain keys
 
 
+#: a seed that meets no real bug of the engine: MariaDB 10.11.19 sends a BIT column's last
+#: value in WITH ROLLUP's super-aggregate rows, not NULL (seed 5 met it:
+#: corpus/found/mariadb-bit-rollup-stale-value.sql)
+ROLLUP_SEEDS = {"duckdb": 5, "postgres": 5, "mysql": 6}
+
+
 @pytest.mark.parametrize(("dialect", "variants"), [
     ("duckdb", ("group-by", "having", "qualify")),
     pytest.param("postgres", ("group-by", "having"), marks=MARKS["postgres"]),
@@ -421,7 +427,8 @@ def test_tlp_variants_over_grouping_sets_and_qualify_are_silent_on_the_real_engi
 
     engine = open_engine(dialect)
     tlp = TLP(Context(dialect))
-    g = Generator(dialect, 5, Options(deterministic=True, weights={"grouping_sets": 3}))
+    weights = {"grouping_sets": 3}
+    g = Generator(dialect, ROLLUP_SEEDS[dialect], Options(deterministic=True, weights=weights))
     engine.reset()
     for statement in g.database():
         assert engine.execute(g.render(statement)).ok

@@ -264,6 +264,10 @@ class Capabilities:
     values_order_by: bool = capability(True)
     #: VALUES names its columns by its first row's values, so in a subquery they must differ
     values_first_row_names: bool = capability(False)
+    #: EXISTS over a set operation one of whose arms is VALUES or `SELECT *` (MariaDB 10.11:
+    #: its EXISTS rewrite shortens only the listed SELECT arms, "The used SELECT statements
+    #: have a different number of columns")
+    exists_unlisted_arm: bool = capability(True)
     #: `(...) AS d (x, y)`: column names for a derived table
     derived_columns: bool = capability(True)
     #: window frame EXCLUDE options

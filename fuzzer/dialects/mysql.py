@@ -74,6 +74,7 @@ class MySQL(Dialect):
         row_between=False,  # "Operand should contain 1 column(s)"
         derived_columns=False,
         values_first_row_names=True,  # "Duplicate column name '1'"
+        exists_unlisted_arm=False,
         frame_exclude=(),  # "Frame exclusion is not supported yet"
         fetch=("ONLY", "WITH TIES"),
         index_hints=("USE", "FORCE", "IGNORE"),

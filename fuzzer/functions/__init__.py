@@ -99,6 +99,11 @@ LITERALS: dict[str, tuple[A.SQLType, tuple[object, ...]]] = {
     "mysql_decimal": (A.TEXT, ("DECIMAL",)),
     "mysql_date": (A.TEXT, ("DATE",)),
     "mysql_binary": (A.TEXT, ("utf8mb4_bin", "utf8mb4_nopad_bin")),
+    "latin1_collation": (A.TEXT, ("latin1_swedish_ci", "latin1_bin", "latin1_general_ci",
+                                  "latin1_german1_ci", "latin1_spanish_ci")),
+    #: MariaDB's Unicode 14 collations (10.10 and later; MySQL has none of these names)
+    "uca1400_collation": (A.TEXT, ("utf8mb4_uca1400_ai_ci", "utf8mb4_uca1400_as_cs",
+                                   "utf8mb4_uca1400_swedish_ai_ci", "utf8mb4_uca1400_nopad_as_ci")),
     "sqlite_binary": (A.TEXT, ("BINARY",)),
     "sqlite_collation": (A.TEXT, ("BINARY", "NOCASE", "RTRIM")),
     # -- PostgreSQL's (fuzzer/functions/postgres.py) --

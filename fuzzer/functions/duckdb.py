@@ -168,6 +168,7 @@ STRING = [
     *fn("PRINTF", "lit:printf_int, int -> text"),
     *fn("FORMAT_BYTES", "int -> text", "FORMAT_BYTES(CAST({0} AS BIGINT))", errors=("22",)),
     *fn("LIKE_ESCAPE", "text, lit:text, lit:escape_char -> bool"),
+    *op("LIKE ESCAPE", "text, lit:like, lit:escape_char -> bool", "({0} LIKE {1} ESCAPE {2})"),
     *fn("ILIKE_ESCAPE", "text, lit:text, lit:escape_char -> bool"),
 ]
 

@@ -23,6 +23,8 @@ _COLLATE = keywords("(CONVERT({0} USING utf8mb4) COLLATE {1})", 1)
 _EQ_COLLATE = keywords("({0} = (CONVERT({1} USING utf8mb4) COLLATE {2}))", 2)
 _LT_COLLATE = keywords("({0} < (CONVERT({1} USING utf8mb4) COLLATE {2}))", 2)
 _LIKE_COLLATE = keywords("({0} LIKE (CONVERT({1} USING utf8mb4) COLLATE {2}))", 2)
+#: latin1 on both sides: the explicit collation and the implicit one share a character set
+_EQ_LATIN1 = keywords("(CONVERT({0} USING latin1) = (CONVERT({1} USING latin1) COLLATE {2}))", 2)
 
 MATH = [
     *fn("COT", "float -> float", errors=("22",)),  # COT(0) is out of range
@@ -197,6 +199,10 @@ CONDITIONAL = [
     *op("= COLLATE", "text, text, lit:mysql_collation -> bool", _EQ_COLLATE),
     *op("< COLLATE", "text, text, lit:mysql_collation -> bool", _LT_COLLATE),
     *op("LIKE COLLATE", "text, lit:like, lit:mysql_collation -> bool", _LIKE_COLLATE),
+    *op("= COLLATE latin1", "text, text, lit:latin1_collation -> bool", _EQ_LATIN1),
+    # its own name, so that a server without these collations (MySQL) turns it off alone
+    *op("= COLLATE uca1400", "text, text, lit:uca1400_collation -> bool", _EQ_COLLATE),
+    *op("BINARY", "text, text -> bool", "(BINARY {0} = {1})"),
     *fn("INET_ATON", "text -> int"),
     *fn("INET_NTOA", "int -> text"),
     *fn("IS_IPV4", "text -> int"),
@@ -237,6 +243,15 @@ OPERATORS = [
     *op("OR", "int, int -> int", "({0} OR {1})"),
     *op("LIKE", "int, lit:pos -> bool", "({0} LIKE CONCAT({1}, '%'))"),
     *op("REGEXP", "int, lit:regex -> bool", "({0} REGEXP {1})"),
+    *op("LIKE ESCAPE", "text, lit:like, lit:escape_char -> bool", "({0} LIKE {1} ESCAPE {2})"),
+    *op("SOUNDS LIKE", "text, text -> bool", "({0} SOUNDS LIKE {1})"),
+    *op("!", "bool -> bool", "(! {0})"),
+    # literals: hexadecimal and bit values are numbers in a numeric context; the mask keeps
+    # the unsigned result small, as later arithmetic on it must not overflow
+    *op("& 0x", "int -> int", "({0} & 0x1F)"),
+    *op("& b''", "int -> int", "({0} & b'101')"),
+    *op("< UNSIGNED MAX", "int -> bool", "({0} < 18446744073709551615)"),
+    *op("<= CURRENT_DATE", "date -> bool", "({0} <= CURRENT_DATE)", deterministic=False),
     *op("BETWEEN", "text, int, int -> bool", "({0} BETWEEN {1} AND {2})", errors=LOSSY),
     *op("BETWEEN", "date, text, text -> bool", "({0} BETWEEN {1} AND {2})", errors=LOSSY),
     *op("IN", "text, int, int -> bool", "({0} IN ({1}, {2}))", errors=LOSSY),

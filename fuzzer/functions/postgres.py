@@ -185,6 +185,7 @@ STRING = [  # 9.4 and 9.7
     *op("~~*", "text, lit:likepat -> bool", "({0} ~~* {1})"),
     *op("!~~", "text, lit:likepat -> bool", "({0} !~~ {1})"),
     *op("!~~*", "text, lit:likepat -> bool", "({0} !~~* {1})"),
+    *op("LIKE ESCAPE", "text, lit:like, lit:escape_char -> bool", "({0} LIKE {1} ESCAPE {2})"),
     *op("||", "blob, blob -> blob", "({0} || {1})"),
     *op("||", "json, json -> json", "({0} || {1})"),
     *op("||", "int[], int[] -> int[]", "({0} || {1})"),

@@ -158,6 +158,7 @@ OPERATORS = [
     *op("OR", "int, int -> int", "({0} OR {1})"),
     *op("LIKE", "int, lit:pos -> bool", "({0} LIKE ({1} || '%'))"),
     *op("LIKE ESCAPE", "text, lit:like, lit:escape -> bool", "({0} LIKE {1} ESCAPE {2})"),
+    *op("& 0x", "int -> int", "({0} & 0x1F)"),  # a hexadecimal integer literal
     *op("UNARY PLUS", "text -> text", "(+ {0})"),  # a no-op that drops the column's affinity
     *op("UNARY PLUS", "int -> int", "(+ {0})"),
     *op("GLOB", "int, lit:pos -> bool", "({0} GLOB ({1} || '*'))"),

@@ -553,7 +553,9 @@ class Queries:
         outer = self.outer_of(ctx)
         kind = rng.random()
         if kind < 0.3:
-            query, _ = self.inner(depth, outer=outer)
+            query, outs = self.inner(depth, outer=outer)
+            if len(outs) > 1 and not self.caps.exists_unlisted_arm and _unlisted_arm(query):
+                query, _ = self.inner(depth, [outs[0].family], outer)  # one column: no rewrite
             return A.Exists(query, rng.random() < 0.3)
         fams = [c.family for c in (ctx.groups if ctx.groups is not None else ctx.scope.columns)
                 if c.family in EQUATABLE]  # fmt: skip
@@ -586,6 +588,20 @@ def _aggregated(expr: A.Expr) -> bool:
             stack.extend(n)
         elif isinstance(n, A.Expr) and not isinstance(n, A.Window | A.ScalarQuery):
             stack.extend(getattr(n, f) for f in n.__dataclass_fields__)
+    return False
+
+
+def _unlisted_arm(query: A.Query) -> bool:
+    """Is an arm of the set operation `query` VALUES, or a SELECT of `*`?"""
+    if not isinstance(query, A.SetOp):
+        return False
+    arms: list[A.Query] = [query.left, query.right]
+    while arms:
+        arm = arms.pop()
+        if isinstance(arm, A.SetOp):
+            arms += (arm.left, arm.right)
+        elif not isinstance(arm, A.Select) or any(isinstance(i.expr, A.Star) for i in arm.items):
+            return True
     return False
 
 

@@ -739,15 +739,17 @@ class State:
         with q.clauses.for_view():
             query, outs = q.select(max(self.g.options.max_depth - 1, 1))
         name = self.name("v")
+        spellings = self.g.spelling.draw("TEMPORARY VIEW")
         self.g.schema.add(
             Table(
                 name,
                 [Column(c.name, c.type, values=list(c.values), extreme=c.extreme) for c in outs],
+                # a temporary view is the session's: a later plain view may not read it
+                temporary=bool(spellings),
                 view=True,
                 query=query,
             )
         )
-        spellings = self.g.spelling.draw("TEMPORARY VIEW")
         return A.CreateView(name, query, tuple(c.name for c in outs), spellings)
 
     # -- planner statistics ----------------------------------------------------------------
