@@ -85,6 +85,16 @@ def test_the_same_seed_replays_the_same_statements(tmp_path: Path):
     assert (tmp_path / "other.sql").read_text() != logs[0]
 
 
+def _until_it_checks(proc: subprocess.Popen) -> None:
+    """Read the run's progress lines until its workers have checked something: on a loaded
+    machine the imports alone can outlast a fixed sleep."""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("{") and json.loads(line)["checks"] > 0:
+            return
+    pytest.fail("the run ended before it checked anything")
+
+
 def test_sigterm_finishes_cleanly_and_leaves_a_consistent_store(tmp_path: Path):
     store = tmp_path / "store.db"
     proc = subprocess.Popen(
@@ -92,7 +102,7 @@ def test_sigterm_finishes_cleanly_and_leaves_a_consistent_store(tmp_path: Path):
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )  # fmt: skip
-    time.sleep(6)
+    _until_it_checks(proc)
     os.killpg(proc.pid, signal.SIGTERM)  # as a service manager does: the whole group
     stdout, stderr = proc.communicate(timeout=180)  # the probes in progress may take a while
     assert proc.returncode == 0, stderr

@@ -16,8 +16,10 @@ import multiprocessing
 import os
 import queue
 import signal
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -43,6 +45,32 @@ MAX_RESTARTS_PER_MINUTE = 5
 STOP_GRACE_SECONDS = 3.0
 #: A halted worker ends within this (see lifeline), or is killed.
 HALT_SECONDS = 5.0
+
+
+#: what a service manager or a terminal sends the whole process group; workers ignore them
+_GROUP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _children_born_deaf() -> Iterator[None]:
+    """Processes started inside ignore SIGINT and SIGTERM from their first instruction.
+
+    A worker ignores them itself (`work`), but only once its imports are done: on a loaded
+    machine a signal to the group came first and killed it. An ignored disposition is
+    inherited across exec; the coordinator's own signals are blocked meanwhile, so one that
+    arrives now waits for its handler instead of being ignored.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may change dispositions (and only it handles signals)
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _GROUP_SIGNALS)
+    handlers = {sig: signal.signal(sig, signal.SIG_IGN) for sig in _GROUP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 @dataclass(frozen=True)
@@ -369,7 +397,8 @@ class Job:
             name=f"sqlparity-worker-{worker}",
             daemon=True,
         )
-        proc.start()
+        with _children_born_deaf():
+            proc.start()
         self._procs[worker] = proc
 
     def _watch(self, summary: Summary) -> None:
