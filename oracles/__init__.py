@@ -25,6 +25,7 @@ _BUILTIN = {
     "expr": "oracles.expr:FunctionFidelity",
     "eet": "oracles.eet:EET",
     "codd": "oracles.codd:CODD",
+    "fts": "oracles.fts:FTS",
 }
 
 

@@ -347,6 +347,9 @@ class Capabilities:
     settings: Mapping[str, tuple[str, ...]] = capability({}, portable=To({}))
     #: collation name prefix -> the codec its column's values must encode in (latin1)
     collation_codecs: Mapping[str, str] = capability({})
+    #: the engine's full-text search, as the fts oracle names its back-ends ("tsearch":
+    #: PostgreSQL's tsvector @@ tsquery, "fts5": SQLite's FTS5); "": none, the oracle is off
+    full_text: str = capability("", portable=To(""))
 
     def __post_init__(self) -> None:
         for f in fields(self):  # frozen all the way down: no caller can edit a shared mapping

@@ -132,6 +132,7 @@ class Postgres(Dialect):
         cte_materialized=True,
         fetch=("ONLY", "WITH TIES"),
         table_query=True,
+        full_text="tsearch",
     )  # fmt: skip
     library = postgres_library.LIBRARY
 
