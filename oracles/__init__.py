@@ -26,6 +26,7 @@ _BUILTIN = {
     "eet": "oracles.eet:EET",
     "codd": "oracles.codd:CODD",
     "fts": "oracles.fts:FTS",
+    "ann-invariants": "oracles.ann:ANNInvariants",
 }
 
 

@@ -133,6 +133,7 @@ class Postgres(Dialect):
         fetch=("ONLY", "WITH TIES"),
         table_query=True,
         full_text="tsearch",
+        vector_extension="vector",
     )  # fmt: skip
     library = postgres_library.LIBRARY
 
