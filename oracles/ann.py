@@ -19,7 +19,7 @@ off). For every run, with zero tolerance:
   nearer than the exact plan's farthest is among the exact plan's rows.
 
 pgvector is not a trusted extension: the engine installs it as the URL's user
-(`Engine.install`, the dialect's `vector_extension`); where it cannot, the checks are skipped.
+(`Engine.install`, the dialect's `vector_extensions`); where it cannot, the checks are skipped.
 A check's table is built inside its probe (after the install), so a finding replays whole.
 Cosine checks draw no zero vector (its distance is NaN, which no order places).
 """
@@ -309,7 +309,7 @@ class ANNInvariants(Oracle):
     by_default = False
 
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
-        if not generator.caps.vector_extension:
+        if not generator.caps.vector_extensions:
             return []
         rng = generator.rng
         metric = rng.choice(list(METRICS.values()))
@@ -360,8 +360,8 @@ class ANNInvariants(Oracle):
 
     def run(self, probe: Probe, target: Engine, execute: Execute) -> list[Outcome] | None:
         """pgvector first, as the URL's user; without it every statement is skipped."""
-        extension = get(self.context.dialect).capabilities.vector_extension
-        if not extension or not target.install(extension):
+        extensions = get(self.context.dialect).capabilities.vector_extensions
+        if not extensions or not all(target.install(e) for e in extensions):
             missing = Failure("0A000", "install", "pgvector cannot be installed here")
             return [missing] * len(probe.queries)
         return [execute(target, q) for q in probe.queries]

@@ -61,6 +61,11 @@ class Backend(Protocol):
 BACKENDS: dict[str, Backend] = {"tsearch": tsearch.TextSearch(), "fts5": fts5.FTS5()}
 
 
+def backend_of(searches: Sequence[str]) -> Backend | None:
+    """The first of an engine's full-text searches that the oracle has a back-end for."""
+    return next((BACKENDS[s] for s in searches if s in BACKENDS), None)
+
+
 def split(queries: Sequence[str]) -> tuple[int, int]:
     """Where a probe's build ends and its teardown begins."""
     start = 0
@@ -90,10 +95,10 @@ class FTS(Oracle):
 
     @property
     def backend(self) -> Backend | None:
-        return BACKENDS.get(get(self.context.dialect).capabilities.full_text)
+        return backend_of(get(self.context.dialect).capabilities.full_text)
 
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
-        backend = BACKENDS.get(generator.caps.full_text)
+        backend = backend_of(generator.caps.full_text)
         if backend is None:
             return []
         build, checks, teardown = backend.draw(generator.rng)
@@ -152,4 +157,4 @@ class FTS(Oracle):
         return finding.queries[-1]
 
 
-__all__ = ["BACKENDS", "FTS", "Backend", "split"]
+__all__ = ["BACKENDS", "FTS", "Backend", "backend_of", "split"]
