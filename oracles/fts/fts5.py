@@ -7,9 +7,10 @@ merge, rebuild) change it. Text queries are drawn in FTS5's syntax: phrases (quo
 prefix `*`, initial `^`, NEAR groups with distances, column filters, AND, OR, NOT and the
 implicit AND, fully parenthesised.
 
-Each query runs spelt as `t MATCH q`, `t = q`, the table-valued `t(q)`, in rowid DESC order,
-by rank, with a rowid bound and with a column on MATCH's left; all must select what
-`oracles.fts5match` selects over the table's `fts5vocab` instances.
+Each query runs spelt as `t MATCH q`, `t = q`, the table-valued `t(q)`, in rowid DESC order
+and by rank, then with a rowid bound or a column on MATCH's left; all must select what
+`oracles.fts5match` selects over the table's `fts5vocab` instances (those restricted, of the
+rows their restriction keeps).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ VOCAB = "fts_vocab"
 COLUMNS = ("a", "b")
 VOCAB_QUERY = f"SELECT doc, col, offset, term FROM {VOCAB}"
 QUERIES = 4  # text queries per check
-SPELLINGS = 3  # spellings per query beside plain MATCH
 
 _LITERAL = r"'((?:[^']|'')*)'"
 _CHECK = re.compile(
@@ -39,18 +39,26 @@ _CHECK = re.compile(
 )
 
 
-def _spellings(rng: random.Random, literal: str, count: int) -> list[str]:
-    """The query spelt as MATCH, then in `SPELLINGS` other ways."""
+def _unrestricted(literal: str) -> list[str]:
+    """Every spelling of the query over the whole table: each must select the same rows."""
     where = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH {literal}"
-    others = [
+    return [
+        where,
         f"SELECT rowid FROM {TABLE} WHERE {TABLE} = {literal}",
         f"SELECT rowid FROM {TABLE}({literal})",
         f"{where} ORDER BY rowid DESC",
         f"{where} ORDER BY rank",
-        f"{where} AND rowid > {rng.randint(1, count)}",
-        f"SELECT rowid FROM {TABLE} WHERE {rng.choice(COLUMNS)} MATCH {literal}",
     ]
-    return [where, *rng.sample(others, SPELLINGS)]
+
+
+def _spellings(rng: random.Random, literal: str, count: int) -> list[str]:
+    """The query's unrestricted spellings, and one restricted by rowid or by column."""
+    where = f"SELECT rowid FROM {TABLE} WHERE"
+    if rng.random() < 0.5:
+        restricted = f"{where} {TABLE} MATCH {literal} AND rowid > {rng.randint(1, count)}"
+    else:
+        restricted = f"{where} {rng.choice(COLUMNS)} MATCH {literal}"
+    return [*_unrestricted(literal), restricted]
 
 
 # -- drawing -----------------------------------------------------------------------------------
@@ -169,7 +177,17 @@ class FTS5:
         return build, checks, [f"DROP TABLE {VOCAB}", f"DROP TABLE {TABLE}"]
 
     def checks(self, sql: str) -> list[str] | None:
-        return [VOCAB_QUERY, sql] if _CHECK.fullmatch(sql) else None
+        """The user's query and, when it reads the whole table, its other spellings: a
+        finding's probe again, which the reducer then shrinks."""
+        m = _CHECK.fullmatch(sql)
+        if m is None:
+            return None
+        valued, left, _, matched, bound, _ = m.groups()
+        literal = valued if valued is not None else matched
+        if literal is None or bound is not None or left in COLUMNS:
+            return [VOCAB_QUERY, sql]
+        spellings = _unrestricted(f"'{literal}'")
+        return [VOCAB_QUERY, *([] if sql in spellings else [sql]), *spellings]
 
     def is_run(self, sql: str) -> bool:
         return _CHECK.fullmatch(sql) is not None
