@@ -202,15 +202,19 @@ def _finding(
     )
 
 
+def _read(knn: str) -> tuple[Metric, list[float], int | None, int]:
+    """A k-NN query's metric, query vector, filter value (None: no filter) and k."""
+    m = _KNN.fullmatch(knn)
+    assert m is not None
+    value = None if m.group(3) is None else int(m.group(3))
+    return METRICS[m.group(1)], _parse(m.group(2)), value, int(m.group(4))
+
+
 def check_run(
     knn: str, plan: str, rows: Sequence[tuple], truth: dict[int, Row]
 ) -> Discrepancy | None:
     """The invariants every run of a k-NN query keeps, index or not."""
-    m = _KNN.fullmatch(knn)
-    assert m is not None
-    metric, query = METRICS[m.group(1)], _parse(m.group(2))
-    value = None if m.group(3) is None else int(m.group(3))
-    k = int(m.group(4))
+    metric, query, value, k = _read(knn)
     ids = [r[0] for r in rows]
     if len(rows) > k:
         return _finding("limit", knn, plan, f"{len(rows)} rows under LIMIT {k}", k, ids)
@@ -256,11 +260,7 @@ def check_exact(
     knn: str, plan: str, exact: Sequence[tuple], index: Sequence[tuple], truth: dict[int, Row]
 ) -> Discrepancy | None:
     """The exact plan has the k nearest; the index's nearer rows are among them."""
-    m = _KNN.fullmatch(knn)
-    assert m is not None
-    metric, query = METRICS[m.group(1)], _parse(m.group(2))
-    value = None if m.group(3) is None else int(m.group(3))
-    k = int(m.group(4))
+    metric, query, value, k = _read(knn)
     distances = [metric.distance(r.vector, query) for r in truth.values() if value in (None, r.c)]
     if any(math.isnan(d) for d, _ in distances):
         raise Skip("a NaN distance")

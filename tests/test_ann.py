@@ -7,11 +7,10 @@ import random
 from collections.abc import Iterator
 
 import pytest
-from conftest import open_engine
+from conftest import drawn_checks, open_engine, plan_of
 
 from fuzzer.engines import Engine, Refused, Rows, connect
 from fuzzer.generator import Generator, Options
-from oracles import oracle_class
 from oracles.ann import METRICS, ANNInvariants, Row, check_exact, check_run
 from oracles.base import Context
 from oracles.pipeline import Pipeline, Setup
@@ -103,17 +102,7 @@ def test_the_distances_are_pgvectors_within_rounding(pgvector: Engine) -> None:
 
 
 def test_drawn_checks_are_judged_and_find_nothing_on_pgvector(pgvector: Engine) -> None:
-    oracle = oracle_class("ann-invariants")(Context("postgres"))
-    generator = Generator("postgres", 11, Options())
-    pipeline = Pipeline(pgvector)
-    judged = rows = 0
-    for turn in range(CHECKS):
-        (probe,) = oracle.draw(generator, turn)
-        checked = pipeline.check(oracle, probe, Setup(()))
-        assert checked.finding is None, checked.finding.title
-        judged += checked.judged
-        rows += checked.nonempty
-    assert judged == CHECKS and rows == CHECKS
+    assert drawn_checks(pgvector, "ann-invariants", 11, CHECKS) == (CHECKS, CHECKS)
 
 
 @pytest.mark.parametrize("method", ["hnsw", "ivfflat"])
@@ -122,17 +111,13 @@ def test_the_index_plan_is_an_index_scan(pgvector: Engine, method: str) -> None:
         "CREATE TABLE ann_docs (id integer PRIMARY KEY, c integer, v vector(2))",
         "INSERT INTO ann_docs SELECT g, g % 4, ARRAY[g, -g]::vector FROM generate_series(1, 50) g",
         f"CREATE INDEX ann_docs_i ON ann_docs USING {method} (v vector_l2_ops)",
-        "SET enable_seqscan = off",
     ]
     try:
         for statement in statements:
             assert pgvector.execute(statement).ok, statement
         for knn in (KNN, FILTERED):
-            plan = pgvector.execute(f"EXPLAIN {knn}")
-            assert isinstance(plan, Rows)
-            assert "Index Scan using ann_docs_i" in " ".join(str(r[0]) for r in plan.rows)
+            assert "Index Scan using ann_docs_i" in plan_of(pgvector, knn, "enable_seqscan")
     finally:
-        pgvector.execute("RESET enable_seqscan")
         pgvector.execute("DROP TABLE IF EXISTS ann_docs")
 
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import open_engine
+from conftest import drawn_checks, open_engine, plan_of
 
 from fuzzer.engines import Engine, Rows, connect
 from fuzzer.generator import Generator, Options
-from oracles import oracle_class
 from oracles.base import Context, Discrepancy, Skip
 from oracles.fts import FTS, split
 from oracles.fts.verdict import Answers, Run, verdict
-from oracles.pipeline import Pipeline, Setup
+from oracles.pipeline import Pipeline
 
 CHECKS = 12
 
@@ -105,30 +104,15 @@ def target(request: pytest.FixtureRequest) -> Iterator[Engine]:
     engine.close()
 
 
-def _checked(engine: Engine, seed: int) -> tuple[int, int]:
-    """Drawn checks on `engine`: how many were judged and had rows; none may be a finding."""
-    oracle = oracle_class("fts")(Context(engine.dialect))
-    generator = Generator(engine.dialect, seed, Options())
-    pipeline = Pipeline(engine)
-    judged = rows = 0
-    for turn in range(CHECKS):
-        (probe,) = oracle.draw(generator, turn)
-        checked = pipeline.check(oracle, probe, Setup(()))
-        assert checked.finding is None, checked.finding.title
-        judged += checked.judged
-        rows += checked.nonempty
-    return judged, rows
-
-
 def test_drawn_checks_are_judged_and_find_nothing_on_stock_engines(target: Engine) -> None:
-    judged, rows = _checked(target, 18)
+    judged, rows = drawn_checks(target, "fts", 18, CHECKS)
     assert judged == CHECKS and rows > CHECKS // 2
 
 
 def test_drawn_checks_on_pgserver(pgserver_url: str) -> None:
     engine = connect(pgserver_url)
     try:
-        judged, rows = _checked(engine, 5)
+        judged, rows = drawn_checks(engine, "fts", 5, CHECKS)
     finally:
         engine.close()
     assert judged == CHECKS and rows > CHECKS // 2
@@ -143,12 +127,8 @@ def test_the_forced_plan_is_an_index_scan() -> None:
         for statement in probe.queries[:start]:
             assert engine.execute(statement).ok, statement
         query = next(q for q in probe.queries if q.startswith("SELECT id FROM"))
-        engine.execute("SET enable_seqscan = off")
-        plan = engine.execute(f"EXPLAIN {query}")
-        assert isinstance(plan, Rows)
-        assert "Index" in " ".join(str(r[0]) for r in plan.rows)
+        assert "Index" in plan_of(engine, query, "enable_seqscan")
     finally:
-        engine.execute("RESET enable_seqscan")
         engine.execute("DROP TABLE IF EXISTS fts_docs")
         engine.close()
 
