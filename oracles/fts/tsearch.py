@@ -77,16 +77,21 @@ def _term(rng: random.Random) -> str:
     return f"{word}:{flags}" if flags else word
 
 
-def _tsquery(rng: random.Random, depth: int) -> str:
-    """Text in to_tsquery's syntax."""
+def _tsquery(rng: random.Random, depth: int, phrase: bool = False) -> str:
+    """Text in to_tsquery's syntax; under a phrase operator mostly phrases and lexemes (the
+    evaluator leaves a boolean inside a phrase to the plans' comparison alone)."""
     draw = rng.random()
     if depth <= 0 or draw < 0.3:
         return _term(rng)
-    if draw < 0.4:
+    if phrase and rng.random() < 0.85:
+        op = rng.choice(("<->", f"<{rng.randint(0, 3)}>"))
+    elif draw < 0.4:
         return "!" + _tsquery(rng, depth - 1)
-    op = rng.choice(("&", "|", "<->", "<->", f"<{rng.randint(0, 3)}>"))
-    text = f"{_tsquery(rng, depth - 1)} {op} {_tsquery(rng, depth - 1)}"
-    return f"({text})" if rng.random() < 0.6 else text
+    else:
+        op = rng.choice(("&", "|", "<->", "<->", f"<{rng.randint(0, 3)}>"))
+    inner = op.startswith("<")
+    text = f"{_tsquery(rng, depth - 1, inner)} {op} {_tsquery(rng, depth - 1, inner)}"
+    return f"({text})" if rng.random() < 0.6 or inner else text
 
 
 def _words(rng: random.Random) -> str:
