@@ -66,17 +66,17 @@ def test_the_postgresql_judge_reads_the_engines_tokens_and_each_plan() -> None:
     vectors = _rows((1, "'cat':1 'dog':2"), (2, "'dog':1"), (3, None))
     text = _rows("'cat' <-> 'dog'")
 
-    def outcomes(*plans: tuple[int, ...]) -> list:
+    def outcomes(*plans: tuple[int, ...]) -> list[Rows]:
+        """The vectors, the query's text, each run's ids in turn, nothing for the settings."""
         found = iter(plans)
-        return [vectors, text, *(
-            _rows(*next(found)) if q.startswith("SELECT id FROM") else _rows()
-            for q in checks[2:]
-        )]  # fmt: skip
+        kinds = {"SELECT id FROM": lambda: _rows(*next(found)), "SELECT id, (": lambda: vectors,
+                 "SELECT (": lambda: text}  # fmt: skip
+        return [next((f() for k, f in kinds.items() if q.startswith(k)), _rows()) for q in checks]
 
     judge = oracle.backend.judge
-    assert judge(checks, outcomes((1,), (1,), (1,))) is None
-    assert judge(checks, outcomes((1,), (), (1,))).variant == "plan"
-    assert judge(checks, outcomes((1, 2), (1, 2), (1, 2))).variant == "eval"
+    assert judge(checks, outcomes((1,), (1,), (1,), (1,))) is None
+    assert judge(checks, outcomes((1,), (1,), (), (1,))).variant == "plan"
+    assert judge(checks, outcomes((1, 2), (1, 2), (1, 2), (1, 2))).variant == "eval"
 
 
 def test_the_fts5_judge_restricts_by_rowid_and_column() -> None:

@@ -185,23 +185,21 @@ class FTS5:
         valued, left, _, matched, bound, _ = m.groups()
         literal = valued if valued is not None else matched
         if literal is None or bound is not None or left in COLUMNS:
-            return [VOCAB_QUERY, sql]
-        spellings = _unrestricted(f"'{literal}'")
-        return [VOCAB_QUERY, *([] if sql in spellings else [sql]), *spellings]
+            return [sql, VOCAB_QUERY]
+        return [sql, VOCAB_QUERY, *(s for s in _unrestricted(f"'{literal}'") if s != sql)]
 
     def is_run(self, sql: str) -> bool:
         return _CHECK.fullmatch(sql) is not None
 
     def judge(self, queries: Sequence[str], outcomes: Sequence[Outcome]) -> Discrepancy | None:
         index: Index | None = None
+        for sql, outcome in zip(queries, outcomes, strict=True):
+            if sql == VOCAB_QUERY and isinstance(outcome, Rows):
+                instances: list[Instance] = [tuple(r) for r in outcome.rows]  # type: ignore[misc]
+                index = Index(instances, COLUMNS)
         answers: dict[str, Answers] = {}
         failed: set[str] = set()
         for sql, outcome in zip(queries, outcomes, strict=True):
-            if sql == VOCAB_QUERY:
-                if isinstance(outcome, Rows):
-                    instances: list[Instance] = [tuple(r) for r in outcome.rows]  # type: ignore[misc]
-                    index = Index(instances, COLUMNS)
-                continue
             m = _CHECK.fullmatch(sql)
             if m is None:
                 continue

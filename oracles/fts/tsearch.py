@@ -205,7 +205,7 @@ class TextSearch:
         m = _FILTER.fullmatch(sql)
         if m is None:
             return None
-        return [_vectors(m.group(1)), _text(m.group(2)), *_plans([sql])]
+        return [sql, _vectors(m.group(1)), _text(m.group(2)), *_plans([sql])]
 
     def is_run(self, sql: str) -> bool:
         return _FILTER.fullmatch(sql) is not None
