@@ -45,7 +45,7 @@ def test_without_an_evaluator_the_runs_are_compared_with_each_other() -> None:
     assert verdict([Answers("cat", same)]) is None
     differ = [Run("MATCH", "q1", (1, 2)), Run("=", "q2", (2,))]
     found = verdict([Answers("cat", differ)])
-    assert found is not None and found.variant == "plan"
+    assert found is not None and found.variant == "plans"
 
 
 def test_rows_out_of_their_order_are_an_order_finding() -> None:

@@ -36,8 +36,10 @@ def _side(run: Run, ids: Iterable[int] | None = None) -> dict[str, object]:
 
 def verdict(answers: Iterable[Answers]) -> Discrepancy | None:
     """The first wrong run: out of its order, or with other rows than the evaluator's (or,
-    without one, than the query's first run). A run is wrong *for its plan* ("plan") when
-    another run of its query has the right rows, else the query language is ("eval")."""
+    without one, than the query's first run: "plans", the runs disagree). A run is wrong *for
+    its plan* ("plan") when another run of its query has the evaluator's rows, else the query
+    language is ("eval"). Each is a variant of its own, so that a reduction keeps what the
+    finding showed (the evaluator's tokens among it)."""
     judged = 0
     for answer in answers:
         if not answer.runs:
@@ -64,7 +66,7 @@ def verdict(answers: Iterable[Answers]) -> Discrepancy | None:
                 {"query": run.sql, "rows": list(right)},
                 _side(run),
                 f"{answer.query}: {len(got)} rows with {run.plan}, {who} selects {len(right)}",
-                variant="plan" if others or answer.expected is None else "eval",
+                variant="plans" if answer.expected is None else "plan" if others else "eval",
             )
     if not judged:
         raise Skip("no text query ran")
