@@ -25,6 +25,8 @@ _BUILTIN = {
     "expr": "oracles.expr:FunctionFidelity",
     "eet": "oracles.eet:EET",
     "codd": "oracles.codd:CODD",
+    "fts": "oracles.fts:FTS",
+    "ann-invariants": "oracles.ann:ANNInvariants",
 }
 
 

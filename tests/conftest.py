@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from fuzzer.engines import Engine, EngineError, connect
+from fuzzer.engines import Engine, EngineError, Rows, connect
 
 POSTGRES_URL = os.environ.get(
     "SQLPARITY_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -74,6 +74,40 @@ def ci_servers_up() -> None:
     if down:
         warnings.warn(f"{', '.join(down)} was down before this test: started again", stacklevel=1)
         subprocess.run(["bash", str(CI_START)], check=True, capture_output=True, timeout=120)
+
+
+def drawn_checks(engine: Engine, oracle: str, seed: int, count: int) -> tuple[int, int]:
+    """`count` checks the oracle draws, run on `engine` from an empty setup: how many were
+    judged and how many had rows; a finding fails the test."""
+    from fuzzer.generator import Generator, Options
+    from oracles import oracle_class
+    from oracles.base import Context
+    from oracles.pipeline import Pipeline, Setup
+
+    checker = oracle_class(oracle)(Context(engine.dialect))
+    generator = Generator(engine.dialect, seed, Options())
+    pipeline = Pipeline(engine)
+    judged = rows = 0
+    for turn in range(count):
+        for probe in checker.draw(generator, turn):
+            checked = pipeline.check(checker, probe, Setup(()))
+            assert checked.finding is None, checked.finding.title
+            judged += checked.judged
+            rows += checked.nonempty
+    return judged, rows
+
+
+def plan_of(engine: Engine, sql: str, *settings: str) -> str:
+    """PostgreSQL's EXPLAIN of `sql` under `settings` (names set to off), as one line."""
+    for name in settings:
+        assert engine.execute(f"SET {name} = off").ok, name
+    try:
+        plan = engine.execute(f"EXPLAIN {sql}")
+    finally:
+        for name in settings:
+            engine.execute(f"RESET {name}")
+    assert isinstance(plan, Rows), plan
+    return " ".join(str(r[0]) for r in plan.rows)
 
 
 def open_engine(key: str, **options: float) -> Engine:

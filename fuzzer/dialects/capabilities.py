@@ -351,6 +351,12 @@ class Capabilities:
     settings: Mapping[str, tuple[str, ...]] = capability({}, portable=To({}))
     #: collation name prefix -> the codec its column's values must encode in (latin1)
     collation_codecs: Mapping[str, str] = capability({})
+    #: the engine's full-text searches, as the fts oracle names its back-ends ("tsearch":
+    #: PostgreSQL's tsvector @@ tsquery, "fts5": SQLite's FTS5); none: the oracle is off
+    full_text: tuple[str, ...] = capability((), portable=To(()))
+    #: extensions of vector columns, distance operators and ANN indexes that the engine
+    #: installs for the ann-invariants oracle (`Engine.install`); none: the oracle is off
+    vector_extensions: tuple[str, ...] = capability((), portable=To(()))
 
     def __post_init__(self) -> None:
         for f in fields(self):  # frozen all the way down: no caller can edit a shared mapping

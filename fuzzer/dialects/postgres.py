@@ -132,6 +132,8 @@ class Postgres(Dialect):
         cte_materialized=True,
         fetch=("ONLY", "WITH TIES"),
         table_query=True,
+        full_text=("tsearch",),
+        vector_extensions=("vector",),
     )  # fmt: skip
     library = postgres_library.LIBRARY
 

@@ -65,6 +65,7 @@ class SQLite(Dialect):
         upserts=("DO NOTHING", "DO UPDATE", "OR IGNORE", "OR REPLACE", "REPLACE"),
         stat_rows=True,
         settings={"analysis_limit": ("0", "100", "1")},
+        full_text=("fts5",),
     )
     library = sqlite_library.LIBRARY
 

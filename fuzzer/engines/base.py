@@ -331,6 +331,11 @@ class Engine(ABC):
     def _open(self) -> None:
         """Connect to the scratch space (creating it first where that is this engine's way)."""
 
+    def install(self, extension: str) -> bool:
+        """Make an extension that scripts may not create themselves usable in the scratch
+        space (pgvector, which PostgreSQL does not trust); False where the engine cannot."""
+        return False
+
     def reconnect(self) -> None:
         """Open a new connection to the same scratch space after a lost one."""
         self._disconnect()

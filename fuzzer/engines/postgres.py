@@ -49,6 +49,9 @@ from fuzzer.guard import Guard, Scope
 from fuzzer.guard.postgres import RULES
 
 CONNECT_TIMEOUT = 5
+#: extensions `install` creates as the URL's user where the scratch role may not: each adds
+#: types, operators and index methods only (pgvector 0.6 is not marked trusted)
+INSTALLABLE = frozenset({"vector"})
 #: how long a single-connection server may take to accept the next connection (seconds)
 SINGLE_CONNECTION_WAIT = 3.0
 
@@ -472,6 +475,40 @@ class PostgresEngine(Engine):
                         raise
         if self.guarded:
             self.statement_guard = self._guard()
+
+    def install(self, extension: str) -> bool:
+        """CREATE EXTENSION as the URL's user, in the scratch schema (a reset drops it with
+        the schema): only those in `INSTALLABLE`, which add types, operators and indexes."""
+        if extension not in INSTALLABLE:
+            return False
+        if self._conn is None or self._conn.closed:
+            self.reconnect()
+        assert self._conn is not None
+        with self._conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_extension WHERE extname = %s", (extension,))
+            if cur.fetchone() is not None:
+                return True
+            try:
+                if self._role is not None:
+                    cur.execute("RESET ROLE")
+                cur.execute(
+                    pgsql.SQL("CREATE EXTENSION IF NOT EXISTS {} SCHEMA {}").format(
+                        pgsql.Identifier(extension), pgsql.Identifier(self._schema)
+                    )
+                )
+                installed = True
+            except psycopg.Error:
+                installed = False
+            finally:
+                if self._role is not None:
+                    try:
+                        cur.execute(pgsql.SQL("SET ROLE {}").format(pgsql.Identifier(self._role)))
+                    except psycopg.Error:
+                        self._disconnect()  # never left as the URL's user: reconnect instead
+                        raise
+        if installed and self.guarded:
+            self.statement_guard = self._guard()
+        return installed
 
     def close(self) -> None:
         self._disconnect()
