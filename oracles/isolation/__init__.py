@@ -14,7 +14,8 @@ final read, when that schedule shows the anomaly again; else the whole schedule.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fuzzer.engines import Outcome
@@ -23,11 +24,13 @@ from oracles.finding import EngineInfo, Finding
 from oracles.isolation import schedule, workload
 from oracles.isolation.checker import ANOMALIES, Anomaly, Checker
 from oracles.isolation.profile import IsolationProfile
+from oracles.isolation.reduce import Shrinker
 from oracles.isolation.workload import Drawer, Workload, tag_of
 
 if TYPE_CHECKING:
     from fuzzer.engines import Engine
     from fuzzer.generator import Generator
+    from fuzzer.reduce import Reduction
     from oracles.pipeline import Pipeline
 
 _FULL, _CYCLE, _FINAL = "full", "cycle", "final"  # a probe's part in the follow-up chain
@@ -42,6 +45,7 @@ class Isolation(Oracle):
     )
     by_default = False
     reduced = True  # to the smallest cycle's transactions, by `follow_up`
+    commented = True  # a statement's tag says its client, transaction and operation
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
@@ -155,11 +159,61 @@ class Isolation(Oracle):
 
     def replay(self, finding: Finding, engine: Engine, pipeline: Pipeline) -> bool | None:
         """Replayed against the level the finding was checked against, with this profile."""
-        options = dict(self.context.options)
-        options.update(isolation=finding.extra.get("isolation", self.workload.level),
-                       expect=finding.extra.get("expect", self.expect))  # fmt: skip
-        again = Isolation(Context(engine.dialect, options=tuple(options.items())))
+        again = self._as_checked(finding, engine.dialect)
         return pipeline.reproduces(again, again.stored_probe(finding), finding.setup)
+
+    def _as_checked(self, finding: Finding | None, dialect: str) -> Isolation:
+        """This oracle at the level and expectation `finding` was checked at (these options
+        without one)."""
+        options = dict(self.context.options)
+        if finding is not None:
+            options.update(isolation=finding.extra.get("isolation", self.workload.level),
+                           expect=finding.extra.get("expect", self.expect))  # fmt: skip
+        return Isolation(Context(dialect, options=tuple(options.items())))
+
+    def reduce(
+        self,
+        statements: Sequence[str],
+        target: Engine,
+        like: Finding | None = None,
+        max_time: float | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> Reduction | None:
+        """Fewer transactions, then fewer operations (`reduce.Shrinker`), while a replay on
+        `target` shows the same first anomaly; then the confirmed finding of what is left.
+        A stored finding's case is its schedule."""
+        from fuzzer.reduce import NotInteresting, Reduction, Stats
+        from fuzzer.reduce.reducer import count_tokens, script_text
+        from oracles.pipeline import Pipeline, Setup
+
+        began = time.monotonic()
+        oracle = self._as_checked(like, target.dialect)
+        pipeline = Pipeline(target)
+
+        def first(queries: Sequence[str]) -> str | None:
+            target.reset()
+            seen = pipeline.run(oracle, oracle._probe(queries, _FINAL))
+            return seen.variant if seen is not None else None
+
+        if like is not None:
+            statements = like.queries
+        kind = like.variant if like is not None else first(statements)
+        if kind is None:
+            raise NotInteresting(f"no anomaly {oracle.expect} forbids")
+        shrinker = Shrinker(lambda queries: first(queries) == kind, max_time, progress=progress)
+        reduced = shrinker.shrink(statements)
+        if reduced is None:
+            raise NotInteresting(f"no {kind} under {oracle.workload.level}")
+        target.reset()
+        checked = pipeline.check(oracle, oracle._probe(reduced, _FINAL), Setup([]))
+        stats = Stats(
+            statements_before=len(statements), statements_after=len(reduced),
+            tokens_before=count_tokens(statements), tokens_after=count_tokens(reduced),
+            bytes_before=len(script_text(statements)), bytes_after=len(script_text(reduced)),
+            trials=shrinker.trials, cached=shrinker.cached, timed_out=shrinker.timed_out,
+            seconds=time.monotonic() - began,
+        )  # fmt: skip
+        return Reduction(reduced, stats, checked.finding)
 
     def stored_probe(self, finding: Finding) -> Probe:
         return self._probe(finding.queries, _FINAL)
