@@ -112,6 +112,10 @@ class Oracle:
     needs_restart: ClassVar[bool] = False
     #: its findings come reduced (it shrinks them itself): the job's reducer leaves them
     reduced: ClassVar[bool] = False
+    #: its probe is given up once it has kept the engine busy for a share of the statement
+    #: timeout (`fuzzer.jobs.session.CHECK_BUDGET`); False for a probe that is a whole
+    #: workload, whose statements wait on each other's locks by design (the isolation oracle)
+    metered: ClassVar[bool] = True
     #: its scripts' statements say what they mean in a comment before each (the isolation
     #: oracle's tags): a case for it is read with those comments
     commented: ClassVar[bool] = False

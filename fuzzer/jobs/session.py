@@ -396,7 +396,7 @@ class Session:
 
     def _probe(self, oracle: Oracle, probe: Probe, setup: Setup, position: Position) -> None:
         self.stats.checks += 1  # one oracle check: one probe run and judged
-        self._metered, self._spent = True, 0.0
+        self._metered, self._spent = oracle.metered, 0.0
         try:
             checked = self._pipeline.check(
                 oracle, probe, setup, seed=self.seed, position=str(position)
