@@ -87,17 +87,25 @@ def isolation_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Isolation oracle: check the history against this level instead."),
         click.option("--isolation-profile", metavar="NAME|FILE",
                      help="Isolation oracle: anomalies the engine documents (shipped: mariadb)."),
+        click.option("--reference-isolation", type=click.Choice(LEVELS),
+                     help="Isolation oracle with --reference: the reference's transactions' "
+                     "level (default: --isolation)."),
     )):  # fmt: skip
         command = option(command)
     return command
 
 
 def oracle_options(
-    clients: int, isolation: str, expect: str | None, isolation_profile: str | None
+    clients: int,
+    isolation: str,
+    expect: str | None,
+    isolation_profile: str | None,
+    reference_isolation: str | None = None,
 ) -> tuple[tuple[str, Any], ...]:
     """The `Context.options` of the isolation options; ValueError for an unreadable profile."""
     from oracles.isolation.profile import IsolationProfile
 
     IsolationProfile.named(isolation_profile)  # read now: a bad file is bad input
     return (("clients", clients), ("isolation", isolation), ("expect", expect),
-            ("isolation_profile", isolation_profile))  # fmt: skip
+            ("isolation_profile", isolation_profile),
+            ("reference_isolation", reference_isolation))  # fmt: skip

@@ -170,6 +170,7 @@ class Oracle:
     def run(self, probe: Probe, target: Engine, execute: Execute) -> list[Outcome] | None:
         """The probe's outcomes when the oracle runs its queries itself, on several sessions
         of the target at once (`Engine.companion`); None: the pipeline runs them one by one.
+        An oracle that needs a reference is run on it too, with the reference's queries.
 
         `execute` is the job's: it counts, logs and notices a dying engine on any session.
         """

@@ -254,3 +254,83 @@ def test_fuzz_reduce_reads_a_schedule_with_its_tags_and_reduces_it_by_the_oracle
         "-t", ENGINE_URLS["postgres"],
     ])  # fmt: skip
     assert result.exit_code == 2 and "does not show the problem" in result.output
+
+
+def differential(target: Engine, reference: Engine, level: str, **options: object) -> Isolation:
+    given = {"isolation": level, "clients": 3, **options}
+    context = Context(target.dialect, reference.dialect, options=tuple(given.items()))
+    return Isolation(context)
+
+
+def test_differential_postgres_against_postgres_shows_nothing():
+    """The same drawn schedules on two PostgreSQL scratch databases, at SERIALIZABLE: the
+    same transactions commit, and the history keeps the level."""
+    target, reference = open_engine("postgres"), open_engine("postgres")
+    try:
+        isolation = differential(target, reference, "serializable", clients=4)
+        assert isolation.needs_reference
+        pipeline = Pipeline(target, reference)
+        for seed in (11, 12):
+            mirrored = workload.draw(reference.dialect, isolation.reference_workload, seed)
+            probe = isolation._probe(workload.draw(target.dialect, isolation.workload, seed),
+                                     "full", mirrored)  # fmt: skip
+            assert probe.queries == probe.reference_queries  # one seed, one schedule
+            checked = pipeline.check(isolation, probe, Setup([]))
+            assert checked.judged and checked.finding is None, checked.finding
+    finally:
+        target.close()
+        reference.close()
+
+
+def test_differential_target_commits_a_write_skew_the_serializable_reference_aborted():
+    """PostgreSQL's READ COMMITTED as the target, checked as serializable, against its
+    SERIALIZABLE as the reference: the target's G2-item is the finding, and it says which
+    of its transactions the reference aborted with 40001."""
+    target, reference = open_engine("postgres"), open_engine("postgres")
+    try:
+        isolation = differential(target, reference, "read-committed", expect="serializable",
+                                 reference_isolation="serializable")  # fmt: skip
+        skew = write_skew_among_others(target, "read-committed")
+        mirrored = write_skew_among_others(reference, "serializable")
+        probe = isolation._probe(skew, "full", mirrored)
+        found = Pipeline(target, reference).check(isolation, probe, Setup([])).finding
+        assert found is not None and found.variant == "G2-item"
+        assert "the reference aborted T" in found.actual and "(40001)" in found.actual
+        assert found.reference is not None and found.extra["reference_isolation"] == "serializable"
+        assert found.extra["compared"]["committed_more"]
+    finally:
+        target.close()
+        reference.close()
+
+
+def test_a_target_that_aborts_what_the_reference_committed_is_its_own_variant(tmp_path: Path):
+    """PostgreSQL's REPEATABLE READ as the target aborts the second writer of a lost
+    update (40001); its READ COMMITTED as the reference commits it: `aborts-more`, which a
+    profile may accept."""
+    target, reference = open_engine("postgres"), open_engine("postgres")
+    try:
+        isolation = differential(target, reference, "repeatable-read", clients=2,
+                                 reference_isolation="read-committed", expect="read-committed")
+        probe = isolation._probe(lost_update(target, "repeatable-read"), "full",
+                                 lost_update(reference, "read-committed"))  # fmt: skip
+        found = Pipeline(target, reference).check(isolation, probe, Setup([])).finding
+        assert found is not None and found.variant == "aborts-more"
+        assert found.actual == "T2 (40001)"
+        accepting = tmp_path / "optimistic.toml"
+        accepting.write_text('[[accept]]\nanomaly = "aborts-more"\nreason = "optimistic"\n')
+        isolation = differential(target, reference, "repeatable-read", clients=2,
+                                 reference_isolation="read-committed", expect="read-committed",
+                                 isolation_profile=str(accepting))  # fmt: skip
+        assert Pipeline(target, reference).check(isolation, probe, Setup([])).finding is None
+    finally:
+        target.close()
+        reference.close()
+
+
+def test_one_seed_draws_one_schedule_in_every_dialect():
+    """Differential mode runs the same schedule on both engines: only the spelling differs."""
+    def ops(dialect: str) -> list[workload.Tagged]:
+        drawn = workload.draw(dialect, workload.Workload(), 8)
+        return [t for s in drawn if (t := workload.tag_of(s)) and t.what != "begin"]
+
+    assert ops("postgres") == ops("mysql")

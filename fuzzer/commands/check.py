@@ -145,6 +145,7 @@ def check(
     isolation: str,
     expect: str | None,
     isolation_profile: str | None,
+    reference_isolation: str | None,
 ) -> None:
     """Check the queries of SQL scripts (files or folders of .sql) with the oracles.
 

@@ -255,6 +255,7 @@ def reduce(
     isolation: str,
     expect: str | None,
     isolation_profile: str | None,
+    reference_isolation: str | None,
 ) -> None:
     """Reduce CASE (a .sql file or a FINDING_ID) to the smallest script with the same problem.
 
@@ -270,7 +271,8 @@ def reduce(
     mode = Mode(error, crash, differs, check_cmd, oracle)
     mode.validate(reference)
     try:
-        options = oracle_options(clients, isolation, expect, isolation_profile)
+        options = oracle_options(clients, isolation, expect, isolation_profile,
+                                 reference_isolation)
     except ValueError as exc:
         fail(str(exc))
     the_case = read_case(case, output, store_path, oracle)

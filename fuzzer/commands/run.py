@@ -122,6 +122,7 @@ def run(
     isolation: str,
     expect: str | None,
     isolation_profile: str | None,
+    reference_isolation: str | None,
 ) -> None:
     """Fuzz engines with every oracle that applies, until stopped (Ctrl-C or SIGTERM).
 
@@ -147,7 +148,8 @@ def run(
             profile=profile or Profile(),
             reduce_seconds=reduce_time if reduce_findings else None,
             dialect=dialect,
-            oracle_options=oracle_options(clients, isolation, expect, isolation_profile),
+            oracle_options=oracle_options(clients, isolation, expect, isolation_profile,
+                                          reference_isolation),
         )
     except (click.BadParameter, ValueError) as exc:
         fail(str(exc.format_message() if isinstance(exc, click.BadParameter) else exc))
