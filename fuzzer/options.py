@@ -90,6 +90,9 @@ def isolation_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--reference-isolation", type=click.Choice(LEVELS),
                      help="Isolation oracle with --reference: the reference's transactions' "
                      "level (default: --isolation)."),
+        click.option("--free-running", is_flag=True,
+                     help="Isolation oracle: clients run without the interleaving controller, "
+                     "for throughput (a schedule no longer replays)."),
     )):  # fmt: skip
         command = option(command)
     return command
@@ -101,6 +104,7 @@ def oracle_options(
     expect: str | None,
     isolation_profile: str | None,
     reference_isolation: str | None = None,
+    free_running: bool = False,
 ) -> tuple[tuple[str, Any], ...]:
     """The `Context.options` of the isolation options; ValueError for an unreadable profile."""
     from oracles.isolation.profile import IsolationProfile
@@ -108,4 +112,5 @@ def oracle_options(
     IsolationProfile.named(isolation_profile)  # read now: a bad file is bad input
     return (("clients", clients), ("isolation", isolation), ("expect", expect),
             ("isolation_profile", isolation_profile),
-            ("reference_isolation", reference_isolation))  # fmt: skip
+            ("reference_isolation", reference_isolation),
+            ("free_running", free_running))  # fmt: skip

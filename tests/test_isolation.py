@@ -334,3 +334,20 @@ def test_one_seed_draws_one_schedule_in_every_dialect():
         return [t for s in drawn if (t := workload.tag_of(s)) and t.what != "begin"]
 
     assert ops("postgres") == ops("mysql")
+
+
+def test_free_running_clients_leave_a_whole_history_that_keeps_the_level():
+    """Without the controller each client runs its transactions back to back: every one
+    ends (committed or aborted with its SQLSTATE), and PostgreSQL's SERIALIZABLE still
+    shows nothing it forbids."""
+    engine = open_engine("postgres")
+    try:
+        isolation = oracle(engine, "serializable", clients=4, free_running=True)
+        assert isolation.free
+        queries = workload.draw(engine.dialect, isolation.workload, 21)
+        txns = history(engine, isolation, queries).txns
+        assert len(txns) == 25 and all(t.status in (OK, FAIL) for t in txns)
+        assert all(t.sqlstate for t in txns if t.status == FAIL)
+        assert check(engine, isolation, queries).finding is None
+    finally:
+        engine.close()

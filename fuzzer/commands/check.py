@@ -146,6 +146,7 @@ def check(
     expect: str | None,
     isolation_profile: str | None,
     reference_isolation: str | None,
+    free_running: bool,
 ) -> None:
     """Check the queries of SQL scripts (files or folders of .sql) with the oracles.
 

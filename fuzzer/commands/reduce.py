@@ -256,6 +256,7 @@ def reduce(
     expect: str | None,
     isolation_profile: str | None,
     reference_isolation: str | None,
+    free_running: bool,
 ) -> None:
     """Reduce CASE (a .sql file or a FINDING_ID) to the smallest script with the same problem.
 
@@ -272,7 +273,7 @@ def reduce(
     mode.validate(reference)
     try:
         options = oracle_options(clients, isolation, expect, isolation_profile,
-                                 reference_isolation)
+                                 reference_isolation, free_running)
     except ValueError as exc:
         fail(str(exc))
     the_case = read_case(case, output, store_path, oracle)

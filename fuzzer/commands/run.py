@@ -123,6 +123,7 @@ def run(
     expect: str | None,
     isolation_profile: str | None,
     reference_isolation: str | None,
+    free_running: bool,
 ) -> None:
     """Fuzz engines with every oracle that applies, until stopped (Ctrl-C or SIGTERM).
 
@@ -149,7 +150,7 @@ def run(
             reduce_seconds=reduce_time if reduce_findings else None,
             dialect=dialect,
             oracle_options=oracle_options(clients, isolation, expect, isolation_profile,
-                                          reference_isolation),
+                                          reference_isolation, free_running),
         )
     except (click.BadParameter, ValueError) as exc:
         fail(str(exc.format_message() if isinstance(exc, click.BadParameter) else exc))

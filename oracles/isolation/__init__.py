@@ -74,6 +74,8 @@ class Isolation(Oracle):
         self._found: Anomaly | None = None
         self.profile = IsolationProfile.named(context.option("isolation_profile"))
         self.grace = float(context.option("grace", schedule.GRACE))
+        #: clients without the interleaving controller, for throughput
+        self.free = bool(context.option("free_running", False))
 
     @property
     def _accepted(self) -> frozenset[tuple[str, str | None]]:
@@ -100,7 +102,8 @@ class Isolation(Oracle):
     def run(self, probe: Probe, target: Engine, execute: Execute) -> list[Outcome] | None:
         session = workload.spelling(target.dialect).session
         clients = 1 + max((t.client for q in probe.queries if (t := tag_of(q))), default=0)
-        return schedule.run(probe.queries, target, execute, clients, session, self.grace)
+        return schedule.run(probe.queries, target, execute, clients, session, self.grace,
+                            self.free)  # fmt: skip
 
     def anomalies(self, probe: Probe, outcomes: Sequence[Outcome]) -> list[Anomaly]:
         """The anomalies of the probe's history that the expected level forbids."""
@@ -179,6 +182,7 @@ class Isolation(Oracle):
             txns, keys = tuple(t for t, _ in self._compared.aborted_more), set()
         extra = {**more.pop("extra", {}), "anomaly": actual, "expect": self.expect,
                  "isolation": self.workload.level, "clients": self.workload.clients,
+                 "free_running": self.free,
                  # for `fuzz check --history`
                  "history": self._history.to_json()}  # fmt: skip
         on = target.name
