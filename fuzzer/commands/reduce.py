@@ -23,7 +23,7 @@ from fuzzer.commands.check import parse_oracles
 from fuzzer.console import err, fail, out, write_output
 from fuzzer.engines import Engine, EngineError, EngineURL, connect, engine_class
 from fuzzer.errors import SQLState
-from fuzzer.options import SECONDS, TIMEOUT, isolation_options, oracle_options
+from fuzzer.options import SECONDS, TIMEOUT, isolation_options
 from fuzzer.reduce import (
     Command,
     Crash,
@@ -251,12 +251,7 @@ def reduce(
     store_path: Path | None,
     verbose: bool,
     as_json: bool,
-    clients: int,
-    isolation: str,
-    expect: str | None,
-    isolation_profile: str | None,
-    reference_isolation: str | None,
-    free_running: bool,
+    oracle_options: tuple[tuple[str, Any], ...],
 ) -> None:
     """Reduce CASE (a .sql file or a FINDING_ID) to the smallest script with the same problem.
 
@@ -271,11 +266,6 @@ def reduce(
     """
     mode = Mode(error, crash, differs, check_cmd, oracle)
     mode.validate(reference)
-    try:
-        options = oracle_options(clients, isolation, expect, isolation_profile,
-                                 reference_isolation, free_running)
-    except ValueError as exc:
-        fail(str(exc))
     the_case = read_case(case, output, store_path, oracle)
     url = target or default_url(the_case.finding)
     engines: list[Engine] = []
@@ -292,7 +282,7 @@ def reduce(
         elif dialect is None:
             dialect = engine_class(EngineURL.parse(url).scheme).dialect
         progress = _progress if verbose else None
-        result = own_reduction(mode, the_case, engines[0] if engines else None, options,
+        result = own_reduction(mode, the_case, engines[0] if engines else None, oracle_options,
                                max_time, progress)  # fmt: skip
         if result is not None:
             problem = _described(result, engines[0])
