@@ -116,6 +116,9 @@ class Oracle:
     #: timeout (`fuzzer.jobs.session.CHECK_BUDGET`); False for a probe that is a whole
     #: workload, whose statements wait on each other's locks by design (the isolation oracle)
     metered: ClassVar[bool] = True
+    #: its probe makes the tables it checks (the isolation oracle's schedules): the generated
+    #: state is no part of it, and is not built on its reference
+    own_tables: ClassVar[bool] = False
     #: its scripts' statements say what they mean in a comment before each (the isolation
     #: oracle's tags): a case for it is read with those comments
     commented: ClassVar[bool] = False

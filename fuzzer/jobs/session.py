@@ -243,7 +243,8 @@ class Session:
 
     @property
     def _uses_reference(self) -> bool:
-        return bool(self._paired)
+        """A paired oracle reads the generated state: it is built on the reference too."""
+        return any(not o.own_tables for o in self._paired)
 
     def _build(self, setup: Setup, with_reference: bool = True) -> bool:
         """Build the state from an empty scratch space (on the reference too, unless told

@@ -54,6 +54,7 @@ class Isolation(Oracle):
     reduced = True  # to the smallest cycle's transactions, by `follow_up`
     commented = True  # a statement's tag says its client, transaction and operation
     metered = False  # a schedule's clients wait on each other's locks: that is the check
+    own_tables = True  # a schedule drops and creates its own two tables
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
