@@ -7,6 +7,7 @@ later step (a seed the store cannot hold).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 import click
 
+from fuzzer.console import fail
 from oracles.differential import Profile
 
 #: A statement may wait at most a day: beyond any useful statement timeout, and far below
@@ -74,10 +76,24 @@ PROFILE = ProfileFile()
 
 def isolation_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The isolation oracle's options: its clients, the level its transactions run at, the
-    level the checker holds them to, and the profile of what the engine documents."""
+    level the checker holds them to, the profile of what the engine documents, the
+    reference's level and free-running. The command receives them as one argument,
+    `oracle_options` (`Context.options`); an unreadable profile is bad input."""
     from oracles.isolation.checker import LEVELS as EXPECTED
     from oracles.isolation.workload import LEVELS
 
+    @functools.wraps(command)
+    def given(*args: Any, clients: int, isolation: str, expect: str | None,
+              isolation_profile: str | None, reference_isolation: str | None,
+              free_running: bool, **kwargs: Any) -> Any:  # fmt: skip
+        try:
+            options = oracle_options(clients, isolation, expect, isolation_profile,
+                                     reference_isolation, free_running)  # fmt: skip
+        except ValueError as exc:
+            fail(str(exc))
+        return command(*args, oracle_options=options, **kwargs)
+
+    wrapped: Callable[..., Any] = given
     for option in reversed((
         click.option("--clients", type=COUNT, default=4, show_default=True,
                      help="Isolation oracle: concurrent client sessions."),
@@ -87,17 +103,30 @@ def isolation_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Isolation oracle: check the history against this level instead."),
         click.option("--isolation-profile", metavar="NAME|FILE",
                      help="Isolation oracle: anomalies the engine documents (shipped: mariadb)."),
+        click.option("--reference-isolation", type=click.Choice(LEVELS),
+                     help="Isolation oracle with --reference: the reference's transactions' "
+                     "level (default: --isolation)."),
+        click.option("--free-running", is_flag=True,
+                     help="Isolation oracle: clients run without the interleaving controller, "
+                     "for throughput (a schedule no longer replays)."),
     )):  # fmt: skip
-        command = option(command)
-    return command
+        wrapped = option(wrapped)
+    return wrapped
 
 
 def oracle_options(
-    clients: int, isolation: str, expect: str | None, isolation_profile: str | None
+    clients: int,
+    isolation: str,
+    expect: str | None,
+    isolation_profile: str | None,
+    reference_isolation: str | None = None,
+    free_running: bool = False,
 ) -> tuple[tuple[str, Any], ...]:
     """The `Context.options` of the isolation options; ValueError for an unreadable profile."""
     from oracles.isolation.profile import IsolationProfile
 
     IsolationProfile.named(isolation_profile)  # read now: a bad file is bad input
     return (("clients", clients), ("isolation", isolation), ("expect", expect),
-            ("isolation_profile", isolation_profile))  # fmt: skip
+            ("isolation_profile", isolation_profile),
+            ("reference_isolation", reference_isolation),
+            ("free_running", free_running))  # fmt: skip

@@ -168,20 +168,23 @@ def _pattern(lex: Lexicon) -> re.Pattern[str]:
     return _PATTERNS[lex]
 
 
-def split(script: str) -> list[str]:
-    """The statements of a script, without their `;` and surrounding comments."""
+def split(script: str, *, comments: bool = False) -> list[str]:
+    """The statements of a script, without their `;` and surrounding comments; with
+    `comments`, with those before each statement (what the isolation oracle tags them by)."""
     statements, start = [], None
-    last_end = 0
-    for tok in tokens(script):
+    last_end, code = 0, False
+    for tok in tokens(script, comments=comments):
         if tok.kind == "semicolon":
-            if start is not None:
+            if start is not None and code:
                 statements.append(script[start:last_end])
-            start = None
+            start, code = None, False
             continue
         if start is None:
             start = tok.start
-        last_end = tok.end
-    if start is not None:
+        code = code or tok.kind != "comment"
+        if tok.kind != "comment":
+            last_end = tok.end
+    if start is not None and code:
         statements.append(script[start:last_end])
     return statements
 

@@ -27,6 +27,7 @@ from oracles.finding import EngineInfo, Finding
 if TYPE_CHECKING:
     from fuzzer.engines import Engine
     from fuzzer.generator import Generator
+    from fuzzer.reduce import Reduction
     from oracles.differential import Profile
     from oracles.pipeline import Pipeline
 
@@ -111,6 +112,16 @@ class Oracle:
     needs_restart: ClassVar[bool] = False
     #: its findings come reduced (it shrinks them itself): the job's reducer leaves them
     reduced: ClassVar[bool] = False
+    #: its probe is given up once it has kept the engine busy for a share of the statement
+    #: timeout (`fuzzer.jobs.session.CHECK_BUDGET`); False for a probe that is a whole
+    #: workload, whose statements wait on each other's locks by design (the isolation oracle)
+    metered: ClassVar[bool] = True
+    #: its probe makes the tables it checks (the isolation oracle's schedules): the generated
+    #: state is no part of it, and is not built on its reference
+    own_tables: ClassVar[bool] = False
+    #: its scripts' statements say what they mean in a comment before each (the isolation
+    #: oracle's tags): a case for it is read with those comments
+    commented: ClassVar[bool] = False
     #: it runs when `--oracle` names none; an oracle still being measured runs only when named
     by_default: ClassVar[bool] = True
     #: the kind of wrong answer its findings show, for the root-cause signature
@@ -162,6 +173,7 @@ class Oracle:
     def run(self, probe: Probe, target: Engine, execute: Execute) -> list[Outcome] | None:
         """The probe's outcomes when the oracle runs its queries itself, on several sessions
         of the target at once (`Engine.companion`); None: the pipeline runs them one by one.
+        An oracle that needs a reference is run on it too, with the reference's queries.
 
         `execute` is the job's: it counts, logs and notices a dying engine on any session.
         """
@@ -228,6 +240,20 @@ class Oracle:
     def case_query(cls, finding: Finding) -> str:
         """The user-level query of a stored finding, which `from_text` turns into its probe."""
         return finding.queries[0]
+
+    def reduce(
+        self,
+        statements: Sequence[str],
+        target: Engine,
+        like: Finding | None = None,
+        max_time: float | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> Reduction | None:
+        """`fuzz reduce` by the oracle itself, for a case (a stored finding's: `like`) whose
+        parts the generic reducer does not know; None: the generic reducer's (statements
+        and tokens, judged by `fuzz check`). Raises `NotInteresting` when the case does not
+        show the problem at the start."""
+        return None
 
     def replay(self, finding: Finding, engine: Engine, pipeline: Pipeline) -> bool | None:
         """Does a stored finding still reproduce on `engine`? None when that cannot be told."""

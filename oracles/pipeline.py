@@ -10,6 +10,7 @@ answers differently twice) is dropped.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,7 +86,9 @@ class Pipeline:
         reference: list[Outcome] = []
         if oracle.needs_reference:
             assert self.reference is not None, f"the {oracle.name} oracle needs a reference"
-            reference = self._all(self.reference, probe.reference_queries)
+            mirrored = dataclasses.replace(probe, queries=probe.reference_queries)
+            ran = oracle.run(mirrored, self.reference, self.execute)
+            reference = self._all(self.reference, mirrored.queries) if ran is None else ran
         own = oracle.run(probe, self.target, self.execute)
         if own is not None:
             return own, reference

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from conftest import open_engine
+from click.testing import CliRunner
+from conftest import ENGINE_URLS, open_engine
 
+from fuzzer.cli import cli
 from fuzzer.engines import Engine
+from fuzzer.reduce.interesting import script_text
 from oracles.base import Context
 from oracles.isolation import Isolation, schedule, workload
 from oracles.isolation.history import FAIL, OK
@@ -186,3 +190,183 @@ def test_an_in_process_engine_has_no_companion():
 
     with connect("sqlite:") as engine, pytest.raises(EngineError, match="one session"):
         engine.companion()
+
+
+def write_skew_among_others(engine: Engine, level: str) -> list[str]:
+    """T1 and T2 both read l0 and l1, then T1 appends to l0 and T2 to l1 (a G2-item under
+    READ COMMITTED); T3 and T4 and the extra reads and writes are beside the point."""
+    append = workload.spelling(engine.dialect).append
+
+    def on(key: int, x: int) -> tuple[str, str]:
+        return (f"append l{key}={x}",
+                f"UPDATE iso_list SET v = {append.format(x=f',{x}')} WHERE k = {key}")  # fmt: skip
+
+    def read(table: str, key: int) -> tuple[str, str]:
+        return "read", f"SELECT k, v FROM {table} WHERE k = {key}"
+
+    return script(engine, level, [
+        (0, 1, "begin", ""), (1, 2, "begin", ""), (2, 3, "begin", ""),
+        (0, 1, *read("iso_list", 0)), (2, 3, *on(3, 1)), (1, 2, *read("iso_list", 0)),
+        (0, 1, *read("iso_list", 1)), (1, 2, *read("iso_reg", 4)), (1, 2, *read("iso_list", 1)),
+        (2, 3, *read("iso_list", 3)), (0, 1, *on(0, 2)), (1, 2, *on(1, 3)),
+        (2, 3, "commit", ""), (0, 1, *read("iso_list", 2)), (0, 1, "commit", ""),
+        (1, 2, "commit", ""), (2, 4, "begin", ""), (2, 4, *on(4, 4)), (2, 4, "commit", ""),
+    ])  # fmt: skip
+
+
+def test_a_finding_shrinks_to_its_cycle_by_dropping_transactions_and_operations():
+    """On PostgreSQL's READ COMMITTED checked as serializable: the write skew alone stays,
+    one read and one append in each of its transactions."""
+    engine = open_engine("postgres")
+    try:
+        isolation = oracle(engine, "read-committed", clients=3, expect="serializable")
+        queries = write_skew_among_others(engine, "read-committed")
+        result = isolation.reduce(queries, engine)
+        assert result is not None and result.finding is not None
+        assert result.finding.variant == "G2-item"
+        tags = [t for q in result.statements if (t := workload.tag_of(q))]
+        assert {t.txn for t in tags} == {1, 2, 5}  # the cycle and the final read
+        ops = [(t.txn, t.what) for t in tags if t.txn != 5 and t.what not in ("begin", "commit")]
+        # each reads the list the other appends to, and appends to its own
+        assert sorted(ops) == [(1, "append"), (1, "read"), (2, "append"), (2, "read")]
+        assert result.stats.statements_after < result.stats.statements_before
+    finally:
+        engine.close()
+
+
+def test_fuzz_reduce_reads_a_schedule_with_its_tags_and_reduces_it_by_the_oracle(tmp_path: Path):
+    engine = open_engine("postgres")
+    try:
+        case = tmp_path / "skew.sql"
+        case.write_text(script_text(write_skew_among_others(engine, "read-committed")))
+    finally:
+        engine.close()
+    result = CliRunner().invoke(cli, [
+        "reduce", str(case), "--oracle", "isolation", "--isolation", "read-committed",
+        "--expect", "serializable", "-t", ENGINE_URLS["postgres"], "--json",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    reduced = (tmp_path / "skew.reduced.sql").read_text()
+    assert "isolation/G2-item" in reduced and "t3" not in reduced and "t4" not in reduced
+    # READ COMMITTED allows it: nothing to reduce, one line and exit 2
+    result = CliRunner().invoke(cli, [
+        "reduce", str(case), "--oracle", "isolation", "--isolation", "read-committed",
+        "-t", ENGINE_URLS["postgres"],
+    ])  # fmt: skip
+    assert result.exit_code == 2 and "does not show the problem" in result.output
+
+
+def differential(target: Engine, reference: Engine, level: str, **options: object) -> Isolation:
+    given = {"isolation": level, "clients": 3, **options}
+    context = Context(target.dialect, reference.dialect, options=tuple(given.items()))
+    return Isolation(context)
+
+
+def test_differential_postgres_against_postgres_shows_nothing():
+    """The same drawn schedules on two PostgreSQL scratch databases, at SERIALIZABLE: the
+    same transactions commit, and the history keeps the level."""
+    target, reference = open_engine("postgres"), open_engine("postgres")
+    try:
+        isolation = differential(target, reference, "serializable", clients=4)
+        assert isolation.needs_reference
+        pipeline = Pipeline(target, reference)
+        for seed in (11, 12):
+            mirrored = workload.draw(reference.dialect, isolation.reference_workload, seed)
+            probe = isolation._probe(workload.draw(target.dialect, isolation.workload, seed),
+                                     "full", mirrored)  # fmt: skip
+            assert probe.queries == probe.reference_queries  # one seed, one schedule
+            checked = pipeline.check(isolation, probe, Setup([]))
+            assert checked.judged and checked.finding is None, checked.finding
+    finally:
+        target.close()
+        reference.close()
+
+
+def test_differential_target_commits_a_write_skew_the_serializable_reference_aborted():
+    """PostgreSQL's READ COMMITTED as the target, checked as serializable, against its
+    SERIALIZABLE as the reference: the target's G2-item is the finding, and it says which
+    of its transactions the reference aborted with 40001."""
+    target, reference = open_engine("postgres"), open_engine("postgres")
+    try:
+        isolation = differential(target, reference, "read-committed", expect="serializable",
+                                 reference_isolation="serializable")  # fmt: skip
+        skew = write_skew_among_others(target, "read-committed")
+        mirrored = write_skew_among_others(reference, "serializable")
+        probe = isolation._probe(skew, "full", mirrored)
+        found = Pipeline(target, reference).check(isolation, probe, Setup([])).finding
+        assert found is not None and found.variant == "G2-item"
+        assert "the reference aborted T" in found.actual and "(40001)" in found.actual
+        assert found.reference is not None and found.extra["reference_isolation"] == "serializable"
+        assert found.extra["compared"]["committed_more"]
+    finally:
+        target.close()
+        reference.close()
+
+
+def test_a_target_that_aborts_what_the_reference_committed_is_its_own_variant(tmp_path: Path):
+    """PostgreSQL's REPEATABLE READ as the target aborts the second writer of a lost
+    update (40001); its READ COMMITTED as the reference commits it: `aborts-more`, which a
+    profile may accept."""
+    target, reference = open_engine("postgres"), open_engine("postgres")
+    try:
+        isolation = differential(target, reference, "repeatable-read", clients=2,
+                                 reference_isolation="read-committed", expect="read-committed")
+        probe = isolation._probe(lost_update(target, "repeatable-read"), "full",
+                                 lost_update(reference, "read-committed"))  # fmt: skip
+        found = Pipeline(target, reference).check(isolation, probe, Setup([])).finding
+        assert found is not None and found.variant == "aborts-more"
+        assert found.actual == "T2 (40001)"
+        accepting = tmp_path / "optimistic.toml"
+        accepting.write_text('[[accept]]\nanomaly = "aborts-more"\nreason = "optimistic"\n')
+        isolation = differential(target, reference, "repeatable-read", clients=2,
+                                 reference_isolation="read-committed", expect="read-committed",
+                                 isolation_profile=str(accepting))  # fmt: skip
+        assert Pipeline(target, reference).check(isolation, probe, Setup([])).finding is None
+    finally:
+        target.close()
+        reference.close()
+
+
+def test_one_seed_draws_one_schedule_in_every_dialect():
+    """Differential mode runs the same schedule on both engines: only the spelling differs."""
+    def ops(dialect: str) -> list[workload.Tagged]:
+        drawn = workload.draw(dialect, workload.Workload(), 8)
+        return [t for s in drawn if (t := workload.tag_of(s)) and t.what != "begin"]
+
+    assert ops("postgres") == ops("mysql")
+
+
+def test_free_running_clients_leave_a_whole_history_that_keeps_the_level():
+    """Without the controller each client runs its transactions back to back: every one
+    ends (committed or aborted with its SQLSTATE), and PostgreSQL's SERIALIZABLE still
+    shows nothing it forbids."""
+    engine = open_engine("postgres")
+    try:
+        isolation = oracle(engine, "serializable", clients=4, free_running=True)
+        assert isolation.free
+        queries = workload.draw(engine.dialect, isolation.workload, 21)
+        txns = history(engine, isolation, queries).txns
+        assert len(txns) == 25 and all(t.status in (OK, FAIL) for t in txns)
+        assert all(t.sqlstate for t in txns if t.status == FAIL)
+        assert check(engine, isolation, queries).finding is None
+    finally:
+        engine.close()
+
+
+def test_a_session_runs_the_differential_across_dialects_without_the_generated_state():
+    """PostgreSQL against MariaDB: the schedule makes its own tables, so the session builds
+    no generated state on the reference (which MariaDB could not spell) and skips nothing."""
+    from fuzzer.jobs.session import Session
+
+    target, reference = open_engine("postgres"), open_engine("mysql")
+    try:
+        found = []
+        session = Session(target, ("isolation",), seed=3, reference=reference,
+                          oracle_options=(("isolation", "serializable"), ("clients", 2)),
+                          checks_per_state=2, report=found.append)  # fmt: skip
+        session.run_state(0)
+        assert session.stats.checks == 2 and session.stats.skipped == 0
+        assert all(f.reference is not None for f in found)
+    finally:
+        target.close()
+        reference.close()

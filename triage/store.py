@@ -783,8 +783,14 @@ class Store:
         raise StoreError(f"finding {finding_id} has no replayable case")
 
     def reproducer(self, finding_id: int) -> Finding:
-        """The finding rebuilt from its shortest replayable case, to replay, reduce or export."""
+        """The finding rebuilt from its shortest replayable case, to replay, reduce or export;
+        with the extra of its latest occurrence (the settings it was found with, such as the
+        isolation oracle's level)."""
         stored, case = self.get(finding_id), self.replayable_case(finding_id)
+        extra = self.db.execute(
+            "SELECT extra FROM occurrences WHERE finding_id = ? ORDER BY seen DESC, id DESC "
+            "LIMIT 1", [finding_id]
+        ).fetchone()  # fmt: skip
         version = case.engine_version or stored.engine_version
         engine_url, reference_url = self._urls(finding_id)
         reference = None
@@ -803,6 +809,7 @@ class Store:
             features=stored.features,
             title=stored.title,
             reference=reference,
+            extra=json.loads(extra[0]) if extra else {},
         )
 
     def _urls(self, finding_id: int) -> tuple[str, str]:

@@ -14,6 +14,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -141,10 +142,7 @@ def check(
     known: Path | None,
     as_json: bool,
     histories: bool,
-    clients: int,
-    isolation: str,
-    expect: str | None,
-    isolation_profile: str | None,
+    oracle_options: tuple[tuple[str, Any], ...],
 ) -> None:
     """Check the queries of SQL scripts (files or folders of .sql) with the oracles.
 
@@ -156,7 +154,10 @@ def check(
       fuzz check --history --expect snapshot history.json
     """
     if histories:
-        check_histories(paths, expect or isolation, isolation_profile, isolation, as_json)
+        given = dict(oracle_options)
+        level = given["isolation"]
+        check_histories(paths, given["expect"] or level, given["isolation_profile"], level,
+                        as_json)  # fmt: skip
     try:
         chosen = parse_oracles(oracle_list, reference is not None)
         scripts = [read_script(p) for p in scripts_in(paths)]

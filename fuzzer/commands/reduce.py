@@ -4,14 +4,18 @@ CASE is a .sql file or the id of a finding in the triage store. Without a mode f
 problem is found by `fuzz check`'s oracles (the first confirmed finding: same oracle and
 variant), else it is the script's last failing statement (same SQLSTATE, engine code and
 statement kind). `--error`, `--crash`, `--differs` and `--check` say it explicitly, as C-Vise
-users are used to. The input is never written; the result goes to CASE.reduced.sql or `-o`.
+users are used to. An oracle whose cases are no script the generic reducer may edit (the
+isolation oracle's tagged schedules) reduces them itself (`Oracle.reduce`). The input is
+never written; the result goes to CASE.reduced.sql or `-o`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,7 +23,7 @@ from fuzzer.commands.check import parse_oracles
 from fuzzer.console import err, fail, out, write_output
 from fuzzer.engines import Engine, EngineError, EngineURL, connect, engine_class
 from fuzzer.errors import SQLState
-from fuzzer.options import SECONDS, TIMEOUT
+from fuzzer.options import SECONDS, TIMEOUT, isolation_options
 from fuzzer.reduce import (
     Command,
     Crash,
@@ -37,7 +41,7 @@ from fuzzer.reduce.interesting import (
     run,
 )
 from fuzzer.script import ScriptError, split
-from oracles import UnknownOracle, oracle_class, selectable
+from oracles import Context, UnknownOracle, oracle_class, selectable
 from oracles.checker import Checker
 from oracles.differential import Differential, Profile
 from oracles.finding import EngineInfo, Finding
@@ -56,7 +60,10 @@ class Case:
     merged_into: int | None = None
 
 
-def read_case(case: str, output: Path | None, store_path: Path | None) -> Case:
+def read_case(case: str, output: Path | None, store_path: Path | None,
+              oracle: str | None = None) -> Case:  # fmt: skip
+    """The case: a file's statements (with their leading comments when `oracle`'s
+    statements are tagged by them), or a stored finding's."""
     path = Path(case)
     if path.is_file():
         try:
@@ -64,7 +71,7 @@ def read_case(case: str, output: Path | None, store_path: Path | None) -> Case:
         except (OSError, UnicodeDecodeError) as exc:
             fail(f"cannot read {path}: {exc}")
         try:
-            statements = split(text)
+            statements = split(text, comments=_commented(oracle))
         except ScriptError as exc:
             fail(f"{path} is not a SQL script: {exc}")
         if not statements:
@@ -76,6 +83,13 @@ def read_case(case: str, output: Path | None, store_path: Path | None) -> Case:
     if case.isdigit():
         return _stored(int(case), output, store_path)
     fail(f"no such file: {case} (nor a finding id)")
+
+
+def _commented(oracle: str | None) -> bool:
+    try:
+        return oracle is not None and oracle_class(oracle).commented
+    except UnknownOracle:
+        return False
 
 
 def _stored(finding_id: int, output: Path | None, store_path: Path | None) -> Case:
@@ -139,10 +153,15 @@ class Mode:
     check: str | None
     oracle: str | None
 
+    @property
+    def chosen(self) -> list[str]:
+        """The mode flags given: none for the default mode (a finding of an oracle)."""
+        return [n for n, v in (("--error", self.error is not None), ("--crash", self.crash),
+                               ("--differs", self.differs), ("--check", self.check))
+                if v]  # fmt: skip
+
     def validate(self, reference: str | None) -> None:
-        chosen = [n for n, v in (("--error", self.error is not None), ("--crash", self.crash),
-                                 ("--differs", self.differs), ("--check", self.check))
-                  if v]  # fmt: skip
+        chosen = self.chosen
         if len(chosen) > 1:
             fail(f"choose one of {', '.join(chosen)}")
         if chosen and self.oracle:
@@ -228,6 +247,7 @@ def build_test(
 )
 @click.option("--verbose", "-v", is_flag=True, help="Print progress to stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@isolation_options
 def reduce(
     case: str,
     output: Path | None,
@@ -245,6 +265,7 @@ def reduce(
     store_path: Path | None,
     verbose: bool,
     as_json: bool,
+    oracle_options: tuple[tuple[str, Any], ...],
 ) -> None:
     """Reduce CASE (a .sql file or a FINDING_ID) to the smallest script with the same problem.
 
@@ -255,9 +276,10 @@ def reduce(
       fuzz reduce case.sql -t sqlite: -r duckdb: --differs
       fuzz reduce case.sql --check './still-fails.sh'
       fuzz reduce 42                                 # a stored finding; saved with it
+      fuzz reduce 7 -t postgresql://...              # an isolation finding: fewer transactions
     """
     mode = Mode(error, crash, differs, check_cmd, oracle)
-    the_case = read_case(case, output, store_path)
+    the_case = read_case(case, output, store_path, oracle)
     url = target or default_url(the_case.finding)
     if check_cmd is None and not (error is not None or crash):
         reference = reference or default_reference(the_case.finding)
@@ -275,15 +297,21 @@ def reduce(
             dialect = dialect or engines[0].dialect
         elif dialect is None:
             dialect = engine_class(EngineURL.parse(url).scheme).dialect
-        test = build_test(mode, the_case, *[*engines, None, None][:2],
-                          Profile.load(profile) if profile else Profile())  # fmt: skip
-        reducer = Reducer(test, dialect, max_time=max_time,
-                          progress=_progress if verbose else None)  # fmt: skip
-        try:
-            result = reducer.reduce(the_case.statements)
-        except NotInteresting:
-            fail(f"{the_case.name} does not show the problem at the start ({test.describe()})")
-        header = f"-- reduced by sqlparity from {the_case.name}: {test.describe()}\n"
+        progress = _progress if verbose else None
+        result = own_reduction(mode, the_case, engines[0] if engines else None, oracle_options,
+                               max_time, progress)  # fmt: skip
+        if result is not None:
+            problem = _described(result, engines[0])
+        else:
+            test = build_test(mode, the_case, *[*engines, None, None][:2],
+                              Profile.load(profile) if profile else Profile())  # fmt: skip
+            reducer = Reducer(test, dialect, max_time=max_time, progress=progress)
+            problem = test.describe()
+            try:
+                result = reducer.reduce(the_case.statements)
+            except NotInteresting:
+                fail(f"{the_case.name} does not show the problem at the start ({problem})")
+        header = f"-- reduced by sqlparity from {the_case.name}: {problem}\n"
         saved = _save(the_case, result, store_path, test)  # first: a bad -o loses nothing
         kept = "the reduced case is in the store" if saved is not None else ""
         write_output(the_case.output, header + result.script, kept=kept)
@@ -294,7 +322,7 @@ def reduce(
             engine.close()
         if isinstance(test, Command):
             test.close()
-    _report(the_case, test.describe(), result.stats, saved, as_json)
+    _report(the_case, problem, result.stats, saved, as_json)
 
 
 def _report(case: Case, problem: str, stats: Stats, saved: int | None, as_json: bool) -> None:
@@ -322,6 +350,36 @@ def _progress(message: str) -> None:
     err.print(f"reduce: {message}", markup=False)
 
 
+def own_reduction(
+    mode: Mode,
+    case: Case,
+    target: Engine | None,
+    options: tuple[tuple[str, Any], ...],
+    max_time: float | None,
+    progress: Callable[[str], None] | None,
+) -> Reduction | None:
+    """The case reduced by its oracle (`--oracle`, or the stored finding's) when that oracle
+    reduces its cases itself (`Oracle.reduce`); None: the generic reducer does it."""
+    name = mode.oracle or (case.finding.oracle if case.finding is not None else None)
+    if target is None or name is None or mode.chosen:
+        return None
+    try:
+        oracle = oracle_class(name)(Context(target.dialect, options=options))
+        return oracle.reduce(case.statements, target, case.finding, max_time, progress)
+    except UnknownOracle:
+        return None
+    except ValueError as exc:  # an oracle that does not speak the target's dialect
+        fail(str(exc))
+    except NotInteresting as exc:
+        fail(f"{case.name} does not show the problem at the start ({name}: {exc})")
+
+
+def _described(result: Reduction, target: Engine) -> str:
+    found = result.finding
+    what = f"{found.oracle}/{found.variant}" if found is not None else "unconfirmed"
+    return f"{what} on {target.name}"
+
+
 def _save(case: Case, result: Reduction, store_path: Path | None, test: Interesting
           ) -> int | None:  # fmt: skip
     """Keep the reduction with its stored finding: as a Finding when the oracle can rebuild
@@ -330,7 +388,7 @@ def _save(case: Case, result: Reduction, store_path: Path | None, test: Interest
         return None
     from triage import Store
 
-    reduced: Finding | str = result.script
+    reduced: Finding | str = result.finding or result.script
     if isinstance(test, SameFinding):
         reduced = test.found(result.statements, "reduced.sql") or reduced
     with Store.open(store_path, create=False) as store:

@@ -8,6 +8,7 @@ import random
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlite_utils.db import NotFoundError
@@ -30,7 +31,6 @@ from fuzzer.options import (
     SEED,
     TIMEOUT,
     isolation_options,
-    oracle_options,
 )
 from oracles import oracle_class, selectable
 from oracles.base import Context
@@ -118,10 +118,7 @@ def run(
     sarif: Path | None,
     known: Path | None,
     as_json: bool,
-    clients: int,
-    isolation: str,
-    expect: str | None,
-    isolation_profile: str | None,
+    oracle_options: tuple[tuple[str, Any], ...],
 ) -> None:
     """Fuzz engines with every oracle that applies, until stopped (Ctrl-C or SIGTERM).
 
@@ -147,7 +144,7 @@ def run(
             profile=profile or Profile(),
             reduce_seconds=reduce_time if reduce_findings else None,
             dialect=dialect,
-            oracle_options=oracle_options(clients, isolation, expect, isolation_profile),
+            oracle_options=oracle_options,
         )
     except (click.BadParameter, ValueError) as exc:
         fail(str(exc.format_message() if isinstance(exc, click.BadParameter) else exc))

@@ -243,7 +243,8 @@ class Session:
 
     @property
     def _uses_reference(self) -> bool:
-        return bool(self._paired)
+        """A paired oracle reads the generated state: it is built on the reference too."""
+        return any(not o.own_tables for o in self._paired)
 
     def _build(self, setup: Setup, with_reference: bool = True) -> bool:
         """Build the state from an empty scratch space (on the reference too, unless told
@@ -396,7 +397,7 @@ class Session:
 
     def _probe(self, oracle: Oracle, probe: Probe, setup: Setup, position: Position) -> None:
         self.stats.checks += 1  # one oracle check: one probe run and judged
-        self._metered, self._spent = True, 0.0
+        self._metered, self._spent = oracle.metered, 0.0
         try:
             checked = self._pipeline.check(
                 oracle, probe, setup, seed=self.seed, position=str(position)

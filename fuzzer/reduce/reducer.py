@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from lark import Tree
 from lark.exceptions import LarkError
@@ -39,6 +40,9 @@ from fuzzer.reduce.passes import (
     tidy,
 )
 from fuzzer.script import tokens
+
+if TYPE_CHECKING:
+    from oracles.finding import Finding
 
 
 class NotInteresting(Exception):
@@ -104,6 +108,9 @@ class Stats:
 class Reduction:
     statements: list[str]
     stats: Stats
+    #: the confirmed finding of the reduced case, when an oracle reduced it itself
+    #: (`Oracle.reduce`); the store keeps it, so that `triage recheck` replays it
+    finding: Finding | None = None
 
     @property
     def script(self) -> str:

@@ -1,6 +1,7 @@
 """Isolation profiles: the anomalies an engine documents for a level, accepted, not reported.
 
-A TOML file of `[[accept]]` tables, each an anomaly (`checker.ANOMALIES`), the dialect and
+A TOML file of `[[accept]]` tables, each an anomaly (`checker.ANOMALIES`, or `aborts-more`:
+an optimistic target that aborts what the reference committed), the dialect and
 level it applies to, and the documented reason. sqlparity ships profiles by name
 (`profiles/NAME.toml` beside this module); `--isolation-profile` takes a name or a path.
 
@@ -18,9 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from oracles.isolation.checker import ANOMALIES
+from oracles.isolation.differ import ABORTS_MORE
 from oracles.isolation.workload import LEVELS
 
 SHIPPED = Path(__file__).parent / "profiles"
+#: what a profile may accept: the anomalies, and a target that aborts what the reference
+#: committed (differential mode)
+ACCEPTABLE = (*ANOMALIES, ABORTS_MORE)
 
 
 @dataclass(frozen=True)
@@ -57,9 +62,9 @@ class IsolationProfile:
                 accept = Accept(**entry)
             except TypeError as exc:
                 raise ValueError(f"{path}: [[accept]] number {n}: {exc}") from None
-            if accept.anomaly not in ANOMALIES:
+            if accept.anomaly not in ACCEPTABLE:
                 raise ValueError(f"{path}: [[accept]] number {n}: anomaly must be one of "
-                                 f"{', '.join(ANOMALIES)}")  # fmt: skip
+                                 f"{', '.join(ACCEPTABLE)}")  # fmt: skip
             if accept.isolation not in (None, *LEVELS):
                 raise ValueError(f"{path}: [[accept]] number {n}: isolation must be one of "
                                  f"{', '.join(LEVELS)}")  # fmt: skip

@@ -149,23 +149,26 @@ class Drawer:
         return self._tag(client, txn, "write", f" r{key}={x}") + \
             f"UPDATE {REG} SET v = {x} WHERE k = {key}", key  # fmt: skip
 
-    def transaction(self, client: int, txn: int) -> list[str]:
+    def transaction(self, client: int, txn: int) -> list[list[str]]:
+        """Its steps: the begin (as many statements as the dialect needs), each operation,
+        the commit."""
         tag = self._tag(client, txn, "begin")
-        statements = [tag + s for s in self.s.begin[self.w.level]]
+        steps = [[tag + s for s in self.s.begin[self.w.level]]]
         focus = None
         for _ in range(self.rng.randint(1, 4)):
             statement, focus = self._op(client, txn, focus)
-            statements.append(statement)
-        statements.append(self._tag(client, txn, "commit") + "COMMIT")
-        return statements
+            steps.append([statement])
+        steps.append([self._tag(client, txn, "commit") + "COMMIT"])
+        return steps
 
     def schedule(self) -> list[str]:
-        """Every client's transactions, interleaved statement by statement, then a final
+        """Every client's transactions, interleaved step by step (so that one seed gives one
+        schedule in every dialect, however many statements its begin takes), then a final
         read of every key (client 0, after all others), which fixes every version order."""
-        queues: list[list[str]] = []
+        queues: list[list[list[str]]] = []
         txn = 0
         for client in range(self.w.clients):
-            queue: list[str] = []
+            queue: list[list[str]] = []
             for _ in range(self.w.txns_per_client):
                 txn += 1
                 queue.extend(self.transaction(client, txn))
@@ -173,13 +176,19 @@ class Drawer:
         order: list[str] = []
         while any(queues):
             queue = self.rng.choice([q for q in queues if q])
-            order.append(queue.pop(0))
+            order.extend(queue.pop(0))
         txn += 1
         final = [self._tag(0, txn, "begin") + s for s in self.s.begin["serializable"]]
         final += [self._tag(0, txn, "read") + f"SELECT k, v FROM {t} ORDER BY k"
                   for t in (LIST, REG)]  # fmt: skip
         final.append(self._tag(0, txn, "commit") + "COMMIT")
         return order + final
+
+
+def draw(dialect: str, drawn: Workload, seed: int) -> list[str]:
+    """The table setup and a schedule drawn from `seed`: one seed gives one schedule in
+    every dialect, spelled in `dialect` (no draw depends on the spelling)."""
+    return [*setup(dialect, drawn.keys), *Drawer(dialect, drawn, random.Random(seed)).schedule()]
 
 
 @dataclass(frozen=True)
