@@ -787,12 +787,12 @@ class Store:
         with the extra of its latest occurrence (the settings it was found with, such as the
         isolation oracle's level)."""
         stored, case = self.get(finding_id), self.replayable_case(finding_id)
-        extra = self.db.execute(
-            "SELECT extra FROM occurrences WHERE finding_id = ? ORDER BY seen DESC, id DESC "
-            "LIMIT 1", [finding_id]
-        ).fetchone()  # fmt: skip
+        latest = self.db.execute(
+            "SELECT extra, coalesce(engine_url, ''), coalesce(reference_url, '') FROM occurrences "
+            "WHERE finding_id = ? ORDER BY seen DESC, id DESC LIMIT 1", [finding_id]
+        ).fetchone() or ("{}", "", "")  # fmt: skip
+        extra, engine_url, reference_url = latest
         version = case.engine_version or stored.engine_version
-        engine_url, reference_url = self._urls(finding_id)
         reference = None
         if stored.reference is not None:
             reference = EngineInfo(
@@ -809,17 +809,8 @@ class Store:
             features=stored.features,
             title=stored.title,
             reference=reference,
-            extra=json.loads(extra[0]) if extra else {},
+            extra=json.loads(extra),
         )
-
-    def _urls(self, finding_id: int) -> tuple[str, str]:
-        """The engine and reference URLs of the finding's latest hit that has them ("" if none)."""
-        row = self.db.execute(
-            "SELECT coalesce(engine_url, ''), coalesce(reference_url, '') FROM occurrences "
-            "WHERE finding_id = ? AND engine_url IS NOT NULL ORDER BY seen DESC, id DESC LIMIT 1",
-            [finding_id],
-        ).fetchone()
-        return (row[0], row[1]) if row else ("", "")
 
     def history(self, finding_id: int) -> list[StatusChange]:
         rows = self.db.query(
