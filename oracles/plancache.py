@@ -27,8 +27,9 @@ which reproduces it in psql: `PREPARE s(NUMERIC, unknown) AS ...` is the Parse, 
 types those of the typed variant's casts (without their modifiers, which a parameter's type has
 none of; the cast in the text keeps them) or `unknown`, for the server to infer; `EXECUTE
 s('1.5', 'x')` is the Bind, every value in the text format, read by its parameter type's input
-as the literal's string is. psycopg's own dumpers are not used: the types they choose (int2 for
-a small integer, float8 for any float) legitimately give other answers than the literal's type.
+as the literal's string is. psycopg's dumpers are not used: the type they choose is the Python
+value's (float8 for any float, int2 for a small integer), and its conversion to the literal's
+type is not always exact (float8 to numeric keeps 15 digits).
 PyMySQL has no server-side prepared statements (COM_STMT_PREPARE): on the MySQL family the
 probes are SQL's PREPARE and EXECUTE only.
 
