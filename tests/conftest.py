@@ -210,6 +210,12 @@ def pglite_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
             server.wait()
 
 
+@pytest.fixture(params=["pgserver_url", "pglite_url"], ids=["pg16-pgserver", "pg18-pglite"])
+def second_postgres(request: pytest.FixtureRequest) -> str:
+    """Each PostgreSQL-compatible target the suite starts: pgserver (16) and PGlite (18)."""
+    return request.getfixturevalue(request.param)
+
+
 @pytest.fixture(scope="session")
 def pglite_url(pglite_port: int) -> str:
     """The URL of the session's PGlite as a user must write it: it closes when asked for SSL."""

@@ -13,7 +13,7 @@ import pymysql
 import pytest
 from conftest import MYSQL_URL, POSTGRES_URL, open_engine
 
-from fuzzer.engines import EngineError, EngineURL, Failure, Rows, connect
+from fuzzer.engines import Engine, EngineError, EngineURL, Failure, Rows, connect
 from fuzzer.errors import ErrorCategory, SQLState
 
 # -- results ---------------------------------------------------------------------------------
@@ -296,34 +296,47 @@ def test_duckdb_scratch_file_is_created_marked_and_removed(tmp_path: Path):
 # -- connections -----------------------------------------------------------------------------
 
 
-def test_postgres_lost_connection_is_reported_and_healed():
-    e = open_engine("postgres")
-    try:
+def _kill_connection(e: Engine, key: str) -> None:
+    """End the engine's connection from another session, as a crash or a restart would."""
+    if key == "postgres":
         pid = e.execute("SELECT pg_backend_pid()").rows[0][0]
         url = EngineURL.parse(POSTGRES_URL)
         with psycopg.connect(
             host=url.host, port=url.port, user=url.user, dbname=url.database, autocommit=True
         ) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        return
+    connection_id = e.execute("SELECT CONNECTION_ID()").rows[0][0]
+    admin = _mysql_conn()
+    with admin.cursor() as cur:
+        cur.execute(f"KILL {connection_id}")
+    admin.close()
+
+
+@pytest.mark.parametrize("key", ["postgres", "mysql"])
+def test_a_lost_connection_is_reported_and_healed(key: str):
+    e = open_engine(key)
+    try:
+        e.execute("CREATE TABLE kept (v INTEGER)")
+        _kill_connection(e, key)
         lost = e.execute("SELECT 1")
         assert isinstance(lost, Failure) and lost.connection_lost
-        assert e.execute("SELECT 1").ok  # reconnected to the same scratch database
+        assert e.execute("SELECT * FROM kept").ok  # same scratch space after reconnecting
     finally:
         e.close()
 
 
-def test_mysql_lost_connection_is_reported_and_healed():
-    e = open_engine("mysql")
+@pytest.mark.parametrize("key", ["postgres", "mysql"])
+def test_a_reset_on_a_lost_connection_empties_the_space_on_a_new_one(key: str):
+    """`fuzz reduce` and `fuzz check` reset between scripts: a server that lost the connection
+    (another client crashed it) must not end them with the driver's traceback."""
+    e = open_engine(key)
     try:
-        e.execute("CREATE TABLE kept (v INTEGER)")
-        connection_id = e.execute("SELECT CONNECTION_ID()").rows[0][0]
-        admin = _mysql_conn()
-        with admin.cursor() as cur:
-            cur.execute(f"KILL {connection_id}")
-        admin.close()
-        lost = e.execute("SELECT 1")
-        assert isinstance(lost, Failure) and lost.connection_lost
-        assert e.execute("SELECT * FROM kept").ok  # same scratch database after reconnecting
+        e.execute("CREATE TABLE gone (v INTEGER)")
+        _kill_connection(e, key)
+        e.reset()
+        assert not e.execute("SELECT * FROM gone").ok
+        assert e.execute("SELECT 1").rows == [(1,)]
     finally:
         e.close()
 

@@ -37,11 +37,6 @@ def test_there_are_cases() -> None:
     assert len(CASES) >= 15
 
 
-@pytest.fixture(params=["pgserver_url", "pglite_url"], ids=["pg16-pgserver", "pg18-pglite"])
-def second_postgres(request: pytest.FixtureRequest) -> str:
-    return request.getfixturevalue(request.param)
-
-
 def test_a_later_postgresql_against_15_flags_every_case(second_postgres: str, pg15: Engine) -> None:
     with connect(second_postgres) as target:
         checker = Checker(target, ("diff",), pg15)

@@ -244,6 +244,17 @@ def test_a_stored_finding_is_reduced_on_the_engine_its_url_names() -> None:
     assert default_url(None) == "sqlite:"
 
 
+def test_a_stored_finding_without_its_url_asks_for_one_in_a_line(tmp_path: Path) -> None:
+    from triage import Store
+
+    with Store.open(tmp_path / "s.db") as store:
+        store.record(_stored(""))
+    done = fuzz_reduce("1", "--store", str(tmp_path / "s.db"), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("fuzz: error:") and "--target URL" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1
+
+
 def test_a_stored_url_that_had_a_password_must_be_named_again(capsys) -> None:
     with pytest.raises(SystemExit) as exited:
         default_url(_stored("postgresql://fuzz:***@db:5432/x"))

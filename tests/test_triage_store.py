@@ -370,3 +370,30 @@ def test_status_names_are_the_workflow() -> None:
         "duplicate",
         "not-a-bug",
     ]
+
+
+def test_a_finding_remembers_the_urls_it_was_found_at(store: Store) -> None:
+    """`fuzz reduce ID` reaches the engine (and reference) the latest hit was made on."""
+    first = store.record(bug()).finding_id
+    later = EngineInfo("sqlite", "3.45.1", "sqlite", "sqlite+apsw:")
+    store.record(Finding(**{**bug().__dict__, "engine": later}))
+    assert store.reproducer(first).engine.url == "sqlite+apsw:"
+    diff = Finding(**{**bug(BUG_B).__dict__, "oracle": "diff", "variant": "rows",
+                      "reference": EngineInfo("duckdb", "1.4", "duckdb", "duckdb:")})  # fmt: skip
+    found = store.reproducer(store.record(diff).finding_id)
+    assert (found.engine.url, found.reference.url) == ("sqlite:", "duckdb:")
+
+
+def test_hits_from_before_stored_urls_get_their_single_target_run_url(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with Store.open(path) as store:
+        settings = {"targets": ["sqlite+apsw:"], "reference": None}
+        run = store.start_run("fuzz run", engines=[engine()], settings=settings)
+        finding_id = store.record(bug(), run).finding_id
+    db = sqlite_utils.Database(path)
+    db.executescript("ALTER TABLE occurrences DROP COLUMN engine_url; "
+                     "ALTER TABLE occurrences DROP COLUMN reference_url; PRAGMA user_version = 5")
+    db.close()
+    with Store.open(path) as store:
+        assert schema_version(store.db) == SCHEMA_VERSION
+        assert store.reproducer(finding_id).engine.url == "sqlite+apsw:"

@@ -271,9 +271,31 @@ ALTER TABLE findings ADD COLUMN bisect TEXT;
 """)
 
 
+def _engine_urls(db: sqlite_utils.Database) -> None:
+    """The (redacted) URLs each hit was made on, so that `fuzz reduce ID` and `fuzz bisect ID`
+    reach the same engine without being told. Older hits get their run's URL when that run
+    had a single target."""
+    db.executescript("""
+ALTER TABLE occurrences ADD COLUMN engine_url TEXT;
+ALTER TABLE occurrences ADD COLUMN reference_url TEXT;
+""")
+    for run_id, settings in db.execute("SELECT id, settings FROM runs").fetchall():
+        try:
+            chosen = json.loads(settings or "{}")
+        except ValueError:
+            continue
+        targets = chosen.get("targets") or []
+        if len(targets) == 1:
+            db.execute(
+                "UPDATE occurrences SET engine_url = ?, reference_url = ? WHERE run_id = ?",
+                [targets[0], chosen.get("reference"), run_id],
+            )
+
+
 #: schema version N is reached by applying the first N migrations, in order; append only
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
-    _create_tables, _search_cases, _target_features, _root_signatures, _bisect_range
+    _create_tables, _search_cases, _target_features, _root_signatures, _bisect_range,
+    _engine_urls,
 )  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -637,6 +659,8 @@ class Store:
                     "extra": _json(scrub(finding.extra)),
                     "oracle": finding.oracle,
                     "variant": finding.variant,
+                    "engine_url": scrub(finding.engine.url) or None,
+                    "reference_url": scrub(finding.reference and finding.reference.url) or None,
                 },
             )
             keep_case(self.db, _case_row(finding_id, "original", finding, seen))
@@ -762,13 +786,16 @@ class Store:
         """The finding rebuilt from its shortest replayable case, to replay, reduce or export."""
         stored, case = self.get(finding_id), self.replayable_case(finding_id)
         version = case.engine_version or stored.engine_version
+        engine_url, reference_url = self._urls(finding_id)
         reference = None
         if stored.reference is not None:
-            reference = EngineInfo(stored.reference, stored.reference_version or "", "", "")
+            reference = EngineInfo(
+                stored.reference, stored.reference_version or "", "", reference_url
+            )
         return Finding(
             oracle=stored.oracle,
             variant=stored.variant,
-            engine=EngineInfo(stored.engine, version, stored.dialect, ""),
+            engine=EngineInfo(stored.engine, version, stored.dialect, engine_url),
             setup=case.setup or (),
             queries=case.queries or (),
             expected=case.expected,
@@ -777,6 +804,15 @@ class Store:
             title=stored.title,
             reference=reference,
         )
+
+    def _urls(self, finding_id: int) -> tuple[str, str]:
+        """The engine and reference URLs of the finding's latest hit that has them ("" if none)."""
+        row = self.db.execute(
+            "SELECT coalesce(engine_url, ''), coalesce(reference_url, '') FROM occurrences "
+            "WHERE finding_id = ? AND engine_url IS NOT NULL ORDER BY seen DESC, id DESC LIMIT 1",
+            [finding_id],
+        ).fetchone()
+        return (row[0], row[1]) if row else ("", "")
 
     def history(self, finding_id: int) -> list[StatusChange]:
         rows = self.db.query(

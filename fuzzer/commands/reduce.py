@@ -40,7 +40,7 @@ from fuzzer.script import ScriptError, split
 from oracles import UnknownOracle, oracle_class, selectable
 from oracles.checker import Checker
 from oracles.differential import Differential, Profile
-from oracles.finding import Finding
+from oracles.finding import EngineInfo, Finding
 
 
 @dataclass
@@ -103,18 +103,32 @@ def case_query(finding: Finding) -> str:
 
 def default_url(finding: Finding | None) -> str:
     """Where to reduce when no --target is given: the engine the finding was made on, by the
-    URL it stored (`sqlite+apsw:` is another SQLite release than `sqlite:`), never a guess.
-
-    A stored URL never holds a password; one that had one must be named again.
-    """
+    URL it stored (`sqlite+apsw:` is another SQLite release than `sqlite:`), never a guess."""
     if finding is None:
         return "sqlite:"
-    if "***" in finding.engine.url:
+    return stored_url(finding.engine, "--target URL or SQLPARITY_TARGET")
+
+
+def default_reference(finding: Finding | None) -> str | None:
+    """The reference a stored differential finding was made against, by its stored URL."""
+    if finding is None or finding.reference is None:
+        return None
+    return stored_url(finding.reference, "--reference URL")
+
+
+def stored_url(engine: EngineInfo, option: str) -> str:
+    """A stored URL, which never holds a password: one that had one must be named again."""
+    if not engine.url:
         fail(
-            f"the finding's engine URL {finding.engine.url} had a password, which is never "
-            "stored: name it with --target URL or SQLPARITY_TARGET"
+            f"the store does not say which URL the finding's {engine.name} was reached at (the "
+            f"finding predates stored URLs, or its run had several targets): name it with {option}"
         )
-    return finding.engine.url
+    if "***" in engine.url:
+        fail(
+            f"the finding's {engine.name} URL {engine.url} had a password, which is never "
+            f"stored: name it with {option}"
+        )
+    return engine.url
 
 
 @dataclass
@@ -243,9 +257,11 @@ def reduce(
       fuzz reduce 42                                 # a stored finding; saved with it
     """
     mode = Mode(error, crash, differs, check_cmd, oracle)
-    mode.validate(reference)
     the_case = read_case(case, output, store_path)
     url = target or default_url(the_case.finding)
+    if check_cmd is None and not (error is not None or crash):
+        reference = reference or default_reference(the_case.finding)
+    mode.validate(reference)
     engines: list[Engine] = []
     test: Interesting | None = None
     try:

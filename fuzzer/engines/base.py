@@ -366,6 +366,23 @@ class Engine(ABC):
             with contextlib.suppress(Exception):  # closed, or a driver that refuses
                 interrupt()
 
+    def _on_a_live_connection(
+        self, work: Callable[[], None], errors: tuple[type[BaseException], ...], what: str
+    ) -> None:
+        """Do `work`; if the driver fails (a crash, a restart or a KILL left the connection
+        dead), once more on a new connection. A second failure is one EngineError line."""
+        try:
+            work()
+            return
+        except errors:
+            self._disconnect()
+        try:
+            work()
+        except errors as exc:
+            self._disconnect()
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise EngineError(f"cannot {what} on {self.url}: {self.url.scrub(first)}") from exc
+
     def _disconnect(self) -> None:
         """Drop the connection (and its watchdog), whatever state the server left it in."""
         watchdog = getattr(self, "_watchdog", None)

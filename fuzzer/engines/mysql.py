@@ -387,6 +387,11 @@ class MySQLEngine(Engine):
             )
 
     def reset(self) -> None:
+        self._on_a_live_connection(
+            self._empty, (pymysql.MySQLError, OSError), "empty the scratch database"
+        )
+
+    def _empty(self) -> None:
         if self._conn is None:
             self.reconnect()
         assert self._conn is not None

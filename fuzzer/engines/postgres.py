@@ -444,6 +444,9 @@ class PostgresEngine(Engine):
         return Failure(exc.sqlstate or SQLState.UNKNOWN, code, message, elapsed)
 
     def reset(self) -> None:
+        self._on_a_live_connection(self._empty, (psycopg.Error,), "empty the scratch schema")
+
+    def _empty(self) -> None:
         if self._conn is None or self._conn.closed:
             self.reconnect()
         assert self._conn is not None
