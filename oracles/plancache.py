@@ -48,7 +48,8 @@ from typing import Any
 
 from fuzzer import ast
 from fuzzer.dialects import family, get
-from fuzzer.engines import Engine, Outcome
+from fuzzer.engines import Engine, Failure, Outcome
+from fuzzer.errors import SQLState
 from fuzzer.generator import Generator
 from fuzzer.generator.state import Layout
 from fuzzer.generator.values import Values
@@ -86,7 +87,7 @@ class Prepared:
     rollback: str = "ROLLBACK"
     #: bare parameters are typed from their context as string literals are
     untyped_strings: bool = False
-    #: the driver prepares through the protocol (`Engine.prepare`): the driver variants
+    #: the driver prepares through its protocol (`Engine.protocol`): the driver variants
     protocol: bool = False
 
 
@@ -117,10 +118,6 @@ PREPARED: dict[str, Prepared] = {
 }
 
 _EXECUTE = re.compile(r"\s*EXECUTE\s", re.IGNORECASE)
-#: a driver probe's Parse and Bind, as the SQL that means the same
-_PARSE = re.compile(r"PREPARE (\w+)\(([^)]*)\) AS (.*)", re.DOTALL)
-_BIND = re.compile(r"EXECUTE (\w+)\((.*)\)", re.DOTALL)
-_VALUE = re.compile(r"'((?:[^']|'')*)'|NULL")
 DRIVER = "driver"
 #: the families whose values the text format writes as the literal's string (`Values.text`)
 _TEXT_FORMAT = frozenset({"int", "numeric", "float", "text", "bool", "date", "time", "timestamp",
@@ -130,24 +127,6 @@ _NOT_TEXT_FORMAT = frozenset({"bit", "year", "string_enum", "set"})
 
 def _is_execute(statement: str) -> bool:
     return bool(_EXECUTE.match(statement))
-
-
-def run_on_protocol(queries: Sequence[str], target: Engine, execute: Execute) -> list[Outcome]:
-    """A driver probe's outcomes: its PREPARE and EXECUTE through the protocol, the rest as
-    they are."""
-    outcomes = []
-    for statement in queries:
-        if parse := _PARSE.fullmatch(statement):
-            name, types, text = parse.groups()
-            outcomes.append(target.prepare(name, text, [t.strip() for t in types.split(",")]))
-        elif bind := _BIND.fullmatch(statement):
-            name, values = bind.groups()
-            outcomes.append(target.execute_prepared(name, [
-                None if v.group(0) == "NULL" else v.group(1).replace("''", "'")
-                for v in _VALUE.finditer(values)]))  # fmt: skip
-        else:
-            outcomes.append(execute(target, statement))
-    return outcomes
 
 
 # -- the judge -------------------------------------------------------------------------------
@@ -221,9 +200,16 @@ class PlanCache(Oracle):
         return judge_pairs(probe.queries, outcomes)
 
     def run(self, probe: Probe, target: Engine, execute: Execute) -> list[Outcome] | None:
+        """A driver probe's PREPARE and EXECUTE through the driver's protocol; the job's
+        `execute` still logs and counts them."""
         if not probe.variant.startswith(DRIVER):
             return None
-        return run_on_protocol(probe.queries, target, execute)
+        if not target.binds:
+            missing = Failure(SQLState.FEATURE_NOT_SUPPORTED, "sqlparity:no-protocol",
+                              f"{target.name}: no prepared statements of the driver's own")
+            return [missing] * len(probe.queries)
+        with target.protocol():
+            return [execute(target, q) for q in probe.queries]
 
     def returned_rows(self, probe: Probe, outcomes: Sequence[Outcome]) -> bool:
         """Whether a literal query had rows (the first statement is a PREPARE or a SET)."""
