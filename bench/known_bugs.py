@@ -110,7 +110,7 @@ class Case:
     def read(cls, path: Path) -> Case:
         header = dict(re.findall(r"^--\s*([\w-]+):\s*(.*)$", path.read_text(), re.MULTILINE))
         named = re.sub(r"\([^)]*\)", "", header["oracle"])
-        chosen = frozenset(re.findall(r"\b(tlp|norec|dqp|eet|codd)\b", named.lower()))
+        chosen = frozenset(re.findall(r"\b(tlp|norec|dqp|eet|codd|plancache)\b", named.lower()))
         fixed = header.get("fixed-in", "").split("(")[0].strip()
         fix = Release.parse(fixed) if re.match(r"\w+ \d", fixed) else None
         return cls(path, Release.parse(header["engine"]), fix, chosen)

@@ -382,7 +382,9 @@ class PlanCache(Oracle):
     # -- from a user's query ---------------------------------------------------------------------
 
     def from_text(self, sql: str) -> list[Probe]:
-        """The user's WHERE literals as parameters, each typed as its spelling types it."""
+        """The user's WHERE literals as parameters, each typed as its spelling types it; every
+        other execution has zeros and empty strings instead (`_other`), for what a statement
+        kept from one execution (a plan, a subquery's result) to meet other values."""
         spelling = self.prepared
         c = clauses(sql)
         if spelling is None or c is None or c.where is None or c.limited:
@@ -391,20 +393,25 @@ class PlanCache(Oracle):
         found = _bindable(tokens(sql), start, end, positional=_POSITIONAL.search(c.text(c.where)))
         if not found:
             return []
+        found = found[:PARAMETERS]
         dialect = get(self.context.dialect)
-        pieces, last = [], start
-        for k, token in enumerate(found[:PARAMETERS], start=1):
-            typed = _spelled_type(token.text)
-            parameter = ast.Cast(ast.Parameter(k), typed) if typed else ast.Parameter(k)
-            pieces += [sql[last:token.start], dialect.render(parameter)]
-            last = token.end
-        literal = sql.strip().rstrip(";")
-        text = (sql[:start] + "".join(pieces) + sql[last:]).strip().rstrip(";")
-        values = [t.text for t in found[:PARAMETERS]]
+
+        def spliced(spellings: Sequence[str]) -> str:
+            pieces, last = [], start
+            for token, spelled in zip(found, spellings, strict=True):
+                pieces += [sql[last:token.start], spelled]
+                last = token.end
+            return (sql[:start] + "".join(pieces) + sql[last:]).strip().rstrip(";")
+
+        typed = [_spelled_type(token.text) for token in found]
+        text = spliced([dialect.render(ast.Cast(ast.Parameter(k), t) if t else ast.Parameter(k))
+                        for k, t in enumerate(typed, start=1)])  # fmt: skip
+        values = [t.text for t in found]
         indexes = list(range(1, len(values) + 1))
         queries = [spelling.prepare.format(name=NAME, query=text, quoted=dialect.string(text))]
-        for _ in range(EXECUTIONS):
-            queries += [*self._execute(spelling, indexes, values), literal]
+        for execution in range(EXECUTIONS):
+            these = values if execution % 2 == 0 else [_other(v) for v in values]
+            queries += [*self._execute(spelling, indexes, these), spliced(these)]
         queries.append(spelling.deallocate.format(name=NAME))
         return [self.text_probe("auto", queries, sql)]
 
@@ -467,6 +474,13 @@ def _spelled_type(text: str) -> ast.SQLType | None:
     if re.fullmatch(r"\d+", text):
         return ast.INTEGER if int(text) < 2**31 else ast.BIGINT
     return ast.DOUBLE if "e" in text.lower() else ast.numeric(38, 10)
+
+
+def _other(text: str) -> str:
+    """Another value of a literal's spelled type: zero, or the empty string."""
+    if text.startswith("'"):
+        return "''"
+    return "0e0" if "e" in text.lower() else "0.0" if "." in text else "0"
 
 
 def _skewed(generator: Generator, layout: Layout) -> list[ast.Statement]:
