@@ -110,7 +110,8 @@ class Case:
     def read(cls, path: Path) -> Case:
         header = dict(re.findall(r"^--\s*([\w-]+):\s*(.*)$", path.read_text(), re.MULTILINE))
         named = re.sub(r"\([^)]*\)", "", header["oracle"])
-        chosen = frozenset(re.findall(r"\b(tlp|norec|dqp|eet|codd|fts)\b", named.lower()))
+        words = set(re.findall(r"[\w-]+", named.lower()))
+        chosen = frozenset(words & set(oracles.selectable()))
         fixed = header.get("fixed-in", "").split("(")[0].strip()
         fix = Release.parse(fixed) if re.match(r"\w+ \d", fixed) else None
         return cls(path, Release.parse(header["engine"]), fix, chosen)

@@ -27,8 +27,9 @@ which reproduces it in psql: `PREPARE s(NUMERIC, unknown) AS ...` is the Parse, 
 types those of the typed variant's casts (without their modifiers, which a parameter's type has
 none of; the cast in the text keeps them) or `unknown`, for the server to infer; `EXECUTE
 s('1.5', 'x')` is the Bind, every value in the text format, read by its parameter type's input
-as the literal's string is. psycopg's own dumpers are not used: the types they choose (int2 for
-a small integer, float8 for any float) legitimately give other answers than the literal's type.
+as the literal's string is. psycopg's dumpers are not used: the type they choose is the Python
+value's (float8 for any float, int2 for a small integer), and its conversion to the literal's
+type is not always exact (float8 to numeric keeps 15 digits).
 PyMySQL has no server-side prepared statements (COM_STMT_PREPARE): on the MySQL family the
 probes are SQL's PREPARE and EXECUTE only.
 
@@ -47,7 +48,8 @@ from typing import Any
 
 from fuzzer import ast
 from fuzzer.dialects import family, get
-from fuzzer.engines import Engine, Outcome
+from fuzzer.engines import Engine, Failure, Outcome
+from fuzzer.errors import SQLState
 from fuzzer.generator import Generator
 from fuzzer.generator.state import Layout
 from fuzzer.generator.values import Values
@@ -85,7 +87,7 @@ class Prepared:
     rollback: str = "ROLLBACK"
     #: bare parameters are typed from their context as string literals are
     untyped_strings: bool = False
-    #: the driver prepares through the protocol (`Engine.prepare`): the driver variants
+    #: the driver prepares through its protocol (`Engine.protocol`): the driver variants
     protocol: bool = False
 
 
@@ -116,10 +118,6 @@ PREPARED: dict[str, Prepared] = {
 }
 
 _EXECUTE = re.compile(r"\s*EXECUTE\s", re.IGNORECASE)
-#: a driver probe's Parse and Bind, as the SQL that means the same
-_PARSE = re.compile(r"PREPARE (\w+)\(([^)]*)\) AS (.*)", re.DOTALL)
-_BIND = re.compile(r"EXECUTE (\w+)\((.*)\)", re.DOTALL)
-_VALUE = re.compile(r"'((?:[^']|'')*)'|NULL")
 DRIVER = "driver"
 #: the families whose values the text format writes as the literal's string (`Values.text`)
 _TEXT_FORMAT = frozenset({"int", "numeric", "float", "text", "bool", "date", "time", "timestamp",
@@ -129,24 +127,6 @@ _NOT_TEXT_FORMAT = frozenset({"bit", "year", "string_enum", "set"})
 
 def _is_execute(statement: str) -> bool:
     return bool(_EXECUTE.match(statement))
-
-
-def run_on_protocol(queries: Sequence[str], target: Engine, execute: Execute) -> list[Outcome]:
-    """A driver probe's outcomes: its PREPARE and EXECUTE through the protocol, the rest as
-    they are."""
-    outcomes = []
-    for statement in queries:
-        if parse := _PARSE.fullmatch(statement):
-            name, types, text = parse.groups()
-            outcomes.append(target.prepare(name, text, [t.strip() for t in types.split(",")]))
-        elif bind := _BIND.fullmatch(statement):
-            name, values = bind.groups()
-            outcomes.append(target.execute_prepared(name, [
-                None if v.group(0) == "NULL" else v.group(1).replace("''", "'")
-                for v in _VALUE.finditer(values)]))  # fmt: skip
-        else:
-            outcomes.append(execute(target, statement))
-    return outcomes
 
 
 # -- the judge -------------------------------------------------------------------------------
@@ -220,9 +200,16 @@ class PlanCache(Oracle):
         return judge_pairs(probe.queries, outcomes)
 
     def run(self, probe: Probe, target: Engine, execute: Execute) -> list[Outcome] | None:
+        """A driver probe's PREPARE and EXECUTE through the driver's protocol; the job's
+        `execute` still logs and counts them."""
         if not probe.variant.startswith(DRIVER):
             return None
-        return run_on_protocol(probe.queries, target, execute)
+        if not target.binds:
+            missing = Failure(SQLState.FEATURE_NOT_SUPPORTED, "sqlparity:no-protocol",
+                              f"{target.name}: no prepared statements of the driver's own")
+            return [missing] * len(probe.queries)
+        with target.protocol():
+            return [execute(target, q) for q in probe.queries]
 
     def returned_rows(self, probe: Probe, outcomes: Sequence[Outcome]) -> bool:
         """Whether a literal query had rows (the first statement is a PREPARE or a SET)."""
@@ -395,7 +382,9 @@ class PlanCache(Oracle):
     # -- from a user's query ---------------------------------------------------------------------
 
     def from_text(self, sql: str) -> list[Probe]:
-        """The user's WHERE literals as parameters, each typed as its spelling types it."""
+        """The user's WHERE literals as parameters, each typed as its spelling types it; every
+        other execution has zeros and empty strings instead (`_other`), for what a statement
+        kept from one execution (a plan, a subquery's result) to meet other values."""
         spelling = self.prepared
         c = clauses(sql)
         if spelling is None or c is None or c.where is None or c.limited:
@@ -404,20 +393,25 @@ class PlanCache(Oracle):
         found = _bindable(tokens(sql), start, end, positional=_POSITIONAL.search(c.text(c.where)))
         if not found:
             return []
+        found = found[:PARAMETERS]
         dialect = get(self.context.dialect)
-        pieces, last = [], start
-        for k, token in enumerate(found[:PARAMETERS], start=1):
-            typed = _spelled_type(token.text)
-            parameter = ast.Cast(ast.Parameter(k), typed) if typed else ast.Parameter(k)
-            pieces += [sql[last:token.start], dialect.render(parameter)]
-            last = token.end
-        literal = sql.strip().rstrip(";")
-        text = (sql[:start] + "".join(pieces) + sql[last:]).strip().rstrip(";")
-        values = [t.text for t in found[:PARAMETERS]]
+
+        def spliced(spellings: Sequence[str]) -> str:
+            pieces, last = [], start
+            for token, spelled in zip(found, spellings, strict=True):
+                pieces += [sql[last:token.start], spelled]
+                last = token.end
+            return (sql[:start] + "".join(pieces) + sql[last:]).strip().rstrip(";")
+
+        typed = [_spelled_type(token.text) for token in found]
+        text = spliced([dialect.render(ast.Cast(ast.Parameter(k), t) if t else ast.Parameter(k))
+                        for k, t in enumerate(typed, start=1)])  # fmt: skip
+        values = [t.text for t in found]
         indexes = list(range(1, len(values) + 1))
         queries = [spelling.prepare.format(name=NAME, query=text, quoted=dialect.string(text))]
-        for _ in range(EXECUTIONS):
-            queries += [*self._execute(spelling, indexes, values), literal]
+        for execution in range(EXECUTIONS):
+            these = values if execution % 2 == 0 else [_other(v) for v in values]
+            queries += [*self._execute(spelling, indexes, these), spliced(these)]
         queries.append(spelling.deallocate.format(name=NAME))
         return [self.text_probe("auto", queries, sql)]
 
@@ -480,6 +474,13 @@ def _spelled_type(text: str) -> ast.SQLType | None:
     if re.fullmatch(r"\d+", text):
         return ast.INTEGER if int(text) < 2**31 else ast.BIGINT
     return ast.DOUBLE if "e" in text.lower() else ast.numeric(38, 10)
+
+
+def _other(text: str) -> str:
+    """Another value of a literal's spelled type: zero, or the empty string."""
+    if text.startswith("'"):
+        return "''"
+    return "0e0" if "e" in text.lower() else "0.0" if "." in text else "0"
 
 
 def _skewed(generator: Generator, layout: Layout) -> list[ast.Statement]:

@@ -7,7 +7,7 @@ import re
 import pytest
 from conftest import open_engine
 
-from fuzzer.engines import Failure, Rows
+from fuzzer.engines import EngineError, Failure, Rows
 from fuzzer.generator import Generator, Options
 from fuzzer.schema import read_schema
 from oracles import oracle_class
@@ -211,7 +211,10 @@ def test_driver_probes_are_drawn_on_postgres_only_and_spell_the_protocol_as_sql(
 def test_an_engine_without_protocol_statements_says_so() -> None:
     engine = open_engine("mysql", timeout=10)
     try:
-        failed = engine.prepare("s", "SELECT 1", ())
-        assert not failed.ok and failed.sqlstate == "0A000"
+        assert not engine.binds
+        with pytest.raises(EngineError, match="no prepared statements"), engine.protocol():
+            pass
+        probe = Probe("plancache", "driver-auto", ("PREPARE s(INTEGER) AS SELECT 1",))
+        assert not Pipeline(engine).check(PlanCache(Context("mysql")), probe, Setup(())).judged
     finally:
         engine.close()

@@ -15,7 +15,7 @@ from fuzzer.engines import Engine, EngineError, connect
 from fuzzer.engines.mysql import SQL_MODE
 from fuzzer.generator import Generator, Options
 from oracles.base import Context
-from oracles.differential import Differential
+from oracles.differential import Accepted, Differential, Profile
 from oracles.pipeline import Pipeline, Setup
 
 #: the default mode without ONLY_FULL_GROUP_BY: no query valid under both answers otherwise
@@ -73,8 +73,10 @@ def test_a_mode_the_server_does_not_know_is_one_line() -> None:
         pytest.fail("an unknown sql_mode was taken")
 
 
-def _differential(reference: Engine, target: Engine) -> tuple[Differential, Pipeline]:
-    context = Context(target.dialect, reference=reference.dialect)
+def _differential(
+    reference: Engine, target: Engine, profile: Profile | None = None
+) -> tuple[Differential, Pipeline]:
+    context = Context(target.dialect, reference=reference.dialect, profile=profile)
     return Differential(context), Pipeline(target, reference)
 
 
@@ -99,6 +101,11 @@ def test_a_setting_that_changes_an_operators_meaning_is_flagged(reference: Engin
         assert checked.finding is not None and checked.finding.variant == "rows"
         assert checked.finding.actual == [["xz"]]
         assert "PIPES_AS_CONCAT" in checked.finding.engine.url
+        # what the mode means, a profile accepts
+        accepting = Profile(accepted=(Accepted(variant="rows", feature="op:||"),))
+        oracle, pipeline = _differential(reference, target, accepting)
+        (probe,) = oracle.from_text("SELECT b || 'z' AS c FROM t WHERE a = 1")
+        assert pipeline.check(oracle, probe, Setup(SETUP, SETUP)).finding is None
     finally:
         target.close()
 

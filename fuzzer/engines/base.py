@@ -254,37 +254,9 @@ class Engine(ABC):
         """
         if self.guarded:
             self.admit(sql)
-        return self._driven(lambda: self._execute(sql))
-
-    def prepare(self, name: str, sql: str, types: Sequence[str]) -> Outcome:
-        """Prepare `sql` as the named statement `name` of the driver's protocol (not SQL's
-        PREPARE), its parameters of these types (type names; `unknown`: the server infers).
-        A Failure where the driver has no such statements."""
-        if self.guarded:
-            self.admit(sql)
-        return self._driven(lambda: self._prepare(name, sql, types))
-
-    def execute_prepared(self, name: str, values: Sequence[str | None]) -> Outcome:
-        """Execute the protocol's statement `name` with these values, each in the text its
-        parameter's type reads (the text format of the PostgreSQL protocol)."""
-        return self._driven(lambda: self._execute_prepared(name, values))
-
-    def _prepare(self, name: str, sql: str, types: Sequence[str]) -> Outcome:
-        return self._no_protocol()
-
-    def _execute_prepared(self, name: str, values: Sequence[str | None]) -> Outcome:
-        return self._no_protocol()
-
-    def _no_protocol(self) -> Failure:
-        return Failure(SQLState.FEATURE_NOT_SUPPORTED, "sqlparity:no-protocol",
-                       f"{self.name}: no prepared statements in the driver's protocol")  # fmt: skip
-
-    def _driven(self, work: Callable[[], Outcome]) -> Outcome:
-        """The outcome of work on the driver: a driver's exception of its own (not an SQL
-        error) becomes a Failure of category DRIVER."""
         start = time.perf_counter()
         try:
-            return work()
+            return self._execute(sql)
         except EngineError:
             raise
         except Exception as exc:
@@ -295,6 +267,26 @@ class Engine(ABC):
                 message,
                 time.perf_counter() - start,
             )
+
+    #: the driver can run SQL's PREPARE and EXECUTE as its protocol's own prepared statements
+    #: (see `protocol`)
+    binds: ClassVar[bool] = False
+    #: it does so now
+    _protocol: bool = False
+
+    @contextlib.contextmanager
+    def protocol(self) -> Iterator[None]:
+        """Meanwhile, `PREPARE name(type, ...) AS query` runs as the driver's protocol
+        prepares a named statement (`unknown`: a type the server infers), and `EXECUTE
+        name('value', ...)` as it executes one, the values sent as the strings written (the
+        text format); other statements as ever. Only where `binds`."""
+        if not self.binds:
+            raise EngineError(f"{self.name}: the driver has no prepared statements of its own")
+        self._protocol = True
+        try:
+            yield
+        finally:
+            self._protocol = False
 
     def execute_many(
         self, statements: Sequence[str], before: Callable[[str], object] | None = None

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -84,6 +85,10 @@ SESSION_SETTINGS = tuple(
 _Result = tuple[tuple[Column, ...], list[tuple[Any, ...]]]
 #: a parameter type's name to the OID a Parse message gives it
 _OID = "SELECT CAST(CAST(%s AS regtype) AS oid)"
+#: the SQL that `Engine.protocol` runs as a Parse, and as a Bind and Execute
+_PARSE = re.compile(r"PREPARE (\w+)\(([^)]*)\) AS (.*)", re.DOTALL)
+_BIND = re.compile(r"EXECUTE (\w+)\((.*)\)", re.DOTALL)
+_VALUE = re.compile(r"'((?:[^']|'')*)'|NULL")
 
 
 class _Elsewhere(EngineError):
@@ -93,6 +98,7 @@ class _Elsewhere(EngineError):
 class PostgresEngine(Engine):
     dialect = "postgres"
     schemes = ("postgresql", "postgres")
+    binds = True
 
     def __init__(self, url: EngineURL, **options: Any) -> None:
         super().__init__(url, **options)
@@ -364,6 +370,11 @@ class PostgresEngine(Engine):
     # -- work -------------------------------------------------------------------------------
 
     def _execute(self, sql: str) -> Outcome:
+        if self._protocol and (prepare := _PARSE.fullmatch(sql)):
+            return self._run(lambda conn: self._parse(conn, *prepare.groups()))
+        if self._protocol and (execute := _BIND.fullmatch(sql)):
+            return self._run(lambda conn: self._bind(conn, *execute.groups()))
+
         def run(conn: psycopg.Connection) -> _Result:
             cursor = conn.execute(sql)
             rows = cursor.fetchmany(self.max_rows + 1) if cursor.description else []
@@ -371,28 +382,26 @@ class PostgresEngine(Engine):
 
         return self._run(run)
 
-    # -- the extended protocol's prepared statements ----------------------------------------
+    # -- the extended protocol's prepared statements (`Engine.protocol`) -------------------
 
-    def _prepare(self, name: str, sql: str, types: Sequence[str]) -> Outcome:
+    def _parse(self, conn: psycopg.Connection, name: str, types: str, sql: str) -> _Result:
         """A Parse message of libpq's: not psycopg's own preparing, which deallocates every
         statement after a DROP or a ROLLBACK, when a plan cache is tested only by a statement
         that lives through them."""
+        oids = [0 if t == "unknown" else conn.execute(_OID, [t]).fetchone()[0]
+                for t in (t.strip() for t in types.split(","))]  # fmt: skip
+        return self._protocol_result(conn, lambda pg: pg.send_prepare(
+            name.encode(), sql.encode(), param_types=oids))  # fmt: skip
 
-        def run(conn: psycopg.Connection) -> _Result:
-            oids = [0 if t == "unknown" else conn.execute(_OID, [t]).fetchone()[0] for t in types]
-            return self._protocol(conn, lambda pg: pg.send_prepare(
-                name.encode(), sql.encode(), param_types=oids))
+    def _bind(self, conn: psycopg.Connection, name: str, values: str) -> _Result:
+        """A Bind of the values, each in the text format, and an Execute."""
+        wire = [None if v.group(0) == "NULL" else v.group(1).replace("''", "'").encode()
+                for v in _VALUE.finditer(values)]  # fmt: skip
+        return self._protocol_result(conn, lambda pg: pg.send_query_prepared(name.encode(), wire))
 
-        return self._run(run)
-
-    def _execute_prepared(self, name: str, values: Sequence[str | None]) -> Outcome:
-        def run(conn: psycopg.Connection) -> _Result:
-            wire = [None if v is None else v.encode() for v in values]
-            return self._protocol(conn, lambda pg: pg.send_query_prepared(name.encode(), wire))
-
-        return self._run(run)
-
-    def _protocol(self, conn: psycopg.Connection, send: Callable[[Any], None]) -> _Result:
+    def _protocol_result(
+        self, conn: psycopg.Connection, send: Callable[[Any], None]
+    ) -> _Result:
         """Send one protocol exchange and read its result as a cursor would."""
         with conn.lock:
             send(conn.pgconn)
