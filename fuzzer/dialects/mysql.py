@@ -64,7 +64,7 @@ class MySQL(Dialect):
         limit_in_subquery=False,
         correlated_nested_set_ops=False,
         tie_free=("int", "bool", "date", "time", "timestamp"),  # PAD SPACE, _ci: 'a' = 'A '
-        maintenance={"ANALYZE TABLE": True, "OPTIMIZE TABLE": True},
+        maintenance={"ANALYZE TABLE": True, "OPTIMIZE TABLE": True, "CHECK TABLE": True},
         grouping_sets=("ROLLUP",),
         grouping_mixed=False,  # GROUP BY a, b WITH ROLLUP
         grouping_order_by=False,

@@ -91,7 +91,9 @@ class Postgres(Dialect):
         ),
         partial_index=True,
         expression_index=True,
-        maintenance={"ANALYZE": True, "VACUUM": True},
+        maintenance={
+            "ANALYZE": True, "VACUUM": True, "VACUUM ANALYZE": True, "REINDEX TABLE": True,
+        },
         table_options=(
             "fillfactor=50",
             "fillfactor=100",

@@ -48,7 +48,7 @@ class SQLite(Dialect):
         expression_index=True,
         collations=("BINARY", "NOCASE", "RTRIM"),
         tie_free=("int", "bool", "date", "time", "timestamp"),  # NOCASE: 'a' = 'A'
-        maintenance={"ANALYZE": True, "VACUUM": False, "REINDEX": True},
+        maintenance={"ANALYZE": True, "VACUUM": False, "REINDEX": True, "PRAGMA optimize": False},
         string_agg_order=False,  # group_concat(... ORDER BY) arrived in 3.44
         values_order_by=False,
         row_in_list=False,  # a row value's IN takes a subquery only

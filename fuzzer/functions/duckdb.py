@@ -181,6 +181,12 @@ REGEX = [
     *op("~~", "text, lit:text -> bool", "({0} ~~ {1})"),
     *op("~~*", "text, lit:text -> bool", "({0} ~~* {1})"),
     *op("!~~", "text, lit:text -> bool", "({0} !~~ {1})"),
+    *op("SIMILAR TO", "text, lit:regex -> bool", "({0} SIMILAR TO {1})"),  # the whole string
+]
+
+CASTS = [
+    *op("::", "int -> text", "({0})::VARCHAR"),
+    *op("TRY_CAST", "text -> int", "TRY_CAST({0} AS INTEGER)"),  # NULL, not an error
 ]
 
 BLOB = [
@@ -422,6 +428,7 @@ LIBRARY = Library(
     COMPARISON,
     STRING,
     REGEX,
+    CASTS,
     BLOB,
     DATETIME,
     JSON,

@@ -245,6 +245,7 @@ OPERATORS = [
     *op("REGEXP", "int, lit:regex -> bool", "({0} REGEXP {1})"),
     *op("LIKE ESCAPE", "text, lit:like, lit:escape_char -> bool", "({0} LIKE {1} ESCAPE {2})"),
     *op("SOUNDS LIKE", "text, text -> bool", "({0} SOUNDS LIKE {1})"),
+    *op("= _utf8mb4", "text, lit:text -> bool", "({0} = _utf8mb4{1})"),  # an introducer
     *op("!", "bool -> bool", "(! {0})"),
     # literals: hexadecimal and bit values are numbers in a numeric context; the mask keeps
     # the unsigned result small, as later arithmetic on it must not overflow

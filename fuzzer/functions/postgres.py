@@ -80,6 +80,8 @@ MATH = [  # 9.3
     *op("|", "int, int -> int", bitwise("({0} | {1})"), errors=("22",)),
     *op("#", "int, int -> int", bitwise("({0} # {1})"), errors=("22",)),
     *op("~", "int -> int", bitwise("(~ {0})"), errors=("22",)),
+    # a bit-string constant (bit(8)) cast to the integer it spells
+    *op("& X''", "int -> int", bitwise("({0} & CAST(X'1F' AS INTEGER))"), errors=("22",)),
     *op("<<", "int, lit:shift -> int", SHIFT_LEFT, errors=("22",)),
     *op(">>", "int, lit:shift -> int", bitwise("({0} >> {1})"), errors=("22",)),
     *op("^", "float, lit:scale -> float", "({0} ^ {1})", errors=("22",)),
@@ -186,6 +188,7 @@ STRING = [  # 9.4 and 9.7
     *op("!~~", "text, lit:likepat -> bool", "({0} !~~ {1})"),
     *op("!~~*", "text, lit:likepat -> bool", "({0} !~~* {1})"),
     *op("LIKE ESCAPE", "text, lit:like, lit:escape_char -> bool", "({0} LIKE {1} ESCAPE {2})"),
+    *op("= $$", "text -> bool", "({0} = $$a$$)"),  # a dollar-quoted string constant
     *op("||", "blob, blob -> blob", "({0} || {1})"),
     *op("||", "json, json -> json", "({0} || {1})"),
     *op("||", "int[], int[] -> int[]", "({0} || {1})"),

@@ -159,6 +159,12 @@ OPERATORS = [
     *op("LIKE", "int, lit:pos -> bool", "({0} LIKE ({1} || '%'))"),
     *op("LIKE ESCAPE", "text, lit:like, lit:escape -> bool", "({0} LIKE {1} ESCAPE {2})"),
     *op("& 0x", "int -> int", "({0} & 0x1F)"),  # a hexadecimal integer literal
+    # IS and IS NOT compare any two values, NULL equal to NULL (the grammar: right side in
+    # parentheses); IN () is FALSE and NOT IN () TRUE, for NULL too
+    *op("IS", "int, int -> bool", "({0} IS ({1}))"),
+    *op("IS NOT", "text, text -> bool", "({0} IS NOT ({1}))"),
+    *op("IN ()", "int -> bool", "({0} IN ())"),
+    *op("NOT IN ()", "text -> bool", "({0} NOT IN ())"),
     *op("UNARY PLUS", "text -> text", "(+ {0})"),  # a no-op that drops the column's affinity
     *op("UNARY PLUS", "int -> int", "(+ {0})"),
     *op("GLOB", "int, lit:pos -> bool", "({0} GLOB ({1} || '*'))"),
