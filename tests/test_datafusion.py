@@ -215,3 +215,21 @@ def test_read_schema_sees_the_generated_tables(engine):
         assert read.view == table.view
         if not table.view:
             assert [c.family for c in read.columns] == [c.family for c in table.columns]
+
+
+def test_a_panic_is_an_internal_error_not_a_dead_worker():
+    """DataFusion 55 panics on DISTINCT ON with a column ordered twice (first_last.rs): on the
+    calling thread that is pyo3's PanicException, a BaseException; in an executor task, an
+    error naming the panic. Both are the crash oracle's internal errors."""
+    sql = ("SELECT DISTINCT ON (x) x AS a, y AS b, y AS c FROM (VALUES (1, 2), (1, 3), (2, 4))"
+           " AS t (x, y) ORDER BY 1, 2 DESC, 3")
+    for url in ("datafusion:?target_partitions=1", "datafusion:"):
+        e = connect(url)
+        try:
+            outcome = e.execute(sql)
+            if outcome.ok:
+                pytest.skip("this DataFusion release no longer panics on it")
+            assert outcome.category is ErrorCategory.INTERNAL, outcome
+            assert e.execute("SELECT 1").ok
+        finally:
+            e.close()

@@ -54,6 +54,7 @@ MEMORY_LIMIT = 1 << 30
 #: "Arrow error: Cast error") and words are all it says.
 _BY_MESSAGE = (
     ("no suitable object store", SQLState.INSUFFICIENT_PRIVILEGE),  # files are out of reach
+    ("panicked", SQLState.INTERNAL_ERROR),  # a Rust panic in an executor task
     ("sql error: parsererror", SQLState.SYNTAX_ERROR),
     ("sql error: tokenizererror", SQLState.SYNTAX_ERROR),
     ("no field named", SQLState.UNDEFINED_COLUMN),
@@ -228,8 +229,13 @@ class DataFusionEngine(Engine):
         except _Deadline:
             elapsed = time.perf_counter() - start
             return Failure(SQLState.QUERY_CANCELED, "timeout", "statement timeout", elapsed)
-        except Exception as exc:
+        except BaseException as exc:
+            # a panic on the calling thread is pyo3's PanicException, a BaseException
+            if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+                raise
             message = str(exc).removeprefix("DataFusion error: ")
+            if not isinstance(exc, Exception):
+                message = f"panicked: {message}"
             state = sqlstate_for(message)
             if state == SQLState.INSUFFICIENT_PRIVILEGE and self.guarded:
                 raise Refused(sql, "files are out of reach: no object store for them") from exc
