@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_engines import _fail
 
 import grammar
+from fuzzer import ast as A
 from fuzzer.engines import EngineError, Failure, Refused, Rows, connect
 from fuzzer.errors import ErrorCategory, SQLState
 from fuzzer.generator import Generator, Options
@@ -24,13 +26,6 @@ def engine():
     e = connect("datafusion:")
     yield e
     e.close()
-
-
-def _fail(engine, sql: str) -> Failure:
-    result = engine.execute(sql)
-    assert isinstance(result, Failure), f"{sql!r} succeeded"
-    assert result.message and result.code
-    return result
 
 
 def test_rows_come_back_with_names_types_and_nulls(engine):
@@ -160,8 +155,15 @@ def test_no_file_is_reachable_even_unguarded(tmp_path: Path):
 # -- the generator on the real engine -----------------------------------------------------------
 
 
+#: DataFusion 55's UPDATE with a common subexpression in its assignments or filter fails in
+#: its optimizer ("No field named __common_expr_1"); the dialect types the assigned literals,
+#: which avoids most of them, not all
+UPDATE_CSE_BUG = "__common_expr_"
+
+
 def create(engine, seed: int, options: Options | None = None) -> Generator:
-    """Run a generated database script; every statement parses and succeeds."""
+    """Run a generated database script; every statement parses and succeeds (but for the
+    UPDATEs DataFusion's own bug fails)."""
     engine.reset()
     g = Generator("datafusion", seed, options)
     parser = grammar.parser("datafusion")
@@ -169,7 +171,9 @@ def create(engine, seed: int, options: Options | None = None) -> Generator:
         sql = g.render(statement)
         parser.parse(sql)
         outcome = engine.execute(sql)
-        assert outcome.ok, f"{sql}\n-> {outcome.message}"
+        message = "" if outcome.ok else outcome.message
+        known = isinstance(statement, A.Update) and UPDATE_CSE_BUG in message
+        assert outcome.ok or known, f"{sql}\n-> {outcome.message}"
     return g
 
 
@@ -207,7 +211,7 @@ def test_read_schema_sees_the_generated_tables(engine):
     from fuzzer.schema import read_schema
 
     g = create(engine, 3)
-    schema = read_schema(engine)
+    schema = read_schema(engine)  # the families too: DataFusion's catalog types its columns
     assert sorted(schema.names()) == sorted(g.schema.names())
     for table in g.schema.tables:
         read = schema.table(table.name)

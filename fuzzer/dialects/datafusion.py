@@ -29,6 +29,7 @@ ARROW_TYPES = _rules(
 
 class DataFusion(Dialect):
     name = "datafusion"
+    typed_floats = True
     catalog_query = """SELECT c.table_name, c.column_name, c.data_type, t.table_type = 'VIEW'
         FROM information_schema.columns c JOIN information_schema.tables t
         ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema
@@ -77,12 +78,6 @@ class DataFusion(Dialect):
             base = names[t.kind]
             return f"{base}({', '.join(map(str, t.params))})" if t.params else base
         return super().type_name(t)
-
-    def float_literal(self, v: float, t: A.SQLType) -> str:
-        """Typed: DataFusion reads `2.25` as a Float64 and `CAST(2.25 AS REAL)` as a Float32;
-        the column's own type keeps a comparison in its precision."""
-        text = super().float_literal(v, t)
-        return text if text.startswith("CAST(") else f"CAST({text} AS {self.cast_type(t)})"
 
     def _Literal(self, node: A.Literal) -> str:
         """Numbers with a point as decimals: DataFusion reads `2.50` as a Float64, which

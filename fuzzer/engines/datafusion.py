@@ -40,7 +40,7 @@ from fuzzer.engines.base import (
     too_many_rows,
 )
 from fuzzer.errors import SQLState
-from fuzzer.script import Lexicon, ScriptError, Token, tokens
+from fuzzer.script import Lexicon, ScriptError, Token, statement_tokens, tokens
 
 #: DataFusion's lexical rules (its generic SQL dialect): no backslash escapes in '...' (E'...'
 #: has them), nested comments, `$$...$$` strings.
@@ -195,18 +195,13 @@ class DataFusionEngine(Engine):
         """Refuse, by its words, a statement that reaches files or changes settings; every
         statement of a multi-statement string is checked (DataFusion runs only one)."""
         try:
-            found = tokens(sql, LEXICON)
+            statements = statement_tokens(sql, LEXICON)
         except ScriptError:
             return  # DataFusion reports the unterminated string itself
-        statement: list[Token] = []
-        for tok in [*found, None]:
-            if tok is None or tok.kind == "semicolon":
-                reason = _outside(statement)
-                if reason is not None:
-                    raise Refused(sql, reason)
-                statement = []
-            else:
-                statement.append(tok)
+        for statement in statements:
+            reason = _outside(statement)
+            if reason is not None:
+                raise Refused(sql, reason)
 
     def _execute(self, sql: str) -> Outcome:
         assert self._conn is not None, "engine is closed"
