@@ -34,6 +34,7 @@ from fuzzer.generator import Generator, Options
 ENGINES = {
     "sqlite": lambda: "sqlite:",
     "duckdb": lambda: "duckdb:",
+    "datafusion": lambda: "datafusion:",
     "postgres": lambda: os.environ.get(
         "SQLPARITY_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     ),

@@ -189,6 +189,19 @@ def split(script: str, *, comments: bool = False) -> list[str]:
     return statements
 
 
+def statement_tokens(sql: str, lexicon: Lexicon) -> list[list[Token]]:
+    """The tokens of each statement of `sql`, read exactly as `lexicon` says, split at `;`
+    (an empty statement is an empty list): what a statement guard looks at, one by one.
+    Raises ScriptError where the lexicon cannot read the text."""
+    statements: list[list[Token]] = [[]]
+    for tok in tokens(sql, lexicon):
+        if tok.kind == "semicolon":
+            statements.append([])
+        else:
+            statements[-1].append(tok)
+    return statements
+
+
 def is_query(statement: str) -> bool:
     """A statement that returns rows and changes nothing: what the oracles check."""
     toks = tokens(statement)

@@ -15,7 +15,7 @@ from fuzzer.dialects.base import Dialect, family
 __all__ = ["DIALECTS", "Dialect", "family", "get", "render"]
 
 #: The dialects that ship with sqlparity (engine.dialect names).
-DIALECTS = ("sqlite", "duckdb", "postgres", "mysql")
+DIALECTS = ("sqlite", "duckdb", "postgres", "mysql", "datafusion")
 
 
 @cache

@@ -61,6 +61,9 @@ class Dialect:
     #: how a prepared statement names its parameters: `$1` or, positionally, `?`
     placeholder: ClassVar[str] = "${index}"
     index_method_after_columns: ClassVar[bool] = False  # `(c) USING HASH`, not `USING hash (c)`
+    #: float literals typed by a cast: a bare `2.25` is a numeric constant (PostgreSQL) or a
+    #: DOUBLE where the column is a REAL (DataFusion), either way another type than the column's
+    typed_floats: ClassVar[bool] = False
     #: what the engine accepts, for the generator; a dialect declares only what differs
     capabilities: ClassVar[Capabilities] = Capabilities()
 
@@ -160,6 +163,12 @@ class Dialect:
         return f"{name}({lo}, {hi}, {self.string(bounds)})"
 
     def float_literal(self, v: float, t: A.SQLType) -> str:
+        text = self.float_text(v, t)
+        if self.typed_floats and not text.startswith("CAST("):
+            return f"CAST({text} AS {self.cast_type(t)})"
+        return text
+
+    def float_text(self, v: float, t: A.SQLType) -> str:
         if math.isnan(v) or math.isinf(v) or (v == 0 and math.copysign(1, v) < 0):
             text = (
                 "NaN" if math.isnan(v) else ("-0" if v == 0 else repr(v).replace("inf", "Infinity"))

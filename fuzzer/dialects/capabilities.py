@@ -165,6 +165,12 @@ class Capabilities:
         portable=Keep((("UNION", False), ("UNION", True), ("INTERSECT", False),
                        ("EXCEPT", False))),
     )  # fmt: skip
+    #: EXISTS, IN and ANY/ALL over a subquery as predicates (DataFusion plans them only
+    #: where it can rewrite them into joins, and "does not support" them elsewhere)
+    subquery_predicates: bool = capability(True)
+    #: a scalar subquery that may read the outer query's columns may also be a query under
+    #: ORDER BY ... LIMIT 1, not only an aggregate (DataFusion decorrelates only aggregates)
+    limited_scalar_correlation: bool = capability(True)
     #: x = ANY (SELECT ...) and ALL
     quantified_subquery: bool = capability(True, portable=To(False))
     #: ORDER BY and LIMIT inside IN, ANY and ALL subqueries (MariaDB: "This version of
@@ -203,6 +209,10 @@ class Capabilities:
     #: the labels of an enum type the database gets, in their order (CREATE TYPE ... AS ENUM);
     #: its columns are of family "enum"
     enum_labels: tuple[str, ...] = capability((), portable=To(()))
+    #: CREATE INDEX at all (DataFusion has no indexes)
+    indexes: bool = capability(True)
+    #: CHECK constraints, on columns and tables (DataFusion: "not currently supported")
+    checks: bool = capability(True)
     #: CREATE INDEX ... WHERE
     partial_index: bool = capability(False, portable=To(False))
     #: CREATE INDEX on expressions, not only columns
@@ -226,6 +236,9 @@ class Capabilities:
     #: grouping elements beside plain keys and composite members `(a, b)`; without, only the
     #: whole key list rolls up (MariaDB's `GROUP BY a, b WITH ROLLUP`)
     grouping_mixed: bool = capability(True)
+    #: a composite member of ROLLUP and CUBE, `ROLLUP ((a, b))` (DataFusion: "Tuple
+    #: expressions are not supported for Rollup expressions")
+    grouping_composites: bool = capability(True)
     #: ORDER BY in a query whose GROUP BY rolls up (MariaDB: "Incorrect usage of ... ORDER BY")
     grouping_order_by: bool = capability(True)
     #: a rolled-up key column may be selected twice (MariaDB 10.11 sets only the first copy to
@@ -276,6 +289,9 @@ class Capabilities:
     )
     #: the WINDOW clause and `OVER w`, `OVER (w frame)`
     named_windows: bool = capability(True, portable=To(False))
+    #: RANGE and GROUPS frames after a named window, `OVER (w GROUPS 1 PRECEDING)` (DataFusion
+    #: checks such a frame without the named window's ORDER BY: "GROUPS requires an ORDER BY")
+    named_window_frames: bool = capability(True)
     #: WITH w AS [NOT] MATERIALIZED (...)
     cte_materialized: bool = capability(False, portable=To(False))
     #: UNION [ALL] BY NAME (DuckDB)
@@ -338,6 +354,8 @@ class Capabilities:
     #: upsert forms (see `ast.OnConflict`); those that must find one key to conflict on
     upserts: tuple[str, ...] = capability((), portable=To(()))
     one_key_upserts: tuple[str, ...] = capability(("DO UPDATE",))
+    #: ANALYZE of a table, for planner statistics (DataFusion has no such statement)
+    analyze: bool = capability(True)
     #: ANALYZE option words; `analyze_columns`: ANALYZE may name columns
     analyze_options: tuple[str, ...] = capability((), portable=To(()))
     analyze_columns: bool = capability(False, portable=To(False))

@@ -20,6 +20,7 @@ BTREE_FAMILIES = ("int", "numeric", "float", "text", "date", "timestamp", "bool"
 
 class Postgres(Dialect):
     name = "postgres"
+    typed_floats = True
     catalog_query = """SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
         c.relkind = 'v' FROM pg_attribute a JOIN pg_class c ON a.attrelid = c.oid
         JOIN pg_namespace n ON c.relnamespace = n.oid
@@ -142,12 +143,6 @@ class Postgres(Dialect):
     def type_name(self, t: A.SQLType) -> str:
         names = {"blob": "BYTEA", "json": "JSONB", "enum": ENUM_TYPE}
         return names.get(t.kind) or super().type_name(t)
-
-    def float_literal(self, v: float, t: A.SQLType) -> str:
-        """Typed: `2.25` alone is a numeric constant to PostgreSQL, which would make the
-        expression around it numeric, not floating point."""
-        text = super().float_literal(v, t)
-        return text if text.startswith("CAST(") else f"CAST({text} AS {self.cast_type(t)})"
 
     def blob_literal(self, v: bytes) -> str:
         return f"CAST('\\x{v.hex()}' AS BYTEA)"

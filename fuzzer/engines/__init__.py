@@ -39,6 +39,7 @@ _BUILTIN = {
     "sqlite": "fuzzer.engines.sqlite:SQLiteEngine",
     "sqlite+apsw": "fuzzer.engines.sqlite_apsw:ApswEngine",
     "duckdb": "fuzzer.engines.duckdb:DuckDBEngine",
+    "datafusion": "fuzzer.engines.datafusion:DataFusionEngine",
     "postgresql": "fuzzer.engines.postgres:PostgresEngine",
     "postgres": "fuzzer.engines.postgres:PostgresEngine",
     "mysql": "fuzzer.engines.mysql:MySQLEngine",

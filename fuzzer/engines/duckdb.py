@@ -39,7 +39,7 @@ from fuzzer.engines.base import (
     too_many_rows,
 )
 from fuzzer.errors import SQLState
-from fuzzer.script import Lexicon, ScriptError, Token, tokens
+from fuzzer.script import Lexicon, ScriptError, Token, statement_tokens, tokens
 
 # Exception kind first, then message fragments that refine it; the first match wins.
 _BY_KIND: dict[str, tuple[tuple[str, str], ...]] = {
@@ -228,18 +228,13 @@ class DuckDBEngine(Engine):
         a multi-statement string is checked, since DuckDB runs them all.
         """
         try:
-            found = tokens(sql, LEXICON)
+            statements = statement_tokens(sql, LEXICON)
         except ScriptError:
             return  # DuckDB reports the unterminated string itself
-        statement: list[Token] = []
-        for tok in [*found, None]:
-            if tok is None or tok.kind == "semicolon":
-                reason = _outside(statement)
-                if reason is not None:
-                    raise Refused(sql, reason)
-                statement = []
-            else:
-                statement.append(tok)
+        for statement in statements:
+            reason = _outside(statement)
+            if reason is not None:
+                raise Refused(sql, reason)
 
     def _execute(self, sql: str) -> Outcome:
         assert self._conn is not None, "engine is closed"

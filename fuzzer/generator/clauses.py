@@ -103,7 +103,7 @@ class Clauses:
                 sets.setdefault(repr(chosen), chosen)
             sets.setdefault(repr(tuple(rest)), tuple(rest))  # every key is in some set
             members = tuple(sets.values())
-        elif len(rest) > 1 and rng.random() < 0.3:
+        elif self.caps.grouping_composites and len(rest) > 1 and rng.random() < 0.3:
             members = (tuple(rest),)  # a composite: ROLLUP ((a, b))
         else:
             members = tuple((k,) for k in rest)
@@ -390,7 +390,10 @@ class Clauses:
         items = []
         for item in select.items:
             w = item.expr
-            if isinstance(w, A.Window) and w.base is None and (w.partition_by or w.order_by):
+            framed = w.frame is not None and w.frame.unit != "ROWS" if isinstance(w, A.Window) \
+                else False
+            if isinstance(w, A.Window) and w.base is None and (w.partition_by or w.order_by) \
+                    and (self.caps.named_window_frames or not framed):
                 name = self.q.alias("w")
                 defs.append(A.NamedWindow(name, w.partition_by, w.order_by))
                 w = A.Window(w.function, frame=w.frame, base=name)

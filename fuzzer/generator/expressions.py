@@ -242,7 +242,8 @@ class Expressions:
             bools = ctx.scope.by_family.get("bool") if ctx.groups is None else None
             if bools:
                 return rng.choice(bools).ref
-        if r >= 0.93 and ctx.subqueries and rng.random() < self.subquery_chance:
+        subqueries = ctx.subqueries and self.caps.subquery_predicates
+        if r >= 0.93 and subqueries and rng.random() < self.subquery_chance:
             sub = self.g.queries.subquery_predicate(ctx, depth - 1)
             if sub is not None:
                 return sub
@@ -254,7 +255,7 @@ class Expressions:
             call = self._func("bool", ctx, depth - 1)  # the library's predicates and operators
             if call is not None:
                 return call
-        if ctx.subqueries and rng.random() < self.subquery_chance:
+        if subqueries and rng.random() < self.subquery_chance:
             sub = self.g.queries.subquery_predicate(ctx, depth - 1)
             if sub is not None:
                 return sub

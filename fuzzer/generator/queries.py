@@ -527,6 +527,7 @@ class Queries:
         one column under an order of its rows and LIMIT 1."""
         outer = self.outer_of(ctx)
         limitable = fam in self.caps.tie_free or not self.opt.deterministic
+        limitable &= self.caps.limited_scalar_correlation or not outer
         if limitable and self.rng.random() < 0.4:
             query, outs = self.inner(depth, [fam], outer, ordered=False)
             rolls_up = isinstance(query, A.Select) and self.clauses.rolls_up(query)

@@ -128,7 +128,7 @@ class State:
         for layout in layouts:
             if rng.random() < LARGE_CHANCE and _numbered(layout):
                 stmts.append(self.large_insert(layout))
-        for layout in layouts:
+        for layout in layouts if caps.indexes else ():
             for _ in range(rng.randint(0, 2)):
                 index = self.create_index(layout)
                 if index is not None:
@@ -377,7 +377,8 @@ class State:
             value = self.value(layout, c)
             default = self.default_expr(value, c.type)
             layout.defaults[c.name] = value
-        if c.family in SENTINELS and c.name not in layout.references and rng.random() < 0.15:
+        if self.caps.checks and c.family in SENTINELS and c.name not in layout.references \
+                and rng.random() < 0.15:
             sentinel = A.Literal(SENTINELS[c.family], c.type)
             check = A.Binary("<>", A.ColumnRef(None, c.name), sentinel)
         return A.ColumnDef(
@@ -398,7 +399,7 @@ class State:
     def table_checks(self, columns: list[Column]) -> tuple[A.Expr, ...]:
         """A table-level CHECK over two columns that no generated row can violate."""
         guarded = [c for c in columns if c.family in SENTINELS and not c.generated]
-        if len(guarded) < 2 or self.rng.random() >= 0.1:
+        if not self.caps.checks or len(guarded) < 2 or self.rng.random() >= 0.1:
             return ()
         a, b = self.rng.sample(guarded, 2)
         sides = [A.Binary("<>", A.ColumnRef(None, c.name), A.Literal(SENTINELS[c.family], c.type))
@@ -774,7 +775,7 @@ class State:
                 else:
                     ratio = rng.choice((-1.0, -0.5, 1.0, 3.0, 1000.0))
                     stmts.append(A.SetStatistics(table.name, column, n_distinct=ratio))
-            if rng.random() < 0.3:
+            if caps.analyze and rng.random() < 0.3:
                 stmts.append(self.analyze(table, plain))
         if caps.stat_rows and rng.random() < 0.4:
             stmts += self.stat_rows([lay for lay in layouts if not lay.table.temporary])
