@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from fuzzer import ast
 from fuzzer.collations import fold
+from fuzzer.dialects import get
 from fuzzer.engines import Outcome
 from fuzzer.generator import Generator, Host
 from fuzzer.script import Clauses, clauses, features
@@ -43,6 +44,8 @@ from oracles.inputs import Check, draw_check
 from oracles.shape import aggregates_in, is_deterministic, walk, windows_in
 
 AGGREGATES = ("MIN", "MAX", "SUM", "COUNT", "AVG")
+#: the aggregates whose judges add the partitions' values up
+SUMS = ("SUM", "AVG")
 
 
 def partitions(p: ast.Expr) -> tuple[ast.Expr, ast.Expr, ast.Expr]:
@@ -307,6 +310,11 @@ class TLP(Oracle):
         "aggregate:avg": judge_avg,
     }
 
+    @property
+    def _exact_sums(self) -> bool:
+        """Whether the partitions' sums may be added up (`Capabilities.exact_integer_sums`)."""
+        return get(self.context.dialect).capabilities.exact_integer_sums
+
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
         check = draw_check(generator)
         variant = self.SCHEDULE[turn % len(self.SCHEDULE)]
@@ -364,7 +372,9 @@ class TLP(Oracle):
             return [self.text_probe("group-by", [base, *parts], sql)]
         if aggregate is not None:
             name, arg = aggregate
-            if name in ("SUM", "AVG"):  # the judge needs the count and the magnitude too
+            if name in SUMS and not self._exact_sums:
+                return []
+            if name in SUMS:  # the judge needs the count and the magnitude too
                 prefix, source = s[: c.prefix_end], c.text(c.from_)
                 items = ", ".join(f"{f}({arg})" for f in ("SUM", "COUNT", "MIN", "MAX"))
                 parts = [f"{prefix}SELECT {items} FROM {source} WHERE {part}"
@@ -457,9 +467,10 @@ class TLP(Oracle):
         if not is_deterministic(expr) or not is_deterministic(p) or aggregates_in(p):
             return []
         found = []
-        for name in AGGREGATES:
+        exact = self._exact_sums
+        for name in AGGREGATES if exact else tuple(a for a in AGGREGATES if a not in SUMS):
             whole = ast.Select((ast.SelectItem(ast.Aggregate(name, (expr,))),), relations)
-            if name in ("SUM", "AVG"):
+            if name in SUMS:
                 items = tuple(
                     ast.SelectItem(ast.Aggregate(f, (expr,)))
                     for f in ("SUM", "COUNT", "MIN", "MAX")

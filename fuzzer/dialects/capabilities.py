@@ -292,6 +292,9 @@ class Capabilities:
     #: RANGE and GROUPS frames after a named window, `OVER (w GROUPS 1 PRECEDING)` (DataFusion
     #: checks such a frame without the named window's ORDER BY: "GROUPS requires an ORDER BY")
     named_window_frames: bool = capability(True)
+    #: SUM and AVG of integers widen or raise, never wrap: DataFusion's wrap modulo 2^64 on
+    #: overflow (its documented behaviour), so TLP compares no sums or averages there
+    exact_integer_sums: bool = capability(True)
     #: WITH w AS [NOT] MATERIALIZED (...)
     cte_materialized: bool = capability(False, portable=To(False))
     #: UNION [ALL] BY NAME (DuckDB)

@@ -66,6 +66,7 @@ class DataFusion(Dialect):
         grouping_composites=False,
         row_comparisons=(),  # "Only identifiers and literals are supported in tuples"
         named_window_frames=False,
+        exact_integer_sums=False,
     )  # fmt: skip
     library = datafusion_library.LIBRARY
 
