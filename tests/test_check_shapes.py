@@ -225,7 +225,7 @@ def test_deterministic_mode_limits_only_columns_whose_equal_values_are_identical
 def test_mariadb_takes_no_limit_in_in_any_or_all_subqueries() -> None:
     g = generator("mysql", 13, limit=3, order_by=2, subquery=8)
     inside = 0
-    for _ in range(400):
+    for _ in range(800):
         check = draw_check(g)
         for n in walk(check.predicate):
             if isinstance(n, ast.InQuery | ast.Quantified):

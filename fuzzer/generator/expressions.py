@@ -293,19 +293,23 @@ class Expressions:
         if fam == "bool" and self.rng.random() < 0.5:
             return self.leaf("bool", ctx) if ctx.groups is None else self.literal("bool")
         left, right = self.operands(fam, ctx, depth)
-        right = self.converted(fam, right, ctx, depth)
+        right = self.converted(fam, left, right, ctx, depth)
         ops = COMPARISONS if fam in ORDERED or fam == "bool" else ("=", "<>")  # FALSE < TRUE
         op = self.rng.choice(ops)
         spellings = self.g.spelling.draw({"<>": "!=", "=": "=="}.get(op, ""))
         return A.Binary(op, left, right, spellings)
 
-    def converted(self, fam: str, right: A.Expr, ctx: Ctx, depth: int) -> A.Expr:
+    def converted(self, fam: str, left: A.Expr, right: A.Expr, ctx: Ctx, depth: int) -> A.Expr:
         """Sometimes the right side of a comparison in a family the dialect converts to or
         from implicitly: an expression of another family, or a value spelled as a string
-        literal (`d = '2000-01-01'`). Dialects that convert nothing draw nothing here."""
+        literal (`d = '2000-01-01'`). Dialects that convert nothing draw nothing here.
+
+        A string compared with a decimal literal is read as that literal's own DECIMAL(p, s)
+        (DuckDB: `3.14 = '10'` fails to convert), so such a left side keeps its right one."""
         others = self.caps.implicit_comparisons.get(fam, ())
         spelled = (fam in self.caps.string_literal_casts and isinstance(right, A.Literal)
-                   and right.value is not None)  # fmt: skip
+                   and right.value is not None
+                   and not (fam == "numeric" and isinstance(left, A.Literal)))  # fmt: skip
         if not (others or spelled) or self.rng.random() >= 0.25:
             return right
         if spelled and (not others or self.rng.random() < 0.5):
