@@ -41,7 +41,7 @@ What keeps it honest:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import is_dataclass, replace
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -61,7 +61,7 @@ from oracles.shape import (
     ORDER_SENSITIVE_AGGREGATES,
     VOLATILE_FUNCTIONS,
     field_names,
-    transform,
+    plan_free,
     walk,
 )
 from oracles.tlp import _spelling_free
@@ -260,8 +260,13 @@ def _free_of_columns(tree: Any) -> set[int]:
     def visit(node: Any) -> bool:
         if isinstance(node, tuple | list):
             return all([visit(v) for v in node])  # every one visited: no short cut
+        if isinstance(node, ast.Literal):
+            free.add(id(node))
+            return True
+        if isinstance(node, ast.ColumnRef | ast.Star):
+            return False
         names = field_names(node)
-        if names is None:
+        if names is None or isinstance(node, ast.SQLType):
             return True
         ok = all([visit(getattr(node, n)) for n in names]) and not isinstance(node, _NOT_CONSTANT)
         if ok:
@@ -359,8 +364,9 @@ def _hidden_digits(node: Any) -> bool:
 
 def _uncorrelated(generator: Generator, scope: Scope) -> ast.Expr | None:
     """A comparison with an uncorrelated scalar subquery, or an uncorrelated IN subquery
-    (the generator's subquery predicates without EXISTS and ANY/ALL), if one comes in three
-    draws."""
+    (the generator's subquery predicates without EXISTS and ANY/ALL) whose rows the plan
+    cannot change (`shape.plan_free`: else the whole query is drawn again), if one comes in
+    three draws."""
     ctx = Ctx(scope, correlate=False)
     depth = max(1, generator.options.max_depth - 1)
 
@@ -372,7 +378,7 @@ def _uncorrelated(generator: Generator, scope: Scope) -> ast.Expr | None:
 
     for _ in range(3):
         made = draw_avoiding(draw, generator.options.avoid, found)
-        if isinstance(made, ast.InQuery | ast.Binary):
+        if isinstance(made, ast.InQuery | ast.Binary) and plan_free(made, generator.schema):
             return made
     return None
 
@@ -447,6 +453,8 @@ class CODD(Oracle):
     }
     #: not in the default rotation until its precision runs are in on every engine
     by_default = False
+    #: the probes of one drawn query share its text: it runs once per check
+    reads_only = True
 
     def judge(
         self, probe: Probe, outcomes: Sequence[Outcome], reference: Sequence[Outcome] = ()
@@ -462,7 +470,7 @@ class CODD(Oracle):
     DRAWS = 4
     #: sub-expressions of one drawn query replaced, each in a probe of its own (as TLP's
     #: aggregates are of one predicate): drawing a query is most of what a check costs
-    PER_QUERY = 3
+    PER_QUERY = 4
 
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
         if self.context.dialect not in EVALUATE:
@@ -763,8 +771,38 @@ def _text_affinity(inner: str) -> bool:
 
 
 def _replaced(tree: Any, old: Any, new: Any) -> Any:
-    """A copy of `tree` with the node `old` (that very object) replaced by `new`."""
-    return transform(tree, lambda node: new if node is old else node)
+    """A copy of `tree` with the node `old` (that very object, where it is first found)
+    replaced by `new`: only the nodes on the way to it are rebuilt."""
+    path: list[tuple[Any, Any]] = []
+    if not _find(tree, old, path):
+        return tree
+    for container, key in reversed(path):
+        if isinstance(container, tuple | list):
+            items = list(container)
+            items[key] = new
+            new = tuple(items) if isinstance(container, tuple) else items
+        else:
+            new = replace(container, **{key: new})
+    return new
+
+
+def _find(node: Any, old: Any, path: list[tuple[Any, Any]]) -> bool:
+    """Is `old` in the tree of `node`? `path` then holds the (node, field or index) steps."""
+    if node is old:
+        return True
+    if isinstance(node, tuple | list):
+        steps: Iterable[tuple[Any, Any]] = enumerate(node)
+    else:
+        names = field_names(node)
+        if names is None or isinstance(node, ast.SQLType):
+            return False
+        steps = ((name, getattr(node, name)) for name in names)
+    for key, child in steps:
+        path.append((node, key))
+        if _find(child, old, path):
+            return True
+        path.pop()
+    return False
 
 
 __all__ = ["CODD", "candidates", "judge_substitution", "judge_wrapped"]

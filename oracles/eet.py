@@ -506,6 +506,8 @@ class EET(Oracle):
     )
     #: not in the default rotation until its precision runs are in on every engine
     by_default = False
+    #: the probes of one drawn query share its text: it runs once per check
+    reads_only = True
     #: queries drawn, at most, for one whose rows cannot depend on its plan (four in ten are
     #: not: a SUM, an AVG, a LIMIT)
     ATTEMPTS = 3

@@ -33,7 +33,7 @@ from fuzzer.schema import Column, Schema, Table
 from oracles import oracle_class
 from oracles.base import Context, Probe, Skip
 from oracles.eet import EET, VARIANTS, Rewriter, Types, judge_same, rewritten
-from oracles.pipeline import Pipeline
+from oracles.pipeline import Pipeline, Setup
 from oracles.shape import total_order
 
 
@@ -301,3 +301,24 @@ def test_on_the_buggy_sqlite_a_rewritten_where_is_flagged_and_recheck_replays_it
                  cwd=tmp_path)  # fmt: skip
     verdicts = [line.split()[1] for line in fixed.stdout.splitlines() if line.startswith("#")]
     assert verdicts == ["fixed"] * len(found), fixed.stdout + fixed.stderr
+
+
+def test_the_probes_of_one_check_run_a_query_they_share_once():
+    """EET's probes of one drawn query share it: within a check (`recall`) it runs once; a
+    confirmation, from scratch, runs everything again."""
+    engine = open_engine("sqlite")
+    ran: list[str] = []
+
+    def execute_all(e, statements):
+        ran.extend(statements)
+        return [e.execute(s) for s in statements]
+
+    pipeline, oracle = Pipeline(engine, execute_all=execute_all), EET(Context("sqlite"))
+    recall: dict = {}
+    try:
+        for twin in ("SELECT 1 WHERE TRUE", "SELECT 1 WHERE NOT (NOT TRUE)"):
+            probe = Probe("eet", "not-not", ("SELECT 1", twin))
+            assert pipeline.check(oracle, probe, Setup(()), recall=recall).judged
+    finally:
+        engine.close()
+    assert ran == ["SELECT 1", "SELECT 1 WHERE TRUE", "SELECT 1 WHERE NOT (NOT TRUE)"]
