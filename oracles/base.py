@@ -135,6 +135,10 @@ class Oracle:
     #: any failed query makes its probe unjudgeable (the judges raise Skip): the probe's
     #: queries after the first failure are not run, a timeout is not waited out again
     skips_failures: ClassVar[bool] = False
+    #: its probes' queries only read, and what they answer depends on the state alone: the
+    #: probes of one check, which share the state, run a query they share once (a confirmation
+    #: runs it again)
+    reads_only: ClassVar[bool] = False
 
     def __init__(self, context: Context) -> None:
         self.context = context

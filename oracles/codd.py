@@ -24,6 +24,8 @@ What keeps it honest:
   metadata (a FLOAT written through its exact DOUBLE); a type without an exact literal
   (MariaDB's BIT and YEAR, DuckDB's nested and enum types, PostgreSQL's bit(n)) is skipped,
   and so is a DuckDB string where the schema has collated columns (typeof hides those);
+- MariaDB computes a division and PI() with more digits than it shows or a CTE keeps: on
+  MariaDB nothing with a `/` or PI() in it is replaced;
 - MariaDB converts a constant compared with a YEAR column to a year, a subquery's value not:
   on a query that reads a YEAR column only expressions over constants are replaced; and a
   DOUBLE shown with fewer digits than it has (PI() with 6) is not written back;
@@ -32,15 +34,15 @@ What keeps it honest:
 - a sub-expression in an ORDER BY or GROUP BY position (where `1` is a column number), a
   function's literal argument (which its spelling may need as a literal), or one in
   the CTEs of a recursive WITH (where a CTE name means the working table) is never taken;
-- the query's rows must not depend on its plan (as for `oracles.inputs.draw_plan_free`), and results
+- the query's rows must not depend on its plan (`oracles.inputs.plan_free_query`), and results
   compare as multisets, strings without the spellings equal values may take.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import fields, is_dataclass, replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import is_dataclass, replace
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -54,12 +56,12 @@ from fuzzer.script import clauses, tokens
 from fuzzer.script import features as text_features
 from oracles.base import Discrepancy, Judge, Oracle, Probe, Skip, rows_of
 from oracles.compare import canonical_rows, jsonable, multisets_equal
-from oracles.inputs import draw_check
+from oracles.inputs import draw_check, plan_free_query
 from oracles.shape import (
     ORDER_SENSITIVE_AGGREGATES,
     VOLATILE_FUNCTIONS,
-    plan_independent,
-    reads_a_view,
+    field_names,
+    plan_free,
     walk,
 )
 from oracles.tlp import _spelling_free
@@ -207,14 +209,14 @@ _NOT_CONSTANT = (
 )  # fmt: skip
 
 
-def _constant(node: Any) -> bool:
-    """An expression over constants only, not itself a literal (nor a literal cast or
-    negated: those are literals already)."""
+def _constant(node: Any, free: set[int]) -> bool:
+    """An expression over constants only (its id in `free`, `_free_of_columns`), not itself
+    a literal (nor a literal cast or negated: those are literals already)."""
     if not isinstance(node, ast.Expr) or isinstance(node, ast.Literal | ast.Row):
         return False
     if isinstance(node, ast.Cast | ast.Unary) and isinstance(node.operand, ast.Literal):  # type: ignore[union-attr]
         return False
-    return not any(isinstance(n, _NOT_CONSTANT) for n in walk(node))
+    return id(node) in free
 
 
 def _first_select(query: Any) -> ast.Select | None:
@@ -238,8 +240,8 @@ def _affinity(expr: Any) -> bool:
 
 
 def _children(node: Any) -> Iterator[Any]:
-    for f in fields(node):
-        value = getattr(node, f.name)
+    for name in field_names(node) or ():
+        value = getattr(node, name)
         if isinstance(value, tuple | list):
             for v in value:
                 if isinstance(v, tuple | list):
@@ -248,6 +250,31 @@ def _children(node: Any) -> Iterator[Any]:
                     yield v
         else:
             yield value
+
+
+def _free_of_columns(tree: Any) -> set[int]:
+    """The ids of the nodes of `tree` whose subtrees hold nothing but constants (none of
+    `_NOT_CONSTANT`), found in one pass, children first."""
+    free: set[int] = set()
+
+    def visit(node: Any) -> bool:
+        if isinstance(node, tuple | list):
+            return all([visit(v) for v in node])  # every one visited: no short cut
+        if isinstance(node, ast.Literal):
+            free.add(id(node))
+            return True
+        if isinstance(node, ast.ColumnRef | ast.Star):
+            return False
+        names = field_names(node)
+        if names is None or isinstance(node, ast.SQLType):
+            return True
+        ok = all([visit(getattr(node, n)) for n in names]) and not isinstance(node, _NOT_CONSTANT)
+        if ok:
+            free.add(id(node))
+        return ok
+
+    visit(tree)
+    return free
 
 
 def candidates(query: ast.Query, dialect: str) -> list[tuple[str, Any]]:
@@ -265,11 +292,12 @@ def candidates(query: ast.Query, dialect: str) -> list[tuple[str, Any]]:
             # a function's literal argument may be spelled as a keyword, a path, a length
             fixed.update(id(a) for a in n.args if isinstance(a, ast.Literal))
     found: list[tuple[str, Any]] = []
+    free = _free_of_columns(query)
 
     def visit(node: Any) -> None:
         if not is_dataclass(node) or isinstance(node, ast.SQLType):
             return
-        kind = _kind(node, dialect) if id(node) not in fixed else None
+        kind = _kind(node, dialect, free) if id(node) not in fixed else None
         if kind is not None:
             found.append((kind, node))
             if kind == "constant":
@@ -292,7 +320,7 @@ def _reads_outside(query: ast.Query) -> bool:
                for n in walk(query))  # fmt: skip
 
 
-def _kind(node: Any, dialect: str) -> str | None:
+def _kind(node: Any, dialect: str, free: set[int]) -> str | None:
     if isinstance(node, ast.ScalarQuery | ast.InQuery) and _reads_outside(node.query):
         return None  # correlated: it has no value alone
     if (
@@ -302,6 +330,8 @@ def _kind(node: Any, dialect: str) -> str | None:
     ):
         # MariaDB 10.11 crashed (signal 11) evaluating a WITH ROLLUP ... HAVING subquery in
         # the CTE: a shared server is not to be taken down by the oracle's own query
+        return None
+    if dialect == "mysql" and not isinstance(node, ast.Literal) and _hidden_digits(node):
         return None
     if isinstance(node, ast.ScalarQuery):
         if dialect == "sqlite" and _affinity(node):
@@ -314,7 +344,7 @@ def _kind(node: Any, dialect: str) -> str | None:
         if dialect == "sqlite" and _affinity(select.items[0].expr):
             return None
         return "in"
-    if _constant(node):
+    if _constant(node, free):
         if dialect == "sqlite" and _affinity(node):
             return None
         return "constant"
@@ -323,10 +353,20 @@ def _kind(node: Any, dialect: str) -> str | None:
     return None
 
 
+def _hidden_digits(node: Any) -> bool:
+    """Might MariaDB compute the value with more digits than it shows, and than a CTE keeps?
+    `1/3` is 0.3333 there, and 0.333333333 in `1/3*3` (1.0000); PI() is 3.141593 in a CTE,
+    3.141592653589793 in `COT(PI())`: a literal of the value shown is another value."""
+    return any((isinstance(n, ast.Binary) and n.op == "/")
+               or (isinstance(n, ast.Func) and n.name.upper() == "PI")
+               for n in walk(node))  # fmt: skip
+
+
 def _uncorrelated(generator: Generator, scope: Scope) -> ast.Expr | None:
     """A comparison with an uncorrelated scalar subquery, or an uncorrelated IN subquery
-    (the generator's subquery predicates without EXISTS and ANY/ALL), if one comes in three
-    draws."""
+    (the generator's subquery predicates without EXISTS and ANY/ALL) whose rows the plan
+    cannot change (`shape.plan_free`: else the whole query is drawn again), if one comes in
+    three draws."""
     ctx = Ctx(scope, correlate=False)
     depth = max(1, generator.options.max_depth - 1)
 
@@ -338,7 +378,7 @@ def _uncorrelated(generator: Generator, scope: Scope) -> ast.Expr | None:
 
     for _ in range(3):
         made = draw_avoiding(draw, generator.options.avoid, found)
-        if isinstance(made, ast.InQuery | ast.Binary):
+        if isinstance(made, ast.InQuery | ast.Binary) and plan_free(made, generator.schema):
             return made
     return None
 
@@ -413,6 +453,8 @@ class CODD(Oracle):
     }
     #: not in the default rotation until its precision runs are in on every engine
     by_default = False
+    #: the probes of one drawn query share its text: it runs once per check
+    reads_only = True
 
     def judge(
         self, probe: Probe, outcomes: Sequence[Outcome], reference: Sequence[Outcome] = ()
@@ -426,70 +468,80 @@ class CODD(Oracle):
     #: draws of a query per check: two in three draws have nothing to replace or may depend on
     #: the plan, and a check that draws nothing still costs the state one of its turns
     DRAWS = 4
+    #: sub-expressions of one drawn query replaced, each in a probe of its own (as TLP's
+    #: aggregates are of one predicate): drawing a query is most of what a check costs
+    PER_QUERY = 4
 
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
         if self.context.dialect not in EVALUATE:
             return []
         for _ in range(self.DRAWS):
-            probe = self._draw(generator, turn)
-            if probe is not None:
-                return [probe]
+            probes = self._draw(generator, turn)
+            if probes:
+                return probes
         return []
 
-    def _draw(self, generator: Generator, turn: int) -> Probe | None:
-        query = self._query(generator, KINDS[turn % len(KINDS)])
+    def _draw(self, generator: Generator, turn: int) -> list[Probe]:
+        wanted = KINDS[turn % len(KINDS)]
+        query = self._query(generator, wanted)
         found = [] if query is None else candidates(query, self.context.dialect)
         if found and self.context.dialect == "mysql" and _reads_a_year(query, generator):
             found = [(k, n) for k, n in found if k == "constant"]
         if query is None or not found:
-            return None
-        # the kinds in turn, when the query has one of the kind whose turn it is
+            return []
+        # the kind whose turn it is first, when the query has one, then the others in turn
         rng = generator.rng
-        present = sorted({k for k, _ in found}, key=KINDS.index)
-        wanted = KINDS[turn % len(KINDS)]
-        kind = wanted if wanted in present else rng.choice(present)
-        node = rng.choice([n for k, n in found if k == kind])
-        if kind == "literal":
-            return self._wrapped(query, node)
+        start = KINDS.index(wanted)
+        order = KINDS[start:] + KINDS[:start]
+        pools = {kind: [n for k, n in found if k == kind] for kind in order}
+        for nodes in pools.values():
+            rng.shuffle(nodes)
+        chosen: list[tuple[str, Any]] = []
+        while len(chosen) < self.PER_QUERY and any(pools.values()):
+            for kind in order:
+                if pools[kind] and len(chosen) < self.PER_QUERY:
+                    chosen.append((kind, pools[kind].pop()))
+        text = self.render(query)
         collated = any(c.collate for t in generator.schema.tables for c in t.columns)
-        return self._probe(query, kind, node, collated)
+        probes = []
+        for kind, node in chosen:
+            made = (self._wrapped(query, node, text) if kind == "literal"
+                    else self._probe(query, kind, node, collated, text))  # fmt: skip
+            if made is not None:
+                probes.append(made)
+        return probes
 
     @staticmethod
     def _query(generator: Generator, wanted: str) -> ast.Query | None:
         """A check's query filtered by its predicate, without ORDER BY, under its host's WITH,
-        if its rows cannot depend on the plan (as `oracles.inputs.draw_plan_free`). Where a
+        if its rows cannot depend on the plan (`oracles.inputs.plan_free_query`). Where a
         subquery's turn it is, an uncorrelated one joins the predicate: the generator's own
         are rarely uncorrelated."""
         check = draw_check(generator)  # sets the relations the generator's subqueries read
-        where = check.predicate
-        if check.select.where is not None:
-            where = ast.Binary("AND", check.select.where, where)
-        if wanted in ("scalar", "in"):
-            extra = _uncorrelated(generator, check.scope)
-            if extra is not None:
-                where = ast.Binary("AND", where, extra)
-        query = check.query(replace(check.select, where=where, order_by=()))
-        if not plan_independent(query) or reads_a_view(query, generator.schema):
-            return None
-        return query
+        extra = _uncorrelated(generator, check.scope) if wanted in ("scalar", "in") else None
+        return plan_free_query(check, generator.schema, extra)
 
-    def _wrapped(self, query: ast.Query, literal: ast.Literal) -> Probe:
-        """The other direction: a literal in place of the subquery that selects it."""
+    def _wrapped(self, query: ast.Query, literal: ast.Literal, text: str | None = None
+                 ) -> Probe:  # fmt: skip
+        """The other direction: a literal in place of the subquery that selects it (`text`:
+        the query rendered, when it is)."""
         subquery = ast.ScalarQuery(ast.Select((ast.SelectItem(literal),)))
-        queries = (self.render(query), self.render(_replaced(query, literal, subquery)))
+        text = self.render(query) if text is None else text
+        queries = (text, self.render(_replaced(query, literal, subquery)))
         return Probe(self.name, "literal", queries, about=query)
 
-    def _probe(self, query: ast.Query, kind: str, node: Any, collated: bool) -> Probe | None:
+    def _probe(self, query: ast.Query, kind: str, node: Any, collated: bool,
+               text: str | None = None) -> Probe | None:  # fmt: skip
         slot = ast.ColumnRef(None, MARK)
         if kind == "in":
             inner, marked = node.query, ast.InList(node.operand, (slot,), node.negated)
         else:
             inner, marked = ast.Select((ast.SelectItem(node),)), slot
-        text = self.render(_replaced(query, node, marked))
-        spots = list(_MARKED.finditer(text))
+        slotted = self.render(_replaced(query, node, marked))
+        spots = list(_MARKED.finditer(slotted))
         if len(spots) != 1:
             return None
-        before, after = text[: spots[0].start()], text[spots[0].end() :]
+        before, after = slotted[: spots[0].start()], slotted[spots[0].end() :]
         ctes = query.ctes if isinstance(query, ast.With) else ()
         recursive = isinstance(query, ast.With) and query.recursive
         evaluation = ast.With(
@@ -503,7 +555,8 @@ class CODD(Oracle):
             # IN an empty subquery is FALSE, NOT IN TRUE, whatever the operand (NULL too); an
             # empty IN list is no SQL, the truth value is
             empty = self.render(_replaced(query, node, ast.Literal(node.negated, ast.BOOLEAN)))
-        pending = Pending(kind, self.render(query), before, after, query, collated, empty)
+        text = self.render(query) if text is None else text
+        pending = Pending(kind, text, before, after, query, collated, empty)
         return Probe(self.name, EVALUATION, (evaluate,), about=pending)
 
     # -- the second probe ------------------------------------------------------------------------
@@ -562,7 +615,9 @@ class CODD(Oracle):
         found = tokens(query)
         if sum(t.upper == "WITH" for t in found) > 1:
             return []  # a WITH below the top may shadow what the lone evaluation reads
-        return self._text_subqueries(query, sql, c, found) + self._text_literals(query, sql, found)
+        return (self._text_subqueries(query, sql, c, found)
+                + self._text_constants(query, sql, c, found)
+                + self._text_literals(query, sql, found))  # fmt: skip
 
     def _text_literals(self, query: str, sql: str, found: Sequence[Any]) -> list[Probe]:
         probes = []
@@ -595,10 +650,34 @@ class CODD(Oracle):
             kind = "in" if before == "IN" else "scalar"
             if dialect == "sqlite" and _text_affinity(inner):
                 continue
+            if dialect == "mysql" and _text_hidden_digits(inner):
+                continue
             probes.append(self._text_probe(query, sql, prefix, kind, token.start,
                                            found[end].end, inner))  # fmt: skip
             if len(probes) == 3:
                 break
+        return probes
+
+    def _text_constants(self, query: str, sql: str, c: Any, found: Sequence[Any]) -> list[Probe]:
+        """One probe per parenthesised expression over constants that stands as an operand
+        (`ON a.c = b.c AND (1 > 2)`), the largest ones, at most three: evaluated alone, then
+        written back as its value."""
+        dialect = self.context.dialect
+        prefix = query[: c.prefix_end].strip()
+        recursive = prefix.upper().startswith("WITH RECURSIVE")
+        probes: list[Probe] = []
+        n = 0
+        while n < len(found) and len(probes) < 3:
+            end = _constant_group(found, n)
+            if end is None or (recursive and found[n].start < c.prefix_end):
+                n += 1
+                continue
+            inner = query[found[n + 1].start : found[end].start]
+            hidden = dialect == "mysql" and _text_hidden_digits(inner)
+            if not hidden:
+                probes.append(self._text_probe(query, sql, prefix, "constant", found[n].start,
+                                               found[end].end, inner))  # fmt: skip
+            n = end + 1  # the largest: not its parts
         return probes
 
     def _text_probe(
@@ -629,6 +708,46 @@ _OPERAND_AFTER = frozenset(
 )
 
 
+#: Words an expression over constants may hold besides function names: a column, a type
+#: name (a CAST's, which gives SQLite an affinity) or a collation is none of them.
+_CONSTANT_WORDS = frozenset(
+    "TRUE FALSE NULL AND OR NOT XOR IS BETWEEN CASE WHEN THEN ELSE END LIKE DIV MOD".split()
+)
+#: Aggregates: over constants still one value per group, not one value.
+_AGGREGATES = frozenset({"count", "sum", "min", "max", "avg", "total", "group_concat"})
+
+
+def _constant_group(found: Sequence[Any], at: int) -> int | None:
+    """The closing token of the parenthesised expression over constants that opens at `at`
+    and stands as an operand, with an operator or a call in it (a bare literal is the literal
+    variant's); None when there is none."""
+    if found[at].kind != "open" or not at or found[at - 1].upper not in _OPERAND_AFTER:
+        return None
+    end = _closing(found, at)
+    if end is None or end - at < 4:
+        return None
+    inner = found[at + 1 : end]
+    for k, token in enumerate(inner):
+        if token.kind == "word":
+            call = k + 1 < len(inner) and inner[k + 1].kind == "open"
+            name = token.text.lower()
+            if call and (name in VOLATILE_FUNCTIONS or name in _AGGREGATES or name == "cast"):
+                return None
+            if not call and token.upper not in _CONSTANT_WORDS:
+                return None
+        elif token.kind == "other" and token.text in ".,?:$@":
+            return None  # a qualified name, a list, a parameter
+        elif token.kind not in ("number", "string", "open", "close", "other"):
+            return None
+    return end
+
+
+
+def _text_hidden_digits(inner: str) -> bool:
+    """`_hidden_digits` in a user's text: a `/` or a PI() (a string holding one, too)."""
+    return "/" in inner or "PI(" in inner.upper().replace(" ", "")
+
+
 def _closing(found: Sequence[Any], at: int) -> int | None:
     depth = 0
     for n in range(at, len(found)):
@@ -652,23 +771,38 @@ def _text_affinity(inner: str) -> bool:
 
 
 def _replaced(tree: Any, old: Any, new: Any) -> Any:
-    """A copy of `tree` with the node `old` (that very object) replaced by `new`."""
-    if tree is old:
-        return new
-    if isinstance(tree, tuple | list):
-        items = [_replaced(n, old, new) for n in tree]
-        if all(a is b for a, b in zip(items, tree, strict=True)):
-            return tree
-        return tuple(items) if isinstance(tree, tuple) else items
-    if not is_dataclass(tree) or isinstance(tree, ast.SQLType):
+    """A copy of `tree` with the node `old` (that very object, where it is first found)
+    replaced by `new`: only the nodes on the way to it are rebuilt."""
+    path: list[tuple[Any, Any]] = []
+    if not _find(tree, old, path):
         return tree
-    updates = {}
-    for f in fields(tree):
-        value = getattr(tree, f.name)
-        changed = _replaced(value, old, new)
-        if changed is not value:
-            updates[f.name] = changed
-    return replace(tree, **updates) if updates else tree
+    for container, key in reversed(path):
+        if isinstance(container, tuple | list):
+            items = list(container)
+            items[key] = new
+            new = tuple(items) if isinstance(container, tuple) else items
+        else:
+            new = replace(container, **{key: new})
+    return new
+
+
+def _find(node: Any, old: Any, path: list[tuple[Any, Any]]) -> bool:
+    """Is `old` in the tree of `node`? `path` then holds the (node, field or index) steps."""
+    if node is old:
+        return True
+    if isinstance(node, tuple | list):
+        steps: Iterable[tuple[Any, Any]] = enumerate(node)
+    else:
+        names = field_names(node)
+        if names is None or isinstance(node, ast.SQLType):
+            return False
+        steps = ((name, getattr(node, name)) for name in names)
+    for key, child in steps:
+        path.append((node, key))
+        if _find(child, old, path):
+            return True
+        path.pop()
+    return False
 
 
 __all__ = ["CODD", "candidates", "judge_substitution", "judge_wrapped"]

@@ -15,10 +15,11 @@ What keeps a value need not keep its type, and the type decides what a compariso
   `CASE ... c ... END = '1'` does not), and an explicit COLLATE reaches up through `||` but not
   through a CASE. There only expressions without affinity or explicit collation are wrapped,
   and only literal numbers get `* 1`.
-- MariaDB's CASE and COALESCE turn an ENUM or SET into a string, a BIT into an integer, and
-  a FLOAT into a DOUBLE under MIN (`e = 2` compares the ENUM's index, the CASE's string
-  converts to a number). Column references are wrapped only when their type is known and none
-  of these; MIN, MAX and scalar subqueries, whose type is their column's, not at all. WITH
+- MariaDB's CASE and COALESCE turn an ENUM or SET into a string, a BIT or a YEAR into an
+  integer, and a FLOAT into a DOUBLE under MIN (`e = 2` compares the ENUM's index, the
+  CASE's string converts to a number; `y > 10` compares a YEAR with the year 2010, the
+  CASE's integer with 10). Column references are wrapped only when their type is known and
+  none of these; MIN, MAX and scalar subqueries, whose type is their column's, not at all. WITH
   ROLLUP sets a group column to NULL in the super-aggregate row only where it is a select item
   itself, not inside an expression (`(k IS NULL) OR FALSE` is 0 there while `k IS NULL` is 1:
   MySQL 5.7's manual says those NULLs are placed late, MySQL 8.0 changed it, MariaDB keeps it):
@@ -36,7 +37,7 @@ Equivalent subquery forms (`x IN (SELECT y ...)` as `EXISTS (... WHERE y = x)`) 
 they agree only where the IN is TRUE or FALSE, IN and `=` convert their operands differently
 in SQLite and MySQL, and moving x into the subquery lets its names be captured there.
 
-A query whose rows may honestly depend on its plan is not drawn (`shape.plan_independent`:
+A query whose rows may honestly depend on its plan is not drawn (`shape.plan_free`:
 LIMIT without a total order, float aggregates, order-sensitive aggregates, windows): a rewrite
 changes the plan. Results compare as multisets, or as lists when the ORDER BY fixes every
 row's place (`shape.total_order`), strings without trailing spaces and case (the spelling
@@ -47,8 +48,9 @@ fails on either side is skipped: which error an engine raises first is its own b
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, field, is_dataclass, replace
 from typing import Any
 
 from fuzzer import ast
@@ -56,17 +58,16 @@ from fuzzer.engines import Engine, Outcome
 from fuzzer.generator import Generator, Scope
 from fuzzer.schema import Schema
 from fuzzer.script import clauses, features
-from oracles.base import Context, Discrepancy, Oracle, Probe, rows_of
+from oracles.base import Discrepancy, Oracle, Probe, rows_of
 from oracles.compare import canonical_rows, jsonable, lists_equal, multisets_equal
 from oracles.finding import Finding
-from oracles.inputs import draw_check
+from oracles.inputs import draw_check, plan_free_query
 from oracles.shape import (
     ORDER_SENSITIVE_AGGREGATES,
     VOLATILE_FUNCTIONS,
-    plan_independent,
-    reads_a_view,
+    field_names,
+    plan_free,
     total_order,
-    walk,
 )
 from oracles.tlp import _spelling_free
 
@@ -98,8 +99,9 @@ BOOLEAN_NODES = (ast.IsNull, ast.IsTruth, ast.IsDistinctFrom, ast.Between, ast.I
 #: not values on their own
 UNWRAPPED = (ast.Literal, ast.Parameter, ast.Star, ast.Row, ast.GroupingSets, ast.Grouping,
              ast.AllColumns, ast.Excluded, ast.Window)  # fmt: skip
-#: MariaDB types that CASE and COALESCE turn into others (a FLOAT into a DOUBLE under MIN)
-MYSQL_CHANGED = frozenset({"string_enum", "set", "bit", "enum", "real"})
+#: MariaDB types that CASE and COALESCE turn into others (a FLOAT into a DOUBLE under MIN; a
+#: YEAR into an integer, which `c > 10` then compares with 10, not with the year 2010)
+MYSQL_CHANGED = frozenset({"string_enum", "set", "bit", "enum", "real", "year"})
 #: types `* 1` keeps exactly (an integer also `+ 0`)
 IDENTITY_KINDS = frozenset({"smallint", "integer", "bigint", "double"})
 
@@ -181,14 +183,16 @@ class Place:
 
 class Rewriter:
     """One pass over a query: counts the places a rewrite applies to (`chosen` None), or
-    rewrites the places whose numbers are in `chosen`, in the same order."""
+    rewrites the places whose numbers are in `chosen`, in the same order. With no variant it
+    counts the places of each variant (`counts`)."""
 
-    def __init__(self, dialect: str, variant: str, schema: Schema, rng: random.Random,
+    def __init__(self, dialect: str, variant: str | None, schema: Schema, rng: random.Random,
                  chosen: frozenset[int] | None = None, top: Types | None = None) -> None:
         self.dialect, self.variant, self.rng, self.chosen = dialect, variant, rng, chosen
         self.tables = {t.name: t for t in schema.tables if not t.view}
         self.top = top
         self.count = 0
+        self.counts: Counter[str] = Counter()
         self.ctes: set[str] = set()
 
     # -- queries ---------------------------------------------------------------------------
@@ -196,10 +200,10 @@ class Rewriter:
     def query(self, q: ast.Query, outer: Types | None, top: bool = False) -> ast.Query:
         if isinstance(q, ast.With):
             self.ctes |= {c.name for c in q.ctes}
-            ctes = tuple(replace(c, query=self.query(c.query, outer)) for c in q.ctes)
-            return replace(q, ctes=ctes, body=self.query(q.body, outer, top))
+            ctes = tuple(_rebuilt(c, query=self.query(c.query, outer)) for c in q.ctes)
+            return _rebuilt(q, ctes=ctes, body=self.query(q.body, outer, top))
         if isinstance(q, ast.SetOp):
-            return replace(q, left=self.query(q.left, outer), right=self.query(q.right, outer))
+            return _rebuilt(q, left=self.query(q.left, outer), right=self.query(q.right, outer))
         if isinstance(q, ast.Select):
             return self.select(q, outer, top)
         return q
@@ -211,10 +215,10 @@ class Rewriter:
         if self.dialect == "mysql" and any(isinstance(g, ast.GroupingSets) for g in s.group_by):
             # WITH ROLLUP puts its NULLs into a super-aggregate row's group columns only
             # where they are items themselves, not inside an expression (a known legacy)
-            return replace(s, from_=from_, where=where)
-        items = tuple(replace(i, expr=self.expr(i.expr, Place(types))) for i in s.items)
+            return _rebuilt(s, from_=from_, where=where)
+        items = tuple(_rebuilt(i, expr=self.expr(i.expr, Place(types))) for i in s.items)
         having = self.clause(s.having, types, siblings=False)
-        return replace(s, from_=from_, where=where, items=items, having=having)
+        return _rebuilt(s, from_=from_, where=where, items=items, having=having)
 
     def types_of(self, from_: Sequence[ast.Relation], outer: Types | None) -> Types:
         columns, opaque = [], set()
@@ -230,10 +234,10 @@ class Rewriter:
         if isinstance(r, ast.Join):
             left = self.relation(r.left, types, outer)
             right = self.relation(r.right, types, outer)
-            return replace(r, left=left, right=right, on=self.clause(r.on, types))
+            return _rebuilt(r, left=left, right=right, on=self.clause(r.on, types))
         if isinstance(r, ast.DerivedTable):
             # a LATERAL one sees the FROM clause before it: its names are not typed here
-            return replace(r, query=self.query(r.query, None if r.lateral else outer))
+            return _rebuilt(r, query=self.query(r.query, None if r.lateral else outer))
         return r
 
     def clause(self, e: ast.Expr | None, types: Types, siblings: bool = True) -> ast.Expr | None:
@@ -247,8 +251,11 @@ class Rewriter:
     # -- expressions -----------------------------------------------------------------------
 
     def expr(self, e: ast.Expr, place: Place) -> ast.Expr:
+        if self.variant is None:
+            self.counts.update(v for v in VARIANTS if self.applies(e, place, v))
+            return self.children(e, place)
         # whether a place counts is decided on the original node, in both passes alike
-        applies = self.applies(e, place)
+        applies = self.applies(e, place, self.variant)
         rewritten = self.children(e, place)
         if not applies:
             return rewritten
@@ -267,7 +274,7 @@ class Rewriter:
             isinstance(e, ast.Unary) and e.op.upper() == "NOT")
         operands = Place(types, siblings, truth=True) if logical else inner
         updates: dict[str, Any] = {}
-        for name in _field_names(e):
+        for name in field_names(e) or ():
             value = getattr(e, name)
             if isinstance(e, ast.Aggregate) and name == "order_by":
                 continue
@@ -299,8 +306,7 @@ class Rewriter:
             return value if all(a is b for a, b in zip(items, value, strict=True)) else items
         return value
 
-    def applies(self, e: ast.Expr, place: Place) -> bool:
-        v = self.variant
+    def applies(self, e: ast.Expr, place: Place, v: str) -> bool:
         if v in BOOLEAN_REWRITES:
             if v == "de-morgan":
                 return _de_morgan(e) is not None
@@ -311,10 +317,13 @@ class Rewriter:
 
     def wrappable(self, e: ast.Expr, place: Place) -> bool:
         """Does wrapping e in a CASE or COALESCE keep its type and what comparisons mean?"""
-        if isinstance(e, UNWRAPPED):
+        if isinstance(e, UNWRAPPED) or not self._keeps_type(e, place):
             return False
-        if any(isinstance(n, ast.Func) and n.name.upper() == "COLLATE" for n in _level(e)):
-            return False  # an explicit collation reaches through `||` but not a CASE (SQLite)
+        # an explicit collation reaches through `||` but not a CASE (SQLite)
+        return not any(isinstance(n, ast.Func) and n.name.upper() == "COLLATE"
+                       for n in _level(e))  # fmt: skip
+
+    def _keeps_type(self, e: ast.Expr, place: Place) -> bool:
         if self.dialect == "sqlite":
             plus = isinstance(e, ast.Unary) and e.op == "+"
             return not (plus or isinstance(e, ast.ColumnRef | ast.Cast | ast.ScalarQuery
@@ -402,16 +411,6 @@ def _de_morgan(e: ast.Expr) -> ast.Expr | None:
 #: nodes with nothing to rewrite inside: leaves, and what is never rewritten in
 LEAVES = (ast.Literal, ast.ColumnRef, ast.Parameter, ast.Star, ast.Window, ast.GroupingSets,
           ast.AllColumns, ast.Excluded)  # fmt: skip
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(node: Any) -> tuple[str, ...]:
-    names = _FIELDS.get(type(node))
-    if names is None:
-        names = _FIELDS[type(node)] = tuple(f.name for f in fields(node))
-    return names
-
-
 def _level(e: ast.Expr) -> list[Any]:
     """The nodes of an expression at its own query level: not inside a subquery, an
     aggregate or a window (whose rows are others)."""
@@ -424,21 +423,45 @@ def _level(e: ast.Expr) -> list[Any]:
         if not isinstance(n, ast.Expr) or isinstance(n, ast.Aggregate | ast.Window):
             continue
         found.append(n)
-        stack.extend(getattr(n, f.name) for f in fields(n) if not isinstance(
-            getattr(n, f.name), ast.Query))  # fmt: skip
+        for name in field_names(n) or ():
+            value = getattr(n, name)
+            if isinstance(value, ast.Expr | tuple) and not isinstance(value, ast.Query):
+                stack.append(value)
     return found
 
 
-def rewritten(query: ast.Query, dialect: str, variant: str, schema: Schema, rng: random.Random,
-              top: Types | None = None) -> ast.Query | None:
-    """The query with `variant` applied at one to MOST places, or None when it applies
-    nowhere."""
-    counting = Rewriter(dialect, variant, schema, rng, top=top)
+def _rebuilt(node: Any, **values: Any) -> Any:
+    """`node` with these fields; `node` itself where each value is the very one it has, or
+    a tuple of the very same items (a pass that rewrites nothing builds nothing)."""
+    changed = {k: v for k, v in values.items() if not _same(getattr(node, k), v)}
+    return replace(node, **changed) if changed else node
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    return (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)
+            and all(x is y for x, y in zip(a, b, strict=True)))  # fmt: skip
+
+
+def places(query: ast.Query, dialect: str, schema: Schema, top: Types | None = None
+           ) -> Counter[str]:  # fmt: skip
+    """How many places of the query each variant applies to, in one pass for them all."""
+    counting = Rewriter(dialect, None, schema, random.Random(0), top=top)
     counting.query(query, None, top=True)
-    if not counting.count:
+    return counting.counts
+
+
+def rewritten(query: ast.Query, dialect: str, variant: str, schema: Schema, rng: random.Random,
+              top: Types | None = None, count: int | None = None) -> ast.Query | None:
+    """The query with `variant` applied at one to MOST places, or None when it applies
+    nowhere; `count`: its places, when `places` told them."""
+    if count is None:
+        count = places(query, dialect, schema, top)[variant]
+    if not count:
         return None
-    most = rng.randint(1, min(MOST, counting.count))
-    chosen = frozenset(rng.sample(range(counting.count), most))
+    most = rng.randint(1, min(MOST, count))
+    chosen = frozenset(rng.sample(range(count), most))
     applying = Rewriter(dialect, variant, schema, rng, chosen, top=top)
     return applying.query(query, None, top=True)
 
@@ -483,23 +506,24 @@ class EET(Oracle):
     )
     #: not in the default rotation until its precision runs are in on every engine
     by_default = False
+    #: the probes of one drawn query share its text: it runs once per check
+    reads_only = True
     #: queries drawn, at most, for one whose rows cannot depend on its plan (four in ten are
     #: not: a SUM, an AVG, a LIMIT)
     ATTEMPTS = 3
-
-    def __init__(self, context: Context) -> None:
-        super().__init__(context)
-        self._schema: Schema | None = None  # the state whose views `_unsafe` names
-        self._unsafe: frozenset[str] = frozenset()
 
     def judge(
         self, probe: Probe, outcomes: Sequence[Outcome], reference: Sequence[Outcome] = ()
     ) -> Discrepancy | None:
         return judge_same(outcomes, probe.ordered)
 
+    #: rewrites of one drawn query, each a probe of its own (as TLP's aggregates are of one
+    #: predicate): drawing a query the plan cannot change is most of what a check costs
+    PER_QUERY = 3
+
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
-        """Turns take the variants in order; a variant that applies nowhere in the query
-        gives way to the next one."""
+        """Turns take the variants in order, PER_QUERY at a time; a variant that applies
+        nowhere in the query gives way to the next one."""
         for _ in range(self.ATTEMPTS):
             drawn = self.query(generator, turn)
             if drawn is not None:
@@ -507,44 +531,34 @@ class EET(Oracle):
         else:
             return []
         query, top = drawn
-        start = turn % len(VARIANTS)
+        original = self.render(query)
+        body = query.body if isinstance(query, ast.With) else query
+        ordered = total_order(body)
+        probes: list[Probe] = []
+        dialect, schema = self.context.dialect, generator.schema
+        counts = places(query, dialect, schema, top)
+        start = turn * self.PER_QUERY % len(VARIANTS)
         for variant in VARIANTS[start:] + VARIANTS[:start]:
-            twin = rewritten(query, self.context.dialect, variant, generator.schema,
-                             generator.rng, top)  # fmt: skip
-            if twin is not None:
-                queries = (self.render(query), self.render(twin))
-                body = query.body if isinstance(query, ast.With) else query
-                return [Probe(self.name, variant, queries, about=query,
-                              ordered=total_order(body))]  # fmt: skip
-        return []
+            if counts[variant]:
+                twin = rewritten(query, dialect, variant, schema, generator.rng, top,
+                                 counts[variant])  # fmt: skip
+                probes.append(Probe(self.name, variant, (original, self.render(twin)),
+                                    about=query, ordered=ordered))  # fmt: skip
+                if len(probes) == self.PER_QUERY:
+                    break
+        return probes
 
     def query(self, generator: Generator, turn: int) -> tuple[ast.Query, Types | None] | None:
         """The query to rewrite, and the types of its host SELECT's columns when known; None
         when its rows may depend on its plan. Every len(VARIANTS) turns the source switches
         between a check's host SELECT and its predicate (typed by the generator's scope) and
         any query the generator writes."""
-        top: Types | None = None
         if (turn // len(VARIANTS)) % 2:
             query = generator.query()
-        else:
-            check = draw_check(generator)
-            where = check.predicate
-            if check.select.where is not None:
-                where = ast.Binary("AND", check.select.where, where)
-            query = check.query(replace(check.select, where=where))
-            top = Types.of_scope(check.scope)
-        if not plan_independent(query) or self._reads_an_unsafe_view(query, generator.schema):
-            return None
-        return query, top
-
-    def _reads_an_unsafe_view(self, query: ast.Query, schema: Schema) -> bool:
-        """`shape.reads_a_view`, with each view of the state looked into once, not once per
-        query that reads it (that was half of the time a draw took)."""
-        if self._schema is not schema:
-            views = [t.name for t in schema.tables if t.view]
-            self._unsafe = frozenset(v for v in views if reads_a_view(ast.TableRef(v), schema))
-            self._schema = schema
-        return any(isinstance(n, ast.TableRef) and n.name in self._unsafe for n in walk(query))
+            return (query, None) if plan_free(query, generator.schema) else None
+        check = draw_check(generator)
+        found = plan_free_query(check, generator.schema, ordered=True)
+        return None if found is None else (found, Types.of_scope(check.scope))
 
     def from_text(self, sql: str) -> list[Probe]:
         """The user's WHERE clause rewritten whole, one probe per form (a rewrite inside it

@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 
 from fuzzer import ast
 from fuzzer.generator import Generator, Host, Scope
-from oracles.shape import is_deterministic, plan_independent, reads_a_view
+from fuzzer.schema import Schema
+from oracles.shape import is_deterministic, plan_free
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,19 @@ def draw_plan_free(generator: Generator) -> ast.Query | None:
     """A check's query filtered by its predicate, without ORDER BY, under its host's WITH, if
     its rows cannot honestly depend on the plan (for the oracles that run one query under two
     plans)."""
-    check = draw_check(generator)
+    return plan_free_query(draw_check(generator), generator.schema)
+
+
+def plan_free_query(check: Check, schema: Schema, extra: ast.Expr | None = None,
+                    ordered: bool = False) -> ast.Query | None:  # fmt: skip
+    """The check's SELECT filtered by its predicate (and `extra`), without its ORDER BY unless
+    `ordered`, under its host's WITH; None when its rows may honestly depend on the plan
+    (`shape.plan_free`)."""
     where = check.predicate
     if check.select.where is not None:
         where = ast.Binary("AND", check.select.where, where)
-    query = check.query(replace(check.select, where=where, order_by=()))
-    if not plan_independent(query) or reads_a_view(query, generator.schema):
-        return None
-    return query
+    if extra is not None:
+        where = ast.Binary("AND", where, extra)
+    select = replace(check.select, where=where)
+    query = check.query(select if ordered else replace(select, order_by=()))
+    return query if plan_free(query, schema) else None

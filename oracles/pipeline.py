@@ -81,8 +81,14 @@ class Pipeline:
             return self.execute_all(engine, statements)
         return [self.execute(engine, s) for s in statements]
 
-    def outcomes(self, oracle: Oracle, probe: Probe) -> tuple[list[Outcome], list[Outcome]]:
-        """The probe's outcomes on the target, and on the reference (first) if it needs one."""
+    def outcomes(
+        self, oracle: Oracle, probe: Probe, recall: dict[str, Outcome] | None = None
+    ) -> tuple[list[Outcome], list[Outcome]]:
+        """The probe's outcomes on the target, and on the reference (first) if it needs one.
+
+        `recall`: the outcomes of queries that ran on the target's state as it is; for an
+        oracle whose probes only read (`Oracle.reads_only`), those are not run again and the
+        new ones are added."""
         reference: list[Outcome] = []
         if oracle.needs_reference:
             assert self.reference is not None, f"the {oracle.name} oracle needs a reference"
@@ -92,6 +98,10 @@ class Pipeline:
         own = oracle.run(probe, self.target, self.execute)
         if own is not None:
             return own, reference
+        if recall is not None and oracle.reads_only and not oracle.skips_failures:
+            new = list(dict.fromkeys(q for q in probe.queries if q not in recall))
+            recall.update(zip(new, self._all(self.target, new), strict=True))
+            return [recall[q] for q in probe.queries], reference
         if not oracle.skips_failures:
             return self._all(self.target, probe.queries), reference
         # one at a time: the queries after a failure are not run
@@ -106,15 +116,17 @@ class Pipeline:
         """Execute a probe and judge it; raises Skip when it cannot be judged."""
         return oracle.judge(probe, *self.outcomes(oracle, probe))
 
-    def check(self, oracle: Oracle, probe: Probe, setup: Setup, **more: Any) -> Checked:
+    def check(self, oracle: Oracle, probe: Probe, setup: Setup,
+              recall: dict[str, Outcome] | None = None, **more: Any) -> Checked:  # fmt: skip
         """Run, judge and confirm `probe` on the state `setup` built; `more` goes to the
-        finding (seed, position, extra)."""
-        target, reference = self.outcomes(oracle, probe)
+        finding (seed, position, extra). `recall`: see `outcomes` (a confirmation runs every
+        query again, from scratch)."""
+        target, reference = self.outcomes(oracle, probe, recall)
         try:
             # an oracle may build the probe to judge from this one's results
             while (after := oracle.follow_up(probe, target, reference)) is not None:
                 probe = after
-                target, reference = self.outcomes(oracle, probe)
+                target, reference = self.outcomes(oracle, probe, recall)
             seen = oracle.judge(probe, target, reference)
         except Skip:
             # A skip for a reason of the oracle's (NaN, one row expected) is not a failed

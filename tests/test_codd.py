@@ -117,6 +117,44 @@ def test_on_mariadb_a_subquery_with_rollup_is_not_evaluated_alone() -> None:
     assert [k for k, _ in candidates(query, "postgres")] == ["in"]
 
 
+def test_on_mariadb_nothing_with_a_division_or_pi_is_replaced() -> None:
+    """MariaDB shows `1/3` as 0.3333 and keeps it so in a CTE, yet `1/3*3` is 1.0000; PI()
+    is 3.141593 in a CTE and 3.141592653589793 in place (a false alarm of the first MariaDB
+    precision run: COT(PI() + c) against COT(3.141593e0 + c))."""
+    third = ast.Binary("/", ONE, ast.Literal(3, ast.INTEGER))
+    pi = ast.Binary("+", ast.Func("PI", ()), ONE)
+    where = ast.Binary("AND", ast.Binary(">", C0, third), ast.Binary("<", C0, pi))
+    assert [k for k, _ in candidates(_select(where), "mysql")] == ["literal"] * 3
+    assert [k for k, _ in candidates(_select(where), "postgres")].count("constant") == 2
+    sql = "SELECT c0 FROM t0 WHERE c0 > (SELECT 1/3) AND c0 < (PI() + 1) AND c0 <> (1 + 2)"
+    evaluated = [p.queries[0] for p in CODD(Context("mysql")).from_text(sql)
+                 if p.variant == EVALUATION]  # fmt: skip
+    assert len(evaluated) == 1 and "(SELECT (1 + 2))" in evaluated[0]
+
+
+def test_a_users_constant_expressions_are_evaluated_where_they_are_operands() -> None:
+    """The largest parenthesised expressions over constants, in ON terms as anywhere: not a
+    column's, a list's, a CAST's (its type gives SQLite an affinity) or a call's argument."""
+    sql = ("SELECT t1.c0 FROM t0 AS a JOIN t0 AS b ON a.c1 = b.c1 AND (ABS(-3) < (1 + 1)) "
+           "RIGHT JOIN t1 ON (a.c1 = t1.c1) WHERE t1.c0 IN (1, 2) AND t1.c0 > (t1.c1 + 1) "
+           "AND t1.c0 < (CAST(2 AS TEXT) || 'a') AND ABS((2 * 3)) > 0")
+    evaluated = [p.queries[0] for p in CODD(Context("sqlite")).from_text(sql)
+                 if p.variant == EVALUATION]  # fmt: skip
+    assert [e.split(" SELECT typeof")[0] for e in evaluated] == [
+        "WITH codd_v(v) AS (SELECT (ABS(-3) < (1 + 1)))"
+    ]
+
+
+def test_one_drawn_query_gives_up_to_three_probes_of_its_sub_expressions() -> None:
+    """Each a probe of its own, the kind whose turn it is first."""
+    generator = Generator("postgres", seed=3)
+    generator.database()
+    oracle = CODD(Context("postgres"))
+    drawn = [oracle.draw(generator, turn) for turn in range(24)]
+    assert any(len(probes) > 1 for probes in drawn)
+    assert all(len(probes) <= CODD.PER_QUERY for probes in drawn)
+
+
 def test_a_with_below_the_top_or_a_recursive_ctes_body_is_not_searched() -> None:
     constant = ast.Binary("+", ONE, ONE)
     nested = ast.DerivedTable(ast.With((ast.CTE("t1", _sub(ONE)),), _sub(constant)), "d")

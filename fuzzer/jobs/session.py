@@ -390,17 +390,20 @@ class Session:
         if oracle.needs_reference and not self._comparable:
             self.stats.skipped += 1
             return
+        # the probes of one check share the state: a query one of them ran, another need not
+        recall: dict[str, Outcome] = {}
         for probe in oracle.draw(generator, own_turn):
             if self._stop():
                 return  # a stop finishes the probe in progress, not the whole check
-            self._probe(oracle, probe, setup, position)
+            self._probe(oracle, probe, setup, position, recall)
 
-    def _probe(self, oracle: Oracle, probe: Probe, setup: Setup, position: Position) -> None:
+    def _probe(self, oracle: Oracle, probe: Probe, setup: Setup, position: Position,
+               recall: dict[str, Outcome]) -> None:  # fmt: skip
         self.stats.checks += 1  # one oracle check: one probe run and judged
         self._metered, self._spent = oracle.metered, 0.0
         try:
             checked = self._pipeline.check(
-                oracle, probe, setup, seed=self.seed, position=str(position)
+                oracle, probe, setup, recall=recall, seed=self.seed, position=str(position)
             )
         except OverBudget:
             self.stats.skipped += 1  # the engine's time, not the probe's features: not learned
