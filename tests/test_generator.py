@@ -20,6 +20,9 @@ def script(dialect: str, seed: int, n: int = 30, options: Options | None = None)
     g = Generator(dialect, seed, options)
     return [g.render(s) for s in g.database()] + [g.render(g.query()) for _ in range(n)]
 
+#: the dialects whose catalogs name SQL types
+SQL_CATALOGS = tuple(d for d in DIALECTS if d != "datafusion")
+
 
 def walk(node):
     stack = [node]
@@ -270,10 +273,11 @@ def test_a_set_operation_begins_with_its_select_keyword_unless_intersect_binds_t
     ],
 )
 def test_catalog_type_names_map_to_logical_types(name: str, expected) -> None:
-    for dialect in DIALECTS:
+    # DataFusion's catalog names Arrow types (Int32, Utf8View): test_datafusion.py reads them
+    for dialect in SQL_CATALOGS:
         assert get(dialect).parse_type(name) == expected, dialect
 
 
 def test_only_sqlite_reads_a_column_without_a_declared_type_as_untyped() -> None:
     assert get("sqlite").parse_type("") == UNTYPED
-    assert [get(d).parse_type("") for d in DIALECTS if d != "sqlite"] == [None, None, None]
+    assert {get(d).parse_type("") for d in DIALECTS if d != "sqlite"} == {None}

@@ -56,10 +56,14 @@ def test_generated_databases_create_without_error(engine: Engine, seed: int) -> 
 
 
 def test_queries_compile_and_mostly_succeed(engine: Engine) -> None:
+    """Almost no compile error; most queries run. A state whose view raises a data exception
+    (PostgreSQL: jsonb_array_length of a non-array) fails every query that reads the view, so
+    one state can cost a third of its queries: eight states, and a margin below the 90% that
+    bench/validity.py holds the generator to over 10,000 queries."""
     compile_errors, ok, nonempty, total = [], 0, 0, 0
-    for seed in range(4):
+    for seed in range(8):
         g = create(engine, seed)
-        for _ in range(50):
+        for _ in range(25):
             sql = g.render(g.query())
             outcome = engine.execute(sql)
             total += 1
@@ -69,7 +73,7 @@ def test_queries_compile_and_mostly_succeed(engine: Engine) -> None:
             elif outcome.category is ErrorCategory.COMPILE:
                 compile_errors.append((sql, outcome.message))
     assert len(compile_errors) <= 2, compile_errors
-    assert ok >= 0.9 * total
+    assert ok >= 0.85 * total
     assert nonempty >= 0.3 * ok
 
 
