@@ -167,7 +167,7 @@ def test_the_generator_writes_every_spelling_its_dialect_declares(dialect: str) 
     seen: set[str] = set()
     for seed in range(30):  # a DELETE (RETURNING) is in one state of three
         g = Generator(dialect, seed, Options(weights={"spelling": 4, "no_from": 3}))
-        for node in [*g.database(), *(g.query() for _ in range(30 if seed < 4 else 0))]:
+        for node in [*g.database(), *(g.query() for _ in range(30 if seed < 8 else 0))]:
             seen.update(s for n in _walk(node) for s in getattr(n, "spellings", ()))
     assert set(get(dialect).capabilities.spellings) <= seen
 
