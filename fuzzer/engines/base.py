@@ -377,8 +377,12 @@ class Engine(ABC):
             work()
         except errors as exc:
             self._disconnect()
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise EngineError(f"cannot {what} on {self.url}: {self.url.scrub(first)}") from exc
+            raise EngineError(f"cannot {what} on {self.url}: {self._one_line(exc)}") from exc
+
+    def _one_line(self, exc: BaseException) -> str:
+        """The driver's message as one line, without the password (drivers refine it)."""
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        return self.url.scrub(lines[0] if lines else type(exc).__name__)
 
     def _disconnect(self) -> None:
         """Drop the connection (and its watchdog), whatever state the server left it in."""

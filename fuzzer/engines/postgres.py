@@ -214,10 +214,6 @@ class PostgresEngine(Engine):
     def _maintenance(self) -> psycopg.Connection:
         return self._connect(self._home)
 
-    def _one_line(self, exc: BaseException) -> str:
-        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-        return self.url.scrub(lines[0] if lines else type(exc).__name__)
-
     def _create_database(self, admin: psycopg.Connection) -> bool:
         name = pgsql.Identifier(self._scratch)
         for options in (
