@@ -189,7 +189,7 @@ def test_a_server_restarted_mid_run_is_survived(tmp_path: Path, throwaway_postgr
     url, (start, stop) = throwaway_postgres
     proc = subprocess.Popen(
         [sys.executable, "-m", "fuzzer", "run", "--target", url, "--workers", "1",
-         "--duration", "25s", "--json", "--store", str(tmp_path / "store.db")],
+         "--duration", "25s", "--seed", "3", "--json", "--store", str(tmp_path / "store.db")],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     time.sleep(7)
@@ -202,7 +202,7 @@ def test_a_server_restarted_mid_run_is_survived(tmp_path: Path, throwaway_postgr
     summary = lines[-1]
     assert summary["final"] and summary["errors"] == [], summary
     assert summary["crashes"] >= 1  # the worker saw the connection go...
-    assert summary["findings_new"] == 0  # ...and did not call a restart an engine crash
+    assert "crash" not in summary["findings_by_oracle"]  # ...and did not call a restart a crash
     before_restart = max((line["checks"] for line in lines if line["elapsed"] <= 7), default=0)
     assert summary["checks"] > before_restart + 50  # ...and went on fuzzing afterwards
 
@@ -226,7 +226,7 @@ def test_a_worker_that_dies_is_restarted_and_not_blamed_on_the_engine(tmp_path: 
     """A worker killed by SIGSEGV from outside: its log replays without a crash, so no finding."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "fuzzer", "run", "--workers", "1", "--duration", "14s",
-         "--json", "--store", str(tmp_path / "store.db")],
+         "--seed", "3", "--json", "--store", str(tmp_path / "store.db")],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     time.sleep(5)
@@ -238,7 +238,10 @@ def test_a_worker_that_dies_is_restarted_and_not_blamed_on_the_engine(tmp_path: 
     assert proc.returncode == 0, stderr
     lines = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
     summary = lines[-1]
-    assert summary["findings_new"] == 0 and summary["errors"] == [], summary
+    # a crash finding would blame the engine; a logic finding of 6,000 checks may be a real
+    # SQLite bug, which this test is not about
+    assert summary["crashes"] == 0 and "crash" not in summary["findings_by_oracle"], summary
+    assert summary["errors"] == [], summary
     assert summary["worker_deaths"] == 1  # counted, though not the engine's fault
     at_kill = max((line["checks"] for line in lines if line["elapsed"] <= 5), default=0)
     assert summary["checks"] > at_kill + 100  # a new worker took over
