@@ -56,10 +56,9 @@ def test_generated_databases_create_without_error(engine: Engine, seed: int) -> 
 
 
 def test_queries_compile_and_mostly_succeed(engine: Engine) -> None:
-    """Almost no compile error; most queries run. A state whose view raises a data exception
-    (PostgreSQL: jsonb_array_length of a non-array) fails every query that reads the view, so
-    one state can cost a third of its queries: eight states, and a margin below the 90% that
-    bench/validity.py holds the generator to over 10,000 queries."""
+    """Almost no compile error; most queries run: 90%, as bench/validity.py holds the
+    generator to over 10,000 queries (views draw nothing that may raise, so no state loses
+    every query that reads one of them)."""
     compile_errors, ok, nonempty, total = [], 0, 0, 0
     for seed in range(8):
         g = create(engine, seed)
@@ -73,8 +72,22 @@ def test_queries_compile_and_mostly_succeed(engine: Engine) -> None:
             elif outcome.category is ErrorCategory.COMPILE:
                 compile_errors.append((sql, outcome.message))
     assert len(compile_errors) <= 2, compile_errors
-    assert ok >= 0.85 * total
+    assert ok >= 0.9 * total
     assert nonempty >= 0.3 * ok
+
+
+def test_every_view_reads_without_error(engine: Engine) -> None:
+    """A view's query draws no call, cast or edge-value arithmetic that may raise: a view
+    that raises fails every query that reads it, and TLP or NoREC over it test nothing."""
+    views = 0
+    for seed in range(12):
+        g = create(engine, seed)
+        for table in g.schema.tables:
+            if table.view:
+                views += 1
+                outcome = engine.execute(f"SELECT * FROM {table.name}")
+                assert outcome.ok, (seed, g.render(table.query), outcome.message)
+    assert views >= 6
 
 
 def test_oracle_api_queries_run(engine: Engine) -> None:

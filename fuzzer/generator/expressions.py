@@ -8,7 +8,8 @@ it. Constants come from values the columns hold, so that predicates select rows.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -119,6 +120,9 @@ class Expressions:
         self.filter_chance = o.chance("aggregate_filter")
         self.row_chance = 4 * o.chance("row_value")
         self.function_chance = o.chance("function")
+        #: while set (a view's query), nothing is drawn that may raise: a view whose rows
+        #: raise a data exception fails every query that reads it, so its checks test nothing
+        self.error_free = False
         #: scalar signatures by result family, grouped by name: each name is as likely as
         #: another, however many families its signatures cover (`=` has one per pair)
         self.calls: dict[str, list[list[Signature]]] = {}
@@ -352,6 +356,16 @@ class Expressions:
             return self.rng.choice(("^" + char, char + "$", char, "."))
         return self.rng.choice((head + "%", "%" + sample[-1:], "_" * len(sample), sample, "%"))
 
+    @contextmanager
+    def without_errors(self) -> Iterator[None]:
+        """Draw only what cannot raise: no call that declares errors, no edge-value operand
+        of arithmetic, no cast the dialect may reject at run time."""
+        before, self.error_free = self.error_free, True
+        try:
+            yield
+        finally:
+            self.error_free = before
+
     # -- builders, by name in Expressions.builders ---------------------------------------------
 
     def _arith(self, fam: str, ctx: Ctx, depth: int) -> A.Expr:
@@ -369,7 +383,8 @@ class Expressions:
                 right = A.Literal(factor, REPRESENTATIVE["numeric"])
             elif fam != "int":
                 right = A.Literal(self.rng.choice((2.0, 0.5, 4.0)), REPRESENTATIVE["float"])
-        elif self.values.edges and not ctx.strict and self.rng.random() < 0.6 * self.values.edges:
+        elif (self.values.edges and not (ctx.strict or self.error_free)
+              and self.rng.random() < 0.6 * self.values.edges):
             t = REPRESENTATIVE[fam]  # an edge value: the arithmetic may overflow (an error)
             right = A.Literal(self.values.edge(t), t)
         else:  # of a family the dialect promotes to fam, sometimes (int + float)
@@ -391,6 +406,8 @@ class Expressions:
             names = [safe for sigs in names
                      if (safe := [s for s in sigs
                                   if not s.errors and s.storable and s.deterministic])]
+        elif self.error_free and names:
+            names = [safe for sigs in names if (safe := [s for s in sigs if not s.errors])]
         if not names:
             return None
         sig = self.rng.choice(self.rng.choice(names))
@@ -431,7 +448,8 @@ class Expressions:
 
     def _cast(self, fam: str, ctx: Ctx, depth: int) -> A.Expr | None:
         sources = [f for f in self.caps.cast_sources.get(fam, ()) if f in self.caps.families
-                   and not (ctx.strict and (f, fam) in self.caps.unstable_casts)]  # fmt: skip
+                   and not ((ctx.strict or self.error_free)
+                            and (f, fam) in self.caps.unstable_casts)]  # fmt: skip
         if not sources:
             return None
         source = self.rng.choice(sources)

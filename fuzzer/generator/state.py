@@ -737,7 +737,7 @@ class State:
     def create_view(self) -> A.CreateView:
         q = self.g.queries
         q.env = [t for t in self.g.schema.tables if not t.temporary]
-        with q.clauses.for_view():
+        with q.clauses.for_view(), self.g.expressions.without_errors():
             query, outs = q.select(max(self.g.options.max_depth - 1, 1))
         name = self.name("v")
         spellings = self.g.spelling.draw("TEMPORARY VIEW")
