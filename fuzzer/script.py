@@ -379,12 +379,23 @@ def features(sql: str, lexicon: Lexicon | None = None) -> frozenset[str]:
     return frozenset(found)
 
 
+#: what comes before the `*` of all columns (`SELECT *`, `t.*`, `COUNT(*)`), not a product
+_BEFORE_STAR = frozenset({",", ".", "(", "SELECT", "DISTINCT", "ALL"})
+
+
+def _star(toks: list[Token], n: int) -> bool:
+    """The token at n is the `*` of all columns, no multiplication."""
+    if toks[n].text != "*":
+        return False
+    return n == 0 or toks[n - 1].text in _BEFORE_STAR or toks[n - 1].upper in _BEFORE_STAR
+
+
 def _operators(sql: str, toks: list[Token]) -> list[str]:
     """The operators of a query: runs of adjacent one-character tokens, read longest first."""
     found, n = [], 0
     while n < len(toks):
         tok = toks[n]
-        if tok.kind != "other" or tok.text in ",.;":
+        if tok.kind != "other" or tok.text in ",.;" or _star(toks, n):
             n += 1
             continue
         end = n + 1

@@ -241,6 +241,13 @@ class Oracle:
         return cls.symptom or f"{finding.oracle}/{finding.variant}"
 
     @classmethod
+    def root_of(cls, found: frozenset[str]) -> frozenset[str]:
+        """Which of a case's features (`oracles.signature.root_features`) name its bug: all
+        of them, unless the oracle knows the bug lives in fewer (a crash, in the statement
+        the engine died of)."""
+        return found
+
+    @classmethod
     def case_query(cls, finding: Finding) -> str:
         """The user-level query of a stored finding, which `from_text` turns into its probe."""
         return finding.queries[0]

@@ -11,7 +11,9 @@ for the differential) and the constructs of the case, named in the text's vocabu
   scaffold (`Oracle.signed_clauses`: TLP's SUM and COUNT variants, NoREC's COUNT(*));
 - of a reduced case's setup statements other than CREATE TABLE and INSERT (indexes, views,
   updates...), prefixed `setup:`, with the kind of each (an unreduced case's setup is the
-  random state's, not the bug's).
+  random state's, not the bug's);
+- of those, the ones the oracle says name the bug (`Oracle.root_of`: a crash's are the
+  crashing statement's functions, else its operators, else its clauses).
 
 Signed from an unreduced case, two hits of one bug may differ; signed from the reduced case
 they coincide, and the store merges their findings (`triage.store.Store.keep_reduced`).
@@ -30,7 +32,7 @@ from fuzzer.script import features as text_features
 from oracles.finding import Finding
 
 #: bump when what a signature hashes changes; stores re-sign their findings (a migration)
-VERSION = 2
+VERSION = 3
 
 #: setup statements every case has: their constructs say nothing of the bug
 _PLAIN_SETUP = (("CREATE", "TABLE"), ("INSERT", "INTO"), ("DROP", "TABLE"))
@@ -70,7 +72,8 @@ def root_features(finding: Finding, reduced: bool = True) -> frozenset[str]:
     for statement in finding.setup if reduced else ():
         found.update(setup_features(statement))
     named = _names([*finding.setup, query])
-    return frozenset(f for f in found if f.removeprefix("setup:") not in named)
+    kept = frozenset(f for f in found if f.removeprefix("setup:") not in named)
+    return cls.root_of(kept) if cls is not None else kept
 
 
 def _names(statements: Iterable[str]) -> set[str]:

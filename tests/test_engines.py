@@ -375,3 +375,15 @@ def test_passwords_never_appear_in_messages_or_names():
     parsed = EngineURL.parse("mysql://u:s3cr3t-pw@h:3306/db")
     assert "s3cr3t-pw" not in str(parsed) + repr(parsed)
     assert str(parsed) == "mysql://u:***@h:3306/db"
+
+
+def test_a_cpp_exception_escaping_duckdb_is_an_internal_error():
+    """DuckDB 0.7.1 reports JSON_CONTAINS of a NULL JSON as "Invalid Error: basic_string..."
+    when it does not segfault: one crash, two faces, both what a crash finding shows."""
+    from fuzzer.engines.duckdb import sqlstate_for
+    from fuzzer.errors import SQLState
+
+    escaped = "Invalid Error: basic_string::_S_construct null not valid"
+    assert sqlstate_for("Error", escaped) == SQLState.INTERNAL_ERROR
+    assert sqlstate_for("Error", "Invalid Error: std::bad_alloc") == SQLState.OUT_OF_MEMORY
+    assert sqlstate_for("Error", "something else") == SQLState.UNKNOWN

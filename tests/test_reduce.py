@@ -354,3 +354,44 @@ def test_the_reducer_never_drops_an_order_by_a_limit_needs() -> None:
     assert "WHERE" not in result.statements[-1] and result.stats.nondeterministic > 0
     loose = Reducer(lambda s: "LIMIT" in s[-1]).reduce(["SELECT a, b FROM t LIMIT 1"])
     assert loose.stats.nondeterministic == 0  # what was not deterministic is no rule broken
+
+
+#: DuckDB 0.7.1 dies under JSON_CONTAINS of a NULL JSON (fixed in 0.8.0), whatever reads it
+CRASHING = "duckdb:?version=0.7.1"
+
+
+def _crash(setup: list[str], statement: str) -> Finding:
+    engine = EngineInfo("duckdb", "0.7.1", "duckdb", CRASHING)
+    expected = "the statement completes or fails with an error"
+    return Finding("crash", "lost-connection", engine, tuple(setup), (statement,), expected,
+                   "lost", (), "crash")  # fmt: skip
+
+
+def test_a_crash_is_reduced_in_its_own_host_and_one_crash_is_one_finding(tmp_path: Path):
+    """Each trial runs in a new engine host (the reducer's own process survives every crash);
+    the reduced case keeps the crashing call, and a second hit of the same crash through
+    another setup and scaffold is merged into the first."""
+    from triage import Store
+
+    setup = ["CREATE TABLE t0 (c0 INT, c1 TEXT)", "CREATE TABLE t1 (c0 INT, c1 TEXT)",
+             "INSERT INTO t0 VALUES (1, 'a'), (2, 'b')", "INSERT INTO t1 VALUES (3, 'c')",
+             "CREATE VIEW v0 AS SELECT c0, c1 FROM t0 WHERE c0 > 0",
+             "CREATE INDEX i0 ON t1 (c0)"]  # fmt: skip
+    first = _crash(setup, "SELECT MIN(v0.c0) FROM v0 "
+                          "WHERE JSON_CONTAINS('[1]', CAST(NULL AS JSON))")
+    second = _crash(setup[:4], "SELECT t0.c1 FROM t0 CROSS JOIN (SELECT c0 FROM t1) AS s "
+                               "WHERE JSON_CONTAINS('[2, 3]', CAST(NULL AS JSON)) AND s.c0 > 1")
+    store_path = tmp_path / "s.db"
+    with Store.open(store_path) as store:
+        ids = [store.record(f).finding_id for f in (first, second)]
+    reports = []
+    for finding_id in ids:
+        done = fuzz_reduce(str(finding_id), "--store", str(store_path), "--json",
+                           "-o", str(tmp_path / f"{finding_id}.sql"), cwd=tmp_path)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        reports.append(json.loads(done.stdout))
+    assert reports[0]["problem"] == "crash/lost-connection on duckdb"
+    assert reports[0]["statements_after"] == 1
+    reduced = (tmp_path / f"{ids[0]}.sql").read_text()
+    assert "JSON_CONTAINS" in reduced.upper() and "v0" not in reduced
+    assert reports[1]["merged_into"] == ids[0]

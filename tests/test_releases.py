@@ -142,3 +142,16 @@ def test_a_batch_answers_each_statement_and_leaves_the_pipe_in_step():
         assert engine.execute("SELECT 4").rows == [(4,)]
     finally:
         engine.close()
+
+
+def test_a_crash_is_contained_in_a_host_of_its_own_never_on_a_server():
+    """Where a crash's reduction may run beside a job: in an engine host, whose death takes
+    nothing else down; a server's crash would take the job's engine with it."""
+    from fuzzer.engines import EngineURL, contained
+
+    assert str(contained(EngineURL.parse("duckdb:"))) == "duckdb:?isolate=1"
+    assert str(contained(EngineURL.parse("sqlite:///x.db?mode=ro"))) == \
+        "sqlite:///x.db?mode=ro&isolate=1"  # fmt: skip
+    assert str(contained(EngineURL.parse(DUCKDB_BUGGY))) == DUCKDB_BUGGY
+    assert contained(EngineURL.parse("postgresql://postgres@127.0.0.1:5432/postgres")) is None
+    assert contained(EngineURL.parse("mysql://root@127.0.0.1:3306/test")) is None

@@ -62,3 +62,9 @@ def test_features_keep_constructs_and_drop_names_and_literals():
     b = features("SELECT t9.k FROM other WHERE other.z > 77 AND ABS(q) = 'yy'")
     assert a == b
     assert {"func:abs", "kw:WHERE", "kw:AND", "op:>", "op:="} <= a
+
+
+def test_a_star_is_all_columns_not_a_product() -> None:
+    assert "op:*" not in features("SELECT *, t0.*, COUNT(*), COUNT(DISTINCT *) FROM t0")
+    assert "op:*" not in features("SELECT DISTINCT * FROM t0")
+    assert "op:*" in features("SELECT c0 * 2 FROM t0") and "op:*" in features("SELECT 2*c0")

@@ -104,3 +104,27 @@ def test_an_index_signs_alike_from_create_index_or_a_key() -> None:
     plain = ["CREATE TABLE t1 (c1 VARCHAR)", "SELECT COUNT(*) FROM t1 WHERE c1 <= 'foo'"]
     signed = [signature(norec("duckdb", s), reduced=True) for s in (created, keyed, plain)]
     assert signed[0] == signed[1] != signed[2]
+
+
+def crash(setup: list[str], statement: str, variant: str = "lost-connection") -> Finding:
+    info = EngineInfo("duckdb", "0.7.1", "duckdb", "duckdb:?version=0.7.1")
+    return Finding("crash", variant, info, tuple(setup), (statement,), "completes", variant,
+                   (), "t")  # fmt: skip
+
+
+def test_one_crash_signs_alike_through_any_scaffold_and_however_it_shows() -> None:
+    """DuckDB 0.7.1 dies under JSON_CONTAINS of a NULL JSON (fixed in 0.8.0). Reduced from
+    hits through a view, a join or nothing, lost or reported as an internal error, it is one
+    crash; the LATERAL crash of the same release is another."""
+    view = ["CREATE TABLE t0 (c0 INT)", "CREATE VIEW v0 AS SELECT c0 FROM t0 WHERE c0 > 0"]
+    hits = [
+        crash(view, "SELECT c0 FROM v0 WHERE JSON_CONTAINS('[1]', CAST(NULL AS JSON)) AND c0 > 1"),
+        crash(["CREATE TABLE t1 (c0 INT)"],
+              "SELECT 0 FROM t1 WHERE JSON_CONTAINS('', CAST(NULL AS JSON))"),
+        crash([], "SELECT 0 WHERE JSON_CONTAINS('', CAST(NULL AS JSON))", "internal"),
+    ]
+    lateral = crash(["CREATE TABLE t2 (c0 INT PRIMARY KEY)"],
+                    "SELECT * FROM t2 CROSS JOIN LATERAL (SELECT t2.c0) AS s")
+    signed = {signature(f, reduced=True) for f in hits}
+    assert len(signed) == 1
+    assert signature(lateral, reduced=True) not in signed

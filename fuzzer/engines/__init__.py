@@ -18,7 +18,7 @@ from fuzzer.engines.base import (
     Refused,
     Rows,
 )
-from fuzzer.engines.hosted import HostedEngine, wants_host
+from fuzzer.engines.hosted import HostedEngine, contained, wants_host
 from fuzzer.plugins import load, registered
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "Refused",
     "Rows",
     "connect",
+    "contained",
     "engine_class",
     "schemes",
 ]

@@ -193,6 +193,9 @@ class Engine(ABC):
 
     #: True for a server that serves one connection at a time: nothing may run beside it
     single_connection: bool = False
+    #: the engine runs in the process that opens it (False for a server), so an engine host
+    #: can hold it alone (`fuzzer.engines.hosted.contained`)
+    in_process: ClassVar[bool] = True
     #: the statement classifier of a server engine (see fuzzer.guard), once it knows the catalog
     statement_guard: Guard | None = None
 
@@ -332,6 +335,12 @@ class Engine(ABC):
         """Open a new connection to the same scratch space after a lost one."""
         self._disconnect()
         self._open()
+
+    def restart(self) -> None:
+        """Start afresh: a new process for an engine held in one of its own (an engine host),
+        else a new connection. A crash is judged after it, so that no earlier statement's
+        damage to the process counts."""
+        self.reconnect()
 
     def companion(self) -> Engine:
         """Another session in this engine's scratch space, for an oracle that needs several at

@@ -91,6 +91,12 @@ _BY_KIND: dict[str, tuple[tuple[str, str], ...]] = {
     "InternalException": (("", SQLState.INTERNAL_ERROR),),
     "FatalException": (("", SQLState.INTERNAL_ERROR),),
     "ConnectionException": (("", SQLState.CONNECTION_FAILURE),),
+    # "Invalid Error": a C++ exception that is none of DuckDB's own escaped (0.7.1 under
+    # JSON_CONTAINS of a NULL JSON): the engine failed itself, as an internal error does
+    "Error": (
+        ("invalid error: std::bad_alloc", SQLState.OUT_OF_MEMORY),
+        ("invalid error:", SQLState.INTERNAL_ERROR),
+    ),
 }
 
 OWNER_MARK = "sqlparity_owned"

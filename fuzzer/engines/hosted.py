@@ -58,6 +58,21 @@ def wants_host(url: EngineURL) -> bool:
     return "version" in options or options.get("isolate", "0") not in ("", "0", "false")
 
 
+def contained(url: EngineURL) -> EngineURL | None:
+    """The URL under which the engine runs in a process of its own, so that a crash takes
+    down nothing else (a reduction beside a job, each trial in a new host): a hosted URL as
+    it is, an in-process engine's with `isolate=1`; None for a server, which a crash would
+    take down for everyone using it."""
+    from fuzzer.engines import engine_class
+
+    if wants_host(url):
+        return url
+    if not engine_class(url.scheme).in_process:
+        return None
+    query = urlencode([*url.options.items(), ("isolate", "1")])
+    return dataclasses.replace(url, query=query)
+
+
 class _HostDied(Exception):
     """The engine host exited (or was killed) before it answered."""
 
@@ -274,6 +289,9 @@ class HostedEngine(Engine):
             self._call(("reconnect",))
         except _HostDied:
             self._restart()
+
+    def restart(self) -> None:
+        self._restart()
 
     def _restart(self) -> None:
         self._stop()

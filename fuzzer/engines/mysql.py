@@ -132,6 +132,7 @@ _SQL_MODE = "sql_mode"
 class MySQLEngine(Engine):
     dialect = "mysql"
     schemes = ("mysql", "mariadb", "tidb")
+    in_process = False
 
     def __init__(self, url: EngineURL, **options: Any) -> None:
         super().__init__(url, **options)

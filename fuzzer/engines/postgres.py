@@ -98,6 +98,7 @@ class _Elsewhere(EngineError):
 class PostgresEngine(Engine):
     dialect = "postgres"
     schemes = ("postgresql", "postgres")
+    in_process = False
     binds = True
 
     def __init__(self, url: EngineURL, **options: Any) -> None:

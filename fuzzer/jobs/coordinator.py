@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from fuzzer.adaptive import Evidence
+from fuzzer.engines import EngineURL, contained
 from fuzzer.jobs.crash import crash_from_log, describe, engine_fault
 from fuzzer.jobs.display import Display
 from fuzzer.jobs.learned import table_path, write_table
@@ -507,8 +508,11 @@ class Job:
             return
         summary.findings_new += 1
         kind = oracle_class(finding.oracle)
-        if self._reductions is not None and not kind.needs_restart and not kind.reduced:
-            target = self.settings.targets[worker % len(self.settings.targets)]
+        if self._reductions is None or kind.reduced:
+            return
+        target = self.settings.targets[worker % len(self.settings.targets)]
+        # a crash is reduced beside the job only where its trials crash a host of their own
+        if not kind.needs_restart or contained(EngineURL.parse(target)) is not None:
             self._reductions.add(recorded.finding_id, target, self.settings.reference)
 
     def _should_stop(self, summary: Summary) -> bool:

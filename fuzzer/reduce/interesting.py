@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from fuzzer.engines import Engine, Failure, Refused
-from fuzzer.errors import SQLState
+from fuzzer.errors import ErrorCategory, SQLState
 from fuzzer.script import tokens
 from oracles import oracle_class
 from oracles.checker import Checker, Script, ScriptRejected
@@ -103,13 +103,25 @@ class SameError:
 
 @dataclass
 class Crash:
+    """The engine dies or drops the connection, or fails with an error of a category in
+    `shows` (a crash finding's: an internal error, a hang). `restart`: each candidate runs
+    on a fresh engine (a new engine host for a contained one), so that no earlier
+    candidate's damage to the process makes a later one crash."""
+
     engine: Engine
+    shows: tuple[ErrorCategory, ...] = ()
+    restart: bool = False
 
     def __call__(self, statements: Sequence[str]) -> bool:
-        return any(f is not None and f.connection_lost for f in run(self.engine, statements))
+        if self.restart:
+            self.engine.restart()
+        return any(f is not None and (f.connection_lost or f.category in self.shows)
+                   for f in run(self.engine, statements))  # fmt: skip
 
     def describe(self) -> str:
-        return f"crash or lost connection on {self.engine.name}"
+        also = "/".join(c.value for c in self.shows if c is not ErrorCategory.CONNECTION)
+        errors = f" or {also} error" if also else ""
+        return f"crash or lost connection{errors} on {self.engine.name}"
 
 
 @dataclass
