@@ -88,7 +88,10 @@ REWRITES = {
 }
 VARIANTS = tuple(REWRITES)
 BOOLEAN_REWRITES = frozenset({"and-true", "or-false", "not-not", "de-morgan"})
-WRAPS = frozenset({"case-same", "case-true", "coalesce"})
+WRAPS = ("case-same", "case-true", "coalesce")
+#: the boolean rewrites that apply wherever a truth value stands
+TRUTH_REWRITES = ("and-true", "or-false", "not-not")
+IDENTITIES = ("times-one", "plus-zero")
 #: places one probe rewrites, at most
 MOST = 3
 
@@ -252,7 +255,7 @@ class Rewriter:
 
     def expr(self, e: ast.Expr, place: Place) -> ast.Expr:
         if self.variant is None:
-            self.counts.update(v for v in VARIANTS if self.applies(e, place, v))
+            self.counts.update(self.applying(e, place))
             return self.children(e, place)
         # whether a place counts is decided on the original node, in both passes alike
         applies = self.applies(e, place, self.variant)
@@ -310,10 +313,27 @@ class Rewriter:
         if v in BOOLEAN_REWRITES:
             if v == "de-morgan":
                 return _de_morgan(e) is not None
-            return is_boolean(e) or (place.truth and not isinstance(e, ast.Literal))
+            return self._truth_place(e, place)
         if v in WRAPS:
             return is_boolean(e) or self.wrappable(e, place)
         return not place.fixed and self.identity_type(e, place, v) is not None
+
+    def applying(self, e: ast.Expr, place: Place) -> list[str]:
+        """The variants that apply to e (as `applies` tells each): the counting pass asks
+        this of every node, and variants of one group share the answer (a wrap's test
+        walks e's subtree), which is most of what counting costs."""
+        found = list(TRUTH_REWRITES) if self._truth_place(e, place) else []
+        if _de_morgan(e) is not None:
+            found.append("de-morgan")
+        if is_boolean(e) or self.wrappable(e, place):
+            found += WRAPS
+        if not place.fixed:
+            found += [v for v in IDENTITIES if self.identity_type(e, place, v) is not None]
+        return found
+
+    @staticmethod
+    def _truth_place(e: ast.Expr, place: Place) -> bool:
+        return is_boolean(e) or (place.truth and not isinstance(e, ast.Literal))
 
     def wrappable(self, e: ast.Expr, place: Place) -> bool:
         """Does wrapping e in a CASE or COALESCE keep its type and what comparisons mean?"""
@@ -473,6 +493,8 @@ def judge_same(outcomes: Sequence[Outcome], ordered: bool = False) -> Discrepanc
     """The original's rows and the rewritten query's, spelling-free: as multisets, or as
     lists when the query's ORDER BY fixes the place of every row."""
     original, rewritten_ = rows_of(outcomes)
+    if _identical(original.rows, rewritten_.rows, ordered):
+        return None
     a = _spelling_free(canonical_rows(original.rows))
     b = _spelling_free(canonical_rows(rewritten_.rows))
     if lists_equal(a, b) if ordered else multisets_equal(a, b):
@@ -482,6 +504,20 @@ def judge_same(outcomes: Sequence[Outcome], ordered: bool = False) -> Discrepanc
     order = " (in order)" if ordered and len(a) == len(b) else ""
     return Discrepancy(jsonable(a), jsonable(b),
                        f"{len(a)} rows from the query, {len(b)} from its rewritten twin{order}")
+
+
+def _identical(a: Sequence[Sequence[Any]], b: Sequence[Sequence[Any]], ordered: bool) -> bool:
+    """The very same Python values, row for row (as multisets unless `ordered`): then they are
+    the same canonically too, and the canonical forms, most of a judgement's cost on results
+    that agree (nearly all), need not be built. False: not known, compare canonically."""
+    if len(a) != len(b):
+        return False
+    try:
+        if ordered:
+            return all(tuple(x) == tuple(y) for x, y in zip(a, b, strict=True))
+        return Counter(map(tuple, a)) == Counter(map(tuple, b))
+    except TypeError:  # an unhashable value (a list, a dict): the canonical way
+        return False
 
 
 #: what a user's WHERE clause becomes (only its truth counts there), by variant

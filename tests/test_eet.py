@@ -25,14 +25,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuzzer import ast
+from fuzzer.adaptive import EVERY
 from fuzzer.commands.check import parse_oracles
 from fuzzer.dialects import render
 from fuzzer.engines import Failure, Rows, connect
-from fuzzer.generator import Generator, Options
+from fuzzer.generator import Generator, Options, features
+from fuzzer.jobs.session import Session
 from fuzzer.schema import Column, Schema, Table
 from oracles import oracle_class
 from oracles.base import Context, Probe, Skip
-from oracles.eet import EET, VARIANTS, Rewriter, Types, judge_same, rewritten
+from oracles.eet import EET, VARIANTS, Rewriter, Types, judge_same, places, rewritten
 from oracles.pipeline import Pipeline, Setup
 from oracles.shape import total_order
 
@@ -51,6 +53,36 @@ def test_a_row_less_in_the_rewritten_query_is_a_discrepancy_and_an_error_skips()
     assert seen is not None and (seen.expected, seen.actual) == ([[1], [1]], [[1]])
     with pytest.raises(Skip):
         judge_same([rows((1,)), Failure("22012", "DivisionByZero", "division by zero")])
+
+
+def test_identical_results_short_cut_the_canonical_comparison_and_nothing_else():
+    """Equal Python values are equal canonically: a judgement of agreeing results builds no
+    canonical form; values that are not hashable, or differ only canonically, take the
+    canonical way, and a real difference is still one."""
+    assert judge_same([rows((1, "a"), (2, None)), rows((2, None), (1, "a"))]) is None
+    assert judge_same([rows(([1, 2],)), rows(([1, 2],))], ordered=True) is None
+    assert judge_same([rows(([1, 2],)), rows(([1, 2],))]) is None
+    assert judge_same([rows((float("nan"),)), rows((float("nan"),))]) is None
+    assert judge_same([rows(("a",)), rows(("A ",))]) is None
+    assert judge_same([rows((1,), (2,)), rows((1,), (3,))]) is not None
+    assert judge_same([rows(([1],)), rows(([2],))]) is not None
+
+
+def test_one_counting_pass_counts_what_a_pass_per_variant_counts():
+    """`places` asks each node once for every variant (`Rewriter.applying`), a rewriting pass
+    one variant at a time (`Rewriter.applies`): on generated queries they must agree, or a
+    chosen place number would fall on no place or miss some."""
+    for dialect in ("sqlite", "duckdb", "postgres", "mysql"):
+        for seed in range(4):
+            generator = Generator(dialect, seed)
+            generator.database()
+            for _ in range(15):
+                query = generator.query()
+                counts = places(query, dialect, generator.schema)
+                for variant in VARIANTS:
+                    one = Rewriter(dialect, variant, generator.schema, random.Random(0))
+                    one.query(query, None, top=True)
+                    assert counts[variant] == one.count, (dialect, seed, variant)
 
 
 def test_rows_in_another_order_are_a_discrepancy_when_the_order_by_fixes_it():
@@ -322,3 +354,22 @@ def test_the_probes_of_one_check_run_a_query_they_share_once():
     finally:
         engine.close()
     assert ran == ["SELECT 1", "SELECT 1 WHERE TRUE", "SELECT 1 WHERE NOT (NOT TRUE)"]
+
+
+def test_the_probes_of_one_drawn_query_are_each_learned_from_with_its_features():
+    """A session learns from every probe's tree (`Evidence`); the probes of one draw share
+    theirs, whose features it computes once: each probe still counts, with those features."""
+    engine = connect("sqlite:", guard=False)
+    try:
+        session = Session(engine, ("eet",), seed=7, worker=0, checks_per_state=40)
+        session.run_state(1)
+    finally:
+        engine.close()
+    learned = session.evidence
+    queries = sum(learned.passed[k, EVERY] + learned.failed[k, EVERY]
+                  for k in ("Select", "SetOp", "With"))  # fmt: skip
+    assert session.stats.checks >= 40 and queries == session.stats.checks
+    tree, found = session._about
+    assert found == features(tree, detailed=True)
+    kind = type(tree).__name__
+    assert all(learned.passed[kind, f] + learned.failed[kind, f] for f in found)

@@ -180,6 +180,9 @@ class Session:
         self._splits_reported: set[tuple[str, str]] = set()
         self._metered = False  # a probe's first run is in progress: its engine time counts
         self._spent = 0.0  # the engine time of that run so far
+        #: the last probe's tree and its features (`Evidence.observe_statement`'s), which
+        #: the probes drawn from one query share: computed once for them all
+        self._about: tuple[object, frozenset[str]] = (None, frozenset())
 
     def _render(self, node: object) -> str:
         return render(node, self.target.dialect)
@@ -412,7 +415,9 @@ class Session:
             self._metered = False
         if probe.about is not None:
             failed = next((o for e, o in checked.failures if e is self.target), None)
-            self.evidence.observe_statement(probe.about, failed)
+            if probe.about is not self._about[0]:  # the probes of one draw share their tree
+                self._about = (probe.about, features(probe.about, detailed=True))
+            self.evidence.observe(type(probe.about).__name__, self._about[1], failed)
         if not checked.judged:
             self.stats.skipped += 1
         self.stats.nonempty += checked.nonempty
