@@ -451,8 +451,6 @@ class CODD(Oracle):
         **dict.fromkeys(("scalar", "in", "constant"), judge_substitution),
         "literal": judge_wrapped,
     }
-    #: not in the default rotation until its precision runs are in on every engine
-    by_default = False
     #: the probes of one drawn query share its text: it runs once per check
     reads_only = True
 

@@ -540,8 +540,6 @@ class EET(Oracle):
         "its expressions are rewritten into forms with the same value and type (a CASE whose "
         "branches agree, multiplying by one, adding AND TRUE, De Morgan's laws)."
     )
-    #: not in the default rotation until its precision runs are in on every engine
-    by_default = False
     #: the probes of one drawn query share its text: it runs once per check
     reads_only = True
     #: queries drawn, at most, for one whose rows cannot depend on its plan (four in ten are

@@ -261,8 +261,8 @@ def test_a_users_numbers_and_truth_values_are_wrapped_only_where_they_are_operan
     assert CODD(Context("postgres")).from_text("SELECT c0 FROM t0 WHERE c0 > 2 LIMIT 1") == []
 
 
-def test_the_oracle_is_registered_and_opt_in() -> None:
-    assert oracle_class("codd") is CODD and not CODD.by_default
+def test_the_oracle_is_registered_and_in_the_default_rotation() -> None:
+    assert oracle_class("codd") is CODD and CODD.by_default
 
 
 # -- on the engines ------------------------------------------------------------------------
