@@ -33,6 +33,11 @@ SHOWS = (ErrorCategory.CONNECTION, ErrorCategory.INTERNAL, ErrorCategory.TIMEOUT
 
 EXPECTED = "the statement completes or fails with an error"
 
+#: clauses that say nothing of a crash: a `CROSS JOIN LATERAL` and a `JOIN LATERAL ... ON 1`
+#: that kill an engine alike are one crash
+_SCAFFOLD = frozenset(f"kw:{w}" for w in ("SELECT", "FROM", "WHERE", "AS", "ON", "JOIN", "CROSS",
+                                          "INNER", "ALL"))
+
 
 class Crash(Oracle):
     name = "crash"
@@ -114,14 +119,15 @@ class Crash(Oracle):
 
     @classmethod
     def root_of(cls, found: frozenset[str]) -> frozenset[str]:
-        """The crashing statement's functions, else its operators, else its clauses: what
-        the engine died of, not the setup or scaffold around it."""
+        """The crashing statement's functions, else its operators, else its clauses but
+        the scaffold every query has (how a join is spelled): what the engine died of, not
+        the setup or the scaffold around it."""
         query = frozenset(f for f in found if not f.startswith("setup:"))
         for prefix in ("func:", "op:"):
             chosen = frozenset(f for f in query if f.startswith(prefix))
             if chosen:
                 return chosen
-        return query
+        return query - _SCAFFOLD or query
 
     def replay(self, finding: Finding, engine: Engine, pipeline: Pipeline) -> bool | None:
         """The replay itself is the verdict: the engine must lose the connection, admit an
