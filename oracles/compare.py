@@ -41,12 +41,20 @@ def canonical(value: Any) -> Any:
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value)
     if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_element)
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, datetime | date | time | timedelta):
         return value
     return repr(value)
+
+
+def _element(value: Any) -> Any:
+    """A list element JSON has no type for: psycopg reads a PostgreSQL array as a list, whose
+    elements may be numerics, dates or bytes. Written as its canonical value, so that the
+    arrays {1.0} and {1.00} are the same."""
+    made = canonical(value)
+    return made if isinstance(made, int | float | str) else repr(made)
 
 
 def canonical_rows(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
