@@ -441,6 +441,7 @@ def _results(outcomes: Sequence[Outcome]) -> tuple[list[tuple[Any, ...]], list[t
 
 class CODD(Oracle):
     name = "codd"
+    symptom = "wrong rows"
     description = (
         "Constant substitution: a query must return the same rows when an uncorrelated "
         "subquery, an IN subquery or an expression over constants in it is replaced by the "

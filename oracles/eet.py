@@ -535,6 +535,8 @@ TEXT_FORMS: dict[str, Callable[[str], str]] = {
 
 class EET(Oracle):
     name = "eet"
+    #: each rewrite of one query that a bug breaks shows the same wrong rows: one finding
+    symptom = "wrong rows"
     description = (
         "Equivalent expression transformation: a query must return the same rows when some of "
         "its expressions are rewritten into forms with the same value and type (a CASE whose "

@@ -326,13 +326,14 @@ def test_on_the_buggy_sqlite_a_rewritten_where_is_flagged_and_recheck_replays_it
     assert "not-not" in found and "p as NOT NOT p" in found["not-not"]["title"]
     assert found["not-not"]["expected"] == [[1, 1, None, None, 3, 3]]
     assert found["not-not"]["actual"] == []
+    # the twins flag one bug: the store keeps one finding of it (symptom "wrong rows")
     still = fuzz("triage", "recheck", buggy, "--store", store, "--dry-run", cwd=tmp_path)
     verdicts = [line.split()[1] for line in still.stdout.splitlines() if line.startswith("#")]
-    assert verdicts == ["reproduces"] * len(found), still.stdout + still.stderr
+    assert len(found) > 1 and verdicts == ["reproduces"], still.stdout + still.stderr
     fixed = fuzz("triage", "recheck", "sqlite+apsw:", "--store", store, "--dry-run",
                  cwd=tmp_path)  # fmt: skip
     verdicts = [line.split()[1] for line in fixed.stdout.splitlines() if line.startswith("#")]
-    assert verdicts == ["fixed"] * len(found), fixed.stdout + fixed.stderr
+    assert verdicts == ["fixed"], fixed.stdout + fixed.stderr
 
 
 def test_the_probes_of_one_check_run_a_query_they_share_once():

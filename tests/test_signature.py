@@ -129,3 +129,18 @@ def test_one_crash_signs_alike_through_any_scaffold_and_however_it_shows() -> No
     signed = {signature(f, reduced=True) for f in hits}
     lateral = {signature(f, reduced=True) for f in laterals}
     assert len(signed) == 1 and len(lateral) == 1 and signed != lateral
+
+
+def test_the_rewrites_of_one_query_sign_alike() -> None:
+    """Debian 12's SQLite 3.40.1 drops a row of an RTRIM-collated join under `AND c0` (3.54.1
+    keeps it); EET's or-false, not-not and de-morgan twins of the query each see it, and a
+    default run stored three findings of the one bug."""
+    info = EngineInfo("sqlite", "3.40.1", "sqlite", "sqlite:")
+    setup = ("CREATE TABLE t2 (c1 VARCHAR)",
+             "CREATE TABLE t3 (c0 SMALLINT, c1 VARCHAR COLLATE RTRIM, UNIQUE (c1))")  # fmt: skip
+    head, p = "SELECT 0 FROM t2 CROSS JOIN t3 WHERE ", "t3.c1 = t2.c1 AND c0"
+    query = head + p
+    twins = {"or-false": f"{head}({p}) OR FALSE", "not-not": f"{head}NOT (NOT ({p}))"}
+    signed = {signature(Finding("eet", variant, info, setup, (query, twin), [], [[0]], (), "t"),
+                        reduced=True) for variant, twin in twins.items()}  # fmt: skip
+    assert len(signed) == 1
