@@ -104,8 +104,8 @@ class Crash(Oracle):
         engine = connect(str(own), timeout=target.timeout) if own is not None else target
         try:
             test = Crashes(engine, SHOWS, restart=True)
-            done = Reducer(test, target.dialect, max_time=max_time, progress=progress)
-            result = done.reduce(statements)
+            reducer = Reducer(test, target.dialect, max_time=max_time, progress=progress)
+            result = reducer.reduce(statements)
         finally:
             if engine is not target:
                 engine.close()

@@ -282,18 +282,15 @@ class HostedEngine(Engine):
         try:
             self._call(("reset",))
         except _HostDied:
-            self._restart()
+            self.restart()
 
     def reconnect(self) -> None:
         try:
             self._call(("reconnect",))
         except _HostDied:
-            self._restart()
+            self.restart()
 
     def restart(self) -> None:
-        self._restart()
-
-    def _restart(self) -> None:
         self._stop()
         self._open()
 
