@@ -56,6 +56,20 @@ class Probe:
     reference_queries: tuple[str, ...] = ()
     #: the query's ORDER BY fixes the place of every row: results compare as lists
     ordered: bool = False
+    #: for a probe that shares a query with the other probes of its draw: where its answer
+    #: is in that query, and the probe it stands for
+    shared: Shared | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A probe's answer in a query the probes of one draw share (NoREC's counts of several
+    predicates in one scan): column `column` of the probe's last query. Only a disagreement
+    runs `alone`, the probe it stands for, which is then judged, confirmed and kept: a
+    finding never rests on the shared query."""
+
+    column: int
+    alone: Probe
 
 
 

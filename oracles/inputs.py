@@ -41,10 +41,21 @@ class Check:
         return all(is_deterministic(cte.query) for cte in self.host.ctes)
 
 
+#: The predicates a TLP or NoREC check draws over one host. A host costs the generator
+#: several times what a predicate does, and the queries its predicates share (TLP's whole
+#: query, NoREC's unoptimised counts) run once for them all; each predicate is its own check.
+PREDICATES_PER_HOST = 4
+
+
 def draw_check(generator: Generator) -> Check:
     """A host SELECT and a predicate over its FROM clause."""
+    return draw_checks(generator, 1)[0]
+
+
+def draw_checks(generator: Generator, n: int = PREDICATES_PER_HOST) -> list[Check]:
+    """One host SELECT and `n` predicates over its FROM clause, a check each."""
     host = generator.host()
-    return Check(host, generator.predicate(host.scope, host=host))
+    return [Check(host, generator.predicate(host.scope, host=host)) for _ in range(n)]
 
 
 def draw_plan_free(generator: Generator) -> ast.Query | None:

@@ -6,20 +6,26 @@ same number while evaluating p on every row, which leaves an optimizer little to
 Both queries are built afresh from the immutable FROM clause and predicate: the unoptimised
 side can never keep the WHERE clause of the other (the defect SQLancer's NoREC once had).
 For a user's query (`fuzz check`) its WHERE predicate is p, spliced in as the user wrote it.
+
+In `fuzz run` a check draws several predicates over one FROM (`PREDICATES_PER_HOST`): their
+unoptimised counts are the columns of one `SELECT SUM(CASE WHEN p1 ...), SUM(CASE WHEN p2
+...) FROM f`, one scan for them all. A count that disagrees there is checked again the plain
+way, with its own unoptimised query, and only that pair can become a finding.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import ClassVar
 
 from fuzzer import ast
 from fuzzer.engines import Outcome
 from fuzzer.generator import Generator, Host
 from fuzzer.script import clauses
-from oracles.base import Discrepancy, Judge, Oracle, Probe, Skip, rows_of
+from oracles.base import Discrepancy, Judge, Oracle, Probe, Shared, Skip, rows_of
 from oracles.compare import canonical
-from oracles.inputs import draw_check
+from oracles.inputs import draw_checks
 from oracles.shape import aggregates_in, is_deterministic, windows_in
 
 ONE = ast.Literal(1, ast.INTEGER)
@@ -55,13 +61,47 @@ class NoREC(Oracle):
         "the count from an equivalent query the optimiser cannot rewrite."
     )
     skips_failures = True
+    reads_only = True
     judges: ClassVar[dict[str, Judge]] = {"count": judge_count}
 
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
-        check = draw_check(generator)
-        if not check.deterministic:
+        checks = draw_checks(generator)
+        if not checks[0].deterministic:  # (the checks share their host)
             return []
-        return self.probes(check.select, check.predicate, check.host)
+        alone = {c.predicate: self.probes(c.select, c.predicate, c.host) for c in checks}
+        kept = {p: probes[0] for p, probes in alone.items() if probes}
+        if len(kept) < 2:
+            return list(kept.values())
+        return self.sharing(kept, checks[0].select.from_, checks[0].host)
+
+    def sharing(self, alone: dict[ast.Expr, Probe], from_: tuple[ast.Relation, ...],
+                host: Host) -> list[Probe]:  # fmt: skip
+        """The probes of predicates over one FROM, their unoptimised counts in one query."""
+        items = tuple(ast.SelectItem(ast.Aggregate("SUM", (ast.Case(None, ((p, ONE),), ZERO),)))
+                      for p in alone)  # fmt: skip
+        counts = self.render(host.wrap(ast.Select(items, from_)))
+        return [
+            replace(probe, queries=(probe.queries[0], counts), shared=Shared(n, probe))
+            for n, probe in enumerate(alone.values())
+        ]
+
+    def follow_up(
+        self, probe: Probe, outcomes: Sequence[Outcome], reference: Sequence[Outcome] = ()
+    ) -> Probe | None:
+        """A shared count that disagrees: the probe it stands for, to judge alone."""
+        if probe.shared is None:
+            return None
+        optimised, counts = rows_of(outcomes)
+        if len(counts.rows) != 1:
+            raise Skip("a count must be one row")
+        column = [(counts.rows[0][probe.shared.column],)]
+        return None if _count(optimised.rows) == _count(column) else probe.shared.alone
+
+    def judge(
+        self, probe: Probe, outcomes: Sequence[Outcome], reference: Sequence[Outcome] = ()
+    ) -> Discrepancy | None:
+        """A shared count reaches here only when it agreed (`follow_up`)."""
+        return None if probe.shared is not None else judge_count(outcomes)
 
     def returned_rows(self, probe: Probe, outcomes: Sequence[Outcome]) -> bool:
         """The optimised query counted some rows."""

@@ -40,7 +40,7 @@ from oracles.compare import (
     values_equal,
 )
 from oracles.finding import Finding
-from oracles.inputs import Check, draw_check
+from oracles.inputs import Check, draw_checks
 from oracles.shape import aggregates_in, is_deterministic, walk, windows_in
 
 AGGREGATES = ("MIN", "MAX", "SUM", "COUNT", "AVG")
@@ -296,6 +296,7 @@ class TLP(Oracle):
     )
     #: the variants `fuzz run` takes in turn, one per check of this oracle
     skips_failures = True
+    reads_only = True
     SCHEDULE = ("where", "distinct", "group-by", "having", "aggregate", "qualify")
     judges: ClassVar[dict[str, Judge]] = {
         "where": judge_multiset,
@@ -316,11 +317,15 @@ class TLP(Oracle):
         return get(self.context.dialect).capabilities.exact_integer_sums
 
     def draw(self, generator: Generator, turn: int) -> list[Probe]:
-        check = draw_check(generator)
+        """A check per predicate over one host (their whole query is one and runs once)."""
         variant = self.SCHEDULE[turn % len(self.SCHEDULE)]
-        host = check.host
-        if not check.deterministic:
+        checks = draw_checks(generator)
+        if not checks[0].deterministic:  # (the checks share their host)
             return []
+        return [p for check in checks for p in self.variant_probes(variant, check, generator)]
+
+    def variant_probes(self, variant: str, check: Check, generator: Generator) -> list[Probe]:
+        host = check.host
         if variant == "distinct":
             return self.probes(replace(check.select, distinct=True), check.predicate, host)
         if variant == "group-by":

@@ -12,6 +12,7 @@ import pytest
 from fuzzer import ast
 from fuzzer.engines import Column, Failure, Rows, connect
 from fuzzer.errors import SQLState
+from fuzzer.generator import Generator, Host, Options, Scope
 from fuzzer.schema import Schema, Table
 from oracles import Context, judge, oracle_class
 from oracles.base import Discrepancy, Oracle, Probe, Skip, rows_of
@@ -442,3 +443,51 @@ def test_a_judged_check_says_whether_its_query_had_rows(sqlite):
             checked = Pipeline(sqlite).check(oracle, probe, Setup(SETUP))
             # TLP's whole query has no p: its rows are the table's; NoREC counts p's rows
             assert checked.judged and checked.nonempty is (nonempty or oracle is tlp), probe
+
+
+# -- several predicates over one host ---------------------------------------------------------
+
+
+def test_the_predicates_of_one_host_share_their_unoptimised_counts(sqlite):
+    """NoREC counts every predicate of a draw in one scan; TLP runs their whole query once."""
+    generator = Generator("sqlite", 3, Options(deterministic=True))
+    for statement in generator.database():
+        sqlite.execute(generator.render(statement))
+    for oracle in (NoREC(SQLITE), TLP(SQLITE)):
+        shared = 0
+        for turn in range(20):
+            probes = oracle.draw(generator, turn)
+            if len(probes) < 2:
+                continue
+            ran: list[str] = []
+
+            def execute(engine, sql, ran=ran):
+                ran.append(sql)
+                return engine.execute(sql)
+
+            pipeline, recall = Pipeline(sqlite, execute=execute), {}
+            for probe in probes:
+                pipeline.outcomes(oracle, probe, recall)
+            shared += len(ran) < sum(len(p.queries) for p in probes)
+            assert len(set(ran)) == len(ran), "a query the probes share ran twice"
+        assert shared, oracle.name
+
+
+def test_a_shared_count_that_disagrees_is_judged_alone(sqlite):
+    """The shared query only screens: a finding is the plain pair, confirmed as usual."""
+    norec = NoREC(SQLITE)
+    host = ast.Select((ast.SelectItem(C0),), FROM)
+    q = ast.Binary("<", C0, ast.Literal(2, ast.INTEGER))
+    alone = {p: norec.probes(host, p)[0] for p in (P, q)}
+    probes = norec.sharing(alone, FROM, Host(host, Scope([])))
+    assert [p.shared.alone for p in probes] == list(alone.values())
+    assert len({p.queries[1] for p in probes}) == 1
+    assert "SUM(CASE WHEN (t0.c0 > 1)" in probes[0].queries[1]
+    for probe in probes:
+        assert Pipeline(sqlite).check(norec, probe, Setup(SETUP)) == Checked(True, nonempty=True)
+    # a shared count that is off (a second column standing in for a bug) follows up alone
+    off = replace(probes[0], shared=replace(probes[0].shared, column=1))
+    outcomes, _ = Pipeline(sqlite).outcomes(norec, off)
+    assert norec.follow_up(off, outcomes) is alone[P]
+    assert norec.follow_up(probes[0], outcomes) is None
+    assert norec.follow_up(alone[P], outcomes) is None

@@ -428,3 +428,14 @@ CASES = [
 @pytest.mark.parametrize(("node", "dialect", "expected"), CASES)
 def test_each_dialect_spells_the_construct_exactly_so(node, dialect: str, expected: str) -> None:
     assert render(node, dialect) == expected
+
+
+def test_a_query_rendered_again_is_spelled_by_each_dialect_and_as_it_is_now() -> None:
+    """The renderer keeps the text of recent queries and relations (a check's probes share
+    their host): per dialect, and per node, never for an equal node it was not given."""
+    query = A.Select((A.SelectItem(A.Cast(a, A.BIGINT)),), (A.TableRef("t"),))
+    for _ in range(2):
+        assert render(query, "mysql") == "SELECT CAST(t.a AS SIGNED) FROM t"
+        assert render(query, "postgres") == "SELECT CAST(t.a AS BIGINT) FROM t"
+    changed = A.Select((A.SelectItem(A.Cast(b, A.BIGINT)),), (A.TableRef("t"),))
+    assert render(changed, "mysql") == "SELECT CAST(t.b AS SIGNED) FROM t"

@@ -481,8 +481,9 @@ def test_a_state_whose_statements_keep_timing_out_is_abandoned_for_the_next(tmp_
 
 
 def test_a_probe_over_its_share_of_engine_time_is_given_up_unjudged(monkeypatch):
-    """With no budget at all, every probe stops after its first query and counts as skipped;
-    the generator's stream, and so the next check's probe, does not depend on it."""
+    """With no budget at all, every check stops after its first probe's first query, which
+    counts as skipped (the draw's other probes share its host, as slow); the generator's
+    stream, and so the next check's probes, does not depend on it."""
     monkeypatch.setattr(session_module, "CHECK_BUDGET", 0.0)
     engine = connect("sqlite:", guard=False)
     try:
@@ -490,7 +491,7 @@ def test_a_probe_over_its_share_of_engine_time_is_given_up_unjudged(monkeypatch)
         session.run_state(0)
         stats = session.stats
         built = stats.queries - stats.checks  # one query per probe beyond the build
-        assert stats.checks > 0 and stats.skipped == stats.checks, stats
+        assert 0 < stats.checks <= 10 and stats.skipped == stats.checks, stats
         assert 0 < built == len(session._built), stats
     finally:
         engine.close()
@@ -602,7 +603,7 @@ def test_a_single_connection_target_gets_one_worker_and_reductions_wait_for_it(t
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(plugin), *sys.path])}
     result = subprocess.run(
         [sys.executable, "-m", "fuzzer", "run", "-t", "sqlite-single:", "-r", "sqlite+apsw:",
-         "--workers", "3", "--seed", "1", "--checks", "3000",
+         "--workers", "3", "--seed", "2", "--checks", "3000",
          "--reduce-time", "20", "--json", "--store", str(tmp_path / "s.db")],
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
     )  # fmt: skip

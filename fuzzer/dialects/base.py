@@ -26,6 +26,11 @@ from fuzzer.functions import Library
 #: STRING_AGG is spelled by `string_agg`, the others by the dialect's library.
 CORE_AGGREGATES = frozenset({"COUNT", "SUM", "AVG", "MIN", "MAX"})
 
+#: the nodes whose text `Dialect.render` keeps for the next statements: those a check's
+#: probes share (its host's joins, derived tables and CTE bodies); at most RECENT of them
+_RECURRING = frozenset({A.Join, A.DerivedTable, A.Select, A.SetOp, A.With, A.Values})
+RECENT = 512
+
 
 @cache
 def family(t: A.SQLType) -> str:
@@ -77,18 +82,34 @@ class Dialect:
 
     _idents: ClassVar[dict[str, str]] = {}
 
+    #: the text of the last queries and relations rendered, by identity: the probes of one
+    #: check share their host's FROM and WITH, which are spelled once for them all (a node
+    #: kept here is alive, so its id is its own; rendering is a function of the node)
+    _recent: ClassVar[dict[int, tuple[Any, str]]] = {}
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._dispatch = {}
         cls._idents = {}
+        cls._recent = {}
 
     def render(self, node: Any) -> str:
         """SQL text for any node: statement, query, relation or expression."""
+        recurring = type(node) in _RECURRING
+        if recurring:
+            seen = self._recent.get(id(node))
+            if seen is not None and seen[0] is node:
+                return seen[1]
         method = self._dispatch.get(type(node))
         if method is None:
             method = getattr(type(self), "_" + type(node).__name__)
             self._dispatch[type(node)] = method
-        return method(self, node)
+        text = method(self, node)
+        if recurring:
+            if len(self._recent) >= RECENT:
+                self._recent.clear()
+            self._recent[id(node)] = (node, text)
+        return text
 
     def script(self, statements: list[A.Statement]) -> str:
         return "".join(self.render(s) + ";\n" for s in statements)

@@ -187,13 +187,58 @@ def features(node: Any, dialect: str | None = None, detailed: bool = False) -> f
 
 
 def constructs(node: Any, detailed: bool = False) -> frozenset[str]:
-    """The generator's names of a statement's constructs, without names or values."""
+    """The generator's names of a statement's constructs, without names or values: each
+    node's `_own` and, `detailed`, the kind of each type it names and each optional part it
+    has, in one pass (this runs on every probe)."""
     found: set[str] = set()
-    for n in _nodes(node):
-        if detailed:
-            found.update(_details(n, type(n).__name__, _shape(n) or ()))
-        found.update(_own(n))
+    add, stack = found.add, [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (tuple, list)):
+            stack.extend(n)
+            continue
+        plan = _PLANS.get(type(n)) or _plan(type(n))
+        if plan is _NOT_A_NODE:
+            continue
+        kind, detail, fields = plan
+        if detail is not _NO_OWN:
+            add(kind)
+            if detail is not None:
+                add(f"{kind}:{detail(n)}")
+        for name, optional, flag in fields:
+            value = getattr(n, name)
+            if isinstance(value, A.SQLType):
+                if detailed:
+                    add(f"{kind}:{value.kind}")
+                continue
+            if detailed and optional and value not in _ABSENT:
+                add(f"{kind}.{name}")
+            if value is True:
+                if flag and detail is not _NO_OWN:
+                    add(f"{kind}:{name}")
+            elif value is not None and not isinstance(value, (str, int, bool)):
+                stack.append(value)
     return frozenset(found)
+
+
+#: per node type: its kind, its `_DETAIL` (or `_NO_OWN`: a literal or column, whose kind is
+#: not a construct) and its fields with whether each is optional and a flag
+Plan = tuple[str, Any, tuple[tuple[str, bool, bool], ...]]
+_NO_OWN = object()
+_NOT_A_NODE: Plan = ("", None, ())
+_PLANS: dict[type, Plan] = {}
+
+
+def _plan(t: type) -> Plan:
+    shape = _shape_of(t)
+    if shape is None:
+        plan = _NOT_A_NODE
+    else:
+        kind = t.__name__
+        detail = _NO_OWN if t in (A.Literal, A.ColumnRef) else _DETAIL.get(kind)
+        plan = (kind, detail, tuple((name, opt, name in _FLAGS) for name, opt in shape))
+    _PLANS[t] = plan
+    return plan
 
 
 def _nodes(node: Any) -> list[Any]:
@@ -229,17 +274,6 @@ def _own(n: Any) -> set[str]:
     return found
 
 
-def _details(n: Any, kind: str, shape: Shape) -> list[str]:
-    found = []
-    for name, optional in shape:
-        value = getattr(n, name)
-        if isinstance(value, A.SQLType):
-            found.append(f"{kind}:{value.kind}")
-        elif optional and value not in _ABSENT:
-            found.append(f"{kind}.{name}")
-    return found
-
-
 _ABSENT = (None, False, ())
 
 #: a node type's fields: each one's name, and whether its default is absent (an optional part)
@@ -250,7 +284,10 @@ _SHAPES: dict[type, Shape | None] = {}
 def _shape(n: Any) -> Shape | None:
     """The fields of a syntax node's type, None for what is not a node: worked out once per
     type (`dataclasses.fields` on every node was most of what `features` cost)."""
-    t = type(n)
+    return _shape_of(type(n))
+
+
+def _shape_of(t: type) -> Shape | None:
     if t not in _SHAPES:
         node = dataclasses.is_dataclass(t) and not issubclass(t, A.SQLType)
         fields = dataclasses.fields(t) if node else ()

@@ -44,10 +44,11 @@ RECOVERY_SECONDS = 120.0
 #: far more than the rest of the state's checks are worth, and its tables stay as slow.
 TIMEOUTS_PER_STATE = 1
 #: A probe whose queries have kept the engines busy for more than this share of the statement
-#: timeout is given up before its next query, unjudged: the last ~0.1% of queries take most
-#: of the engine time, and the partitions of a slow query are as slow. Confirming a finding
-#: is never cut short.
-CHECK_BUDGET = 0.2
+#: timeout is given up before its next query, unjudged, and so are the other probes of its
+#: draw, which share its host: the last 1% of queries take most of the engine time (two
+#: thirds on PostgreSQL), and the partitions of a slow query, or its other predicates, are as
+#: slow. Confirming a finding is never cut short.
+CHECK_BUDGET = 0.05
 #: With `Session.adaptive`, a state whose build took more than this share of its time so far
 #: gets more checks than `checks_per_state`, up to `STRETCH` times as many: on a server
 #: whose DDL is slow (MariaDB: as long as 50 checks) the build would otherwise take half the
@@ -398,10 +399,12 @@ class Session:
         for probe in oracle.draw(generator, own_turn):
             if self._stop():
                 return  # a stop finishes the probe in progress, not the whole check
-            self._probe(oracle, probe, setup, position, recall)
+            if not self._probe(oracle, probe, setup, position, recall):
+                return  # over budget: the draw's other probes share the slow host
 
     def _probe(self, oracle: Oracle, probe: Probe, setup: Setup, position: Position,
-               recall: dict[str, Outcome]) -> None:  # fmt: skip
+               recall: dict[str, Outcome]) -> bool:  # fmt: skip
+        """Run, judge and report one probe; False when it ran over its budget."""
         self.stats.checks += 1  # one oracle check: one probe run and judged
         self._metered, self._spent = oracle.metered, 0.0
         try:
@@ -410,7 +413,7 @@ class Session:
             )
         except OverBudget:
             self.stats.skipped += 1  # the engine's time, not the probe's features: not learned
-            return
+            return False
         finally:
             self._metered = False
         if probe.about is not None:
@@ -423,6 +426,7 @@ class Session:
         self.stats.nonempty += checked.nonempty
         if checked.finding is not None:
             self._found(checked.finding)
+        return True
 
     def _found(self, finding: Finding) -> None:
         self.stats.findings += 1
