@@ -153,6 +153,11 @@ class Oracle:
     #: probes of one check, which share the state, run a query they share once (a confirmation
     #: runs it again)
     reads_only: ClassVar[bool] = False
+    #: a stored finding's probe is built from a syntax tree that its text cannot give back
+    #: (a rewrite inside a sub-part, a subquery replaced by its value): `fuzz reduce` starts
+    #: from the stored probe and shrinks the setup under the oracle's judge
+    #: (`fuzzer.reduce.paired`), not from `from_text` of its query
+    reduces_stored_probe: ClassVar[bool] = False
 
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -278,7 +283,11 @@ class Oracle:
         parts the generic reducer does not know; None: the generic reducer's (statements
         and tokens, judged by `fuzz check`). Raises `NotInteresting` when the case does not
         show the problem at the start."""
-        return None
+        if like is None or not self.reduces_stored_probe:
+            return None
+        from fuzzer.reduce.paired import reduce_stored_pair  # the reducer imports the oracles
+
+        return reduce_stored_pair(self, like, target, max_time, progress)
 
     def replay(self, finding: Finding, engine: Engine, pipeline: Pipeline) -> bool | None:
         """Does a stored finding still reproduce on `engine`? None when that cannot be told."""

@@ -544,6 +544,8 @@ class EET(Oracle):
     )
     #: the probes of one drawn query share its text: it runs once per check
     reads_only = True
+    #: its pairs are rewritten trees: a stored one reduces as it ran
+    reduces_stored_probe = True
     #: queries drawn, at most, for one whose rows cannot depend on its plan (four in ten are
     #: not: a SUM, an AVG, a LIMIT)
     ATTEMPTS = 3

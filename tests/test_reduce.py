@@ -395,3 +395,52 @@ def test_a_crash_is_reduced_in_its_own_host_and_one_crash_is_one_finding(tmp_pat
     reduced = (tmp_path / f"{ids[0]}.sql").read_text()
     assert "JSON_CONTAINS" in reduced.upper() and "v0" not in reduced
     assert reports[1]["merged_into"] == ids[0]
+
+
+# -- a stored probe pair, reduced as it ran ----------------------------------------------------
+
+#: SQLite 3.40.1's RTRIM unique-index join bug (corpus/found/sqlite-rtrim-unique-join-and.sql),
+#: with rows and a table that play no part; EET rewrote a sub-part of the WHERE (one conjunct
+#: `OR FALSE`), which no rewrite of the whole WHERE from the query's text gives back
+RTRIM_SETUP = (
+    "CREATE TABLE t2 (c1 VARCHAR)",
+    "CREATE TABLE t3 (c0 SMALLINT, c1 VARCHAR COLLATE RTRIM, CONSTRAINT t3_k0 UNIQUE (c1))",
+    "CREATE TABLE t9 (c0 INT)",
+    "INSERT INTO t9 VALUES (1), (2)",
+    "INSERT INTO t2 VALUES (''), ('a'), (''), ('b '), ('zz')",
+    "INSERT INTO t3 VALUES (0, ''), (0, 'x'), (1, 'b'), (0, 'q')",
+    "ANALYZE",
+)
+RTRIM_PAIR = (
+    "SELECT 0 FROM t2 a125 CROSS JOIN t3 a127 WHERE a127.c1 = a125.c1 AND c0",
+    "SELECT 0 FROM t2 a125 CROSS JOIN t3 a127 WHERE (a127.c1 = a125.c1 OR FALSE) AND c0",
+)
+
+
+def test_a_stored_eet_pair_rewritten_inside_a_sub_part_reduces(tmp_path: Path) -> None:
+    from fuzzer.engines import connect
+    from oracles.base import Context
+    from oracles.eet import EET
+    from triage import Store
+
+    engine = connect("sqlite:")
+    try:
+        if engine.version != "3.40.1":
+            pytest.skip(f"the RTRIM join bug is SQLite 3.40.1's; sqlite: is {engine.version}")
+        # the query's text gives back no such pair: the reduction must start from the stored one
+        twins = {p.queries[1] for p in EET(Context("sqlite")).from_text(RTRIM_PAIR[0])}
+        assert RTRIM_PAIR[1] not in twins
+        info = EngineInfo.of(engine)
+    finally:
+        engine.close()
+    stored = Finding("eet", "or-false", info, RTRIM_SETUP, RTRIM_PAIR, [], [[0]], (), "t",
+                     extra={"ordered": False})  # fmt: skip
+    with Store.open(tmp_path / "s.db") as store:
+        store.record(stored)
+    done = fuzz_reduce("1", "--store", str(tmp_path / "s.db"), "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.splitlines()[-1])
+    assert summary["statements_after"] < summary["statements_before"]
+    reduced = (tmp_path / summary["output"]).read_text()
+    assert "t9" not in reduced and "'zz'" not in reduced
+    assert RTRIM_PAIR[1] in reduced  # both sides of the pair, as the oracle ran them
