@@ -256,3 +256,30 @@ def test_integer_sums_wrap_so_tlp_compares_no_sums(engine):
     tlp = TLP(Context("datafusion"))
     drawn = {p.variant for turn in range(200) for p in tlp.draw(generator, turn)}
     assert "aggregate:min" in drawn and not drawn & {"aggregate:sum", "aggregate:avg"}
+
+
+#: what DataFusion 55 refuses at plan time, and the capability that keeps it out of queries
+REFUSED = {
+    "Conflicting ordering requirements": "independent_aggregate_orders",
+    "does not support logical expression ScalarSubquery": "general_scalar_correlation",
+}
+
+
+def test_no_query_orders_aggregates_apart_or_correlates_a_scalar_subquery_but_by_equality(
+    engine,
+):
+    """DataFusion orders one aggregate node's rows once, so its ordered aggregates' keys must
+    be prefixes of one another; and it decorrelates a scalar subquery only through `inner =
+    outer`. Both constructs are still drawn: several STRING_AGGs per query, and correlated
+    scalar subqueries."""
+    refused, several, correlated = [], 0, 0
+    for seed in range(6):
+        g = create(engine, seed)
+        for _ in range(80):
+            sql = g.render(g.query())
+            several += sql.count("STRING_AGG(") > 1
+            correlated += "(SELECT " in sql and " = a" in sql
+            outcome = engine.execute(sql)
+            refused += [(sql, m) for m in REFUSED if not outcome.ok and m in outcome.message]
+    assert not refused, refused
+    assert several > 5 and correlated > 5

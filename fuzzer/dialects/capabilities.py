@@ -171,6 +171,11 @@ class Capabilities:
     #: a scalar subquery that may read the outer query's columns may also be a query under
     #: ORDER BY ... LIMIT 1, not only an aggregate (DataFusion decorrelates only aggregates)
     limited_scalar_correlation: bool = capability(True)
+    #: a scalar subquery may read the enclosing row through any term (`<>`, `<`, IS NULL, IS
+    #: NOT DISTINCT FROM, outer columns in its predicate or aggregate); without, only through
+    #: `inner = outer` (DataFusion decorrelates no other: "Physical plan does not support
+    #: logical expression ScalarSubquery")
+    general_scalar_correlation: bool = capability(True)
     #: x = ANY (SELECT ...) and ALL
     quantified_subquery: bool = capability(True, portable=To(False))
     #: ORDER BY and LIMIT inside IN, ANY and ALL subqueries (MariaDB: "This version of
@@ -204,6 +209,10 @@ class Capabilities:
     )
     #: STRING_AGG(x, sep ORDER BY ...): without it the result depends on the row order
     string_agg_order: bool = capability(True)
+    #: the ordered aggregates of one query may each order by their own key; without, each
+    #: one's ORDER BY extends the one before it, so that all are prefixes of the longest
+    #: (DataFusion: "Conflicting ordering requirements in aggregate functions")
+    independent_aggregate_orders: bool = capability(True)
     #: collation names for COLLATE, each engine's own
     collations: tuple[str, ...] = capability((), portable=To(()))
     #: the labels of an enum type the database gets, in their order (CREATE TYPE ... AS ENUM);

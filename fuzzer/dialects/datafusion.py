@@ -63,6 +63,8 @@ class DataFusion(Dialect):
         cast_shorthand=True,
         subquery_predicates=False,
         limited_scalar_correlation=False,
+        general_scalar_correlation=False,
+        independent_aggregate_orders=False,
         grouping_composites=False,
         row_comparisons=(),  # "Only identifiers and literals are supported in tuples"
         named_window_frames=False,

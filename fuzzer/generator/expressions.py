@@ -66,11 +66,13 @@ class Col:
 class Scope:
     """The columns an expression may use; `outer` are those of enclosing queries."""
 
-    __slots__ = ("_inner", "by_family", "columns", "outer")
+    __slots__ = ("_inner", "aggregate_order", "by_family", "columns", "outer")
 
     def __init__(self, columns: Sequence[Col], outer: Sequence[Col] = ()):
         self.columns = tuple(columns)
         self.outer = tuple(outer)
+        #: the longest ORDER BY an aggregate over these rows has (`independent_aggregate_orders`)
+        self.aggregate_order: tuple[A.OrderItem, ...] = ()
         self.by_family: dict[str, list[Col]] = {}
         for c in self.columns:
             self.by_family.setdefault(c.family, []).append(c)
@@ -507,6 +509,10 @@ class Expressions:
         if name == "STRING_AGG":
             args = (args[0], A.Literal(rng.choice((",", "|", "")), A.TEXT))
             order = (A.OrderItem(args[0], rng.random() < 0.5),)
+            if not self.caps.independent_aggregate_orders:
+                order = row.scope.aggregate_order + order
+                row.scope.aggregate_order = order
+                distinct &= len(order) == 1  # DISTINCT orders only by its own argument
         return A.Aggregate(name, args, distinct, flt, order)
 
     def agg_arg(self, fam: str, ctx: Ctx, depth: int, top: bool = False) -> A.Expr:

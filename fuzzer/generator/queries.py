@@ -312,6 +312,18 @@ class Queries:
         ops = ("=", "=", "=", "<>", "<", ">=") if o.family in ORDERED else ("=", "<>")
         return A.Binary(rng.choice(ops), i.ref, o.ref)
 
+    def equality(self, scope: Scope) -> A.Expr | None:
+        """`inner = outer`, the one correlation some engines decorrelate, most often with a
+        column an outer join may have padded; None if no inner column has an outer's family."""
+        pairs = [(i, o) for o in scope.outer if o.family in EQUATABLE
+                 for i in scope.columns if i.family == o.family]  # fmt: skip
+        padded = [(i, o) for i, o in pairs if o.padded]
+        pairs = padded if padded and self.rng.random() < 0.7 else pairs
+        if not pairs:
+            return None
+        i, o = self.rng.choice(pairs)
+        return A.Binary("=", i.ref, o.ref)
+
     def window(self, scope: Scope, depth: int) -> tuple[A.Window, str]:
         rng = self.rng
         windows = [s for sigs in self.g.functions.windows.values() for s in sigs
@@ -539,12 +551,14 @@ class Queries:
                 limited = self.order(query, outs, force=True, limit=1)
                 return A.ScalarQuery(replace(limited, fetch=None))  # WITH TIES: rows > 1
         rels, scope = self.from_clause(depth, outer)
-        agg = self.x.aggregate(fam, Ctx(scope, groups=(), aggregates=True), max(depth - 1, 0))
+        general = self.caps.general_scalar_correlation
+        own = scope if general else scope.inner  # the outer row only in the correlation term
+        agg = self.x.aggregate(fam, Ctx(own, groups=(), aggregates=True), max(depth - 1, 0))
         if agg is None:
             return None
-        where = self.x.predicate(Ctx(scope), max(depth - 1, 0)) if self.rng.random() < 0.7 else None
+        where = self.x.predicate(Ctx(own), max(depth - 1, 0)) if self.rng.random() < 0.7 else None
         if outer and self.chance("correlate"):
-            where = _and(where, self.correlation(scope))
+            where = _and(where, self.correlation(scope) if general else self.equality(scope))
         return A.ScalarQuery(A.Select((A.SelectItem(agg),), rels, where))
 
     def subquery_predicate(self, ctx: Ctx, depth: int) -> A.Expr | None:
@@ -618,8 +632,8 @@ def _merging(rels: Sequence[A.Relation]) -> bool:
     return False
 
 
-def _and(a: A.Expr | None, b: A.Expr) -> A.Expr:
-    return b if a is None else A.Binary("AND", a, b)
+def _and(a: A.Expr | None, b: A.Expr | None) -> A.Expr | None:
+    return b if a is None else a if b is None else A.Binary("AND", a, b)
 
 
 def _col(alias: str, c: Column) -> Col:
