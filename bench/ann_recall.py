@@ -7,7 +7,8 @@ the index and under an exact plan, and prints the measured recall distribution p
 the recalls as the baseline the oracle flags against (shipped with the package).
 
     python bench/ann_recall.py -t 'postgresql://postgres@/postgres?host=/tmp/pg' --checks 4000
-    python bench/ann_recall.py -t URL --checks 9000 --write oracles/ann_recall_baseline.json
+    python bench/ann_recall.py -t URL --checks 7000 --write oracles/ann_recall_baseline.json
+    python bench/ann_recall.py --show oracles/ann_recall_baseline.json
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from fuzzer.engines import connect
+from fuzzer.engines import Rows, connect
 from oracles.ann_recall import (
     MARGIN,
     QUANTILE,
@@ -51,14 +52,8 @@ def _row(key: str, recalls: list[float]) -> list[str]:
     ]  # fmt: skip
 
 
-@click.command()
-@click.option("--target", "-t", required=True, help="A PostgreSQL URL with pgvector (pgserver).")
-@click.option("--checks", default=2000, show_default=True, help="Checks to draw in all.")
-@click.option("--seed", default=SEED, show_default=True)
-@click.option("--write", type=click.Path(path_type=Path), help="Write the baseline here.")
-@click.option("--json", "as_json", is_flag=True, help="Print the distribution as JSON.")
-def main(target: str, checks: int, seed: int, write: Path | None, as_json: bool) -> None:
-
+def run(target: str, checks: int, seed: int) -> dict:
+    """Draw and run `checks` checks: the summary, with each bucket's recalls."""
     engine = connect(target, timeout=30)
     oracle = ANNRecall(Context(engine.dialect))
     if not engine.install("vector"):
@@ -79,9 +74,9 @@ def main(target: str, checks: int, seed: int, write: Path | None, as_json: bool)
         by_bucket[bucket.key].append(round(sum(recalls) / len(recalls), 4))
     seconds = time.monotonic() - began
     engine.close()
-    summary = {
+    return {
         "engine": f"{engine.name} {engine.version}",
-        "pgvector": version.rows[0][0] if version.ok else None,  # type: ignore[union-attr]
+        "pgvector": version.rows[0][0] if isinstance(version, Rows) else None,
         "k": K,
         "queries_per_check": QUERIES,
         "seed": seed,
@@ -91,22 +86,51 @@ def main(target: str, checks: int, seed: int, write: Path | None, as_json: bool)
         "checks_per_second": round(checks / seconds, 2),
         "buckets": {k: {"recalls": sorted(v)} for k, v in sorted(by_bucket.items())},
     }
+
+
+def show(summary: dict) -> None:
+    """The distribution per bucket, then pooled per index kind and parameters."""
+    by_bucket = {key: b["recalls"] for key, b in summary["buckets"].items()}
+    pooled: dict[str, list[float]] = defaultdict(list)
+    for key, recalls in by_bucket.items():
+        pooled["/".join(key.split("/")[:2])] += recalls
+    console = Console()
+    title = (f"recall@{summary['k']}, mean of {summary['queries_per_check']} queries per check "
+             f"({summary['engine']}, pgvector {summary['pgvector']})")  # fmt: skip
+    for name, groups in ((title, by_bucket), ("pooled per index kind and parameters", pooled)):
+        table = Table(title=name)
+        for column in ("bucket", "checks", "min", f"q{QUANTILE}", "p1", "p10", "median", "mean",
+                       f"flags below (q - {MARGIN})"):  # fmt: skip
+            table.add_column(column, justify="left" if column == "bucket" else "right")
+        for key, recalls in sorted(groups.items()):
+            table.add_row(*_row(key, recalls))
+        console.print(table)
+    console.print(f"{summary['checks']} checks ({summary['skipped']} skipped) in "
+                  f"{summary['seconds']} s: {summary['checks_per_second']} checks/s")  # fmt: skip
+
+
+@click.command()
+@click.option("--target", "-t", help="A PostgreSQL URL with pgvector (pgserver).")
+@click.option("--checks", default=2000, show_default=True, help="Checks to draw in all.")
+@click.option("--seed", default=SEED, show_default=True)
+@click.option("--write", type=click.Path(path_type=Path), help="Write the baseline here.")
+@click.option("--show", "shown", type=click.Path(exists=True, path_type=Path),
+              help="Print a written baseline's distribution instead of measuring.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the distribution as JSON.")
+def main(target: str | None, checks: int, seed: int, write: Path | None, shown: Path | None,
+         as_json: bool) -> None:  # fmt: skip
+    if shown is not None:
+        summary = json.loads(shown.read_text(encoding="utf-8"))
+    elif target is None:
+        raise click.UsageError("give --target URL, or --show FILE")
+    else:
+        summary = run(target, checks, seed)
     if write is not None:
         write.write_text(json.dumps(summary, indent=0) + "\n", encoding="utf-8")
     if as_json:
         click.echo(json.dumps(summary))
-        return
-    table = Table(title=f"recall@{K}, mean of {QUERIES} queries per check ({summary['engine']}, "
-                  f"pgvector {summary['pgvector']})")  # fmt: skip
-    for column in ("bucket", "checks", "min", f"q{QUANTILE}", "p1", "p10", "median", "mean",
-                   f"flags below (q - {MARGIN})"):  # fmt: skip
-        table.add_column(column, justify="left" if column == "bucket" else "right")
-    for key, recalls in sorted(by_bucket.items()):
-        table.add_row(*_row(key, recalls))
-    console = Console()
-    console.print(table)
-    console.print(f"{checks} checks ({skipped} skipped) in {seconds:.1f} s: "
-                  f"{checks / seconds:.2f} checks/s")  # fmt: skip
+    else:
+        show(summary)
 
 
 if __name__ == "__main__":
