@@ -27,6 +27,7 @@ _BUILTIN = {
     "codd": "oracles.codd:CODD",
     "fts": "oracles.fts:FTS",
     "ann-invariants": "oracles.ann:ANNInvariants",
+    "ann-recall": "oracles.ann_recall:ANNRecall",
 }
 
 

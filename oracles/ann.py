@@ -32,6 +32,7 @@ import re
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fuzzer.dialects import get
 from fuzzer.engines import Engine, Failure, Outcome, Rows
@@ -39,23 +40,36 @@ from fuzzer.generator import Generator
 from oracles.base import Discrepancy, Execute, Oracle, Probe, Skip
 from oracles.finding import Finding
 
+if TYPE_CHECKING:
+    from fuzzer.reduce import Reduction
+
 TABLE = "ann_docs"
 QUERIES = 3  # k-NN queries per check
 TRUTH = f"SELECT id, c, v::text FROM {TABLE}"
 #: relative rounding a float32 sum of at most a few dozen terms stays within
 ROUNDING = 1e-5
 
+#: hybrid checks' words, their documents (`d tsvector`) and the text queries over them
+WORDS = ("red", "green", "blue", "cyan", "gray")
+#: the weight of the text rank in a hybrid score, `(v <op> q) - WEIGHT * ts_rank(d, tq)`
+WEIGHT = 0.5
+_TSQ = r"to_tsquery\('simple', '[^']*'\)"
 _KNN = re.compile(
-    rf"SELECT id, v::text, v (<->|<#>|<=>) '(\[[^']*\])' FROM {TABLE}(?: WHERE c = (-?\d+))?"
-    rf" ORDER BY v \1 '\2' LIMIT (\d+)"
+    rf"SELECT id, v::text, (?P<score>v (?P<op><->|<#>|<=>) '(?P<q>\[[^']*\])'"
+    rf"|\(v (?P<hop><->|<#>|<=>) '(?P<hq>\[[^']*\])'\)"
+    rf" - {WEIGHT} \* ts_rank\(d, (?P<rank>{_TSQ})\))"
+    rf" FROM {TABLE}(?: WHERE (?:c = (?P<c>-?\d+)|d @@ (?P<match>{_TSQ})))?"
+    rf" ORDER BY (?P=score) LIMIT (?P<k>\d+)"
 )
+#: a text query's truth: whether each row's document matches it, and its rank
+_TEXT = re.compile(rf"SELECT id, d @@ (?P<tq>{_TSQ}), ts_rank\(d, (?P=tq)\) FROM {TABLE}")
 
 
 def _f32(x: float) -> float:
     return struct.unpack("f", struct.pack("f", x))[0]
 
 
-def _parse(text: str) -> list[float]:
+def parse_vector(text: str) -> list[float]:
     return [_f32(float(x)) for x in text.strip("[]").split(",")]
 
 
@@ -115,11 +129,11 @@ METRICS = {
 # -- drawing -----------------------------------------------------------------------------------
 
 
-def _spell(vector: Sequence[float]) -> str:
+def spell(vector: Sequence[float]) -> str:
     return "[" + ",".join(repr(_f32(x)) for x in vector) + "]"
 
 
-def _vectors(rng: random.Random, n: int, count: int, zero: bool) -> list[list[float]]:
+def draw_vectors(rng: random.Random, n: int, count: int, zero: bool) -> list[list[float]]:
     """Clusters, duplicates, near-ties, extreme magnitudes, and zero vectors if `zero`."""
     scale = rng.choice((1.0, 1.0, 100.0, 1e-3))
     centers = [[rng.uniform(-1, 1) * scale for _ in range(n)] for _ in range(rng.randint(1, 3))]
@@ -161,15 +175,34 @@ def _index(rng: random.Random, opclass: str) -> tuple[str, str]:
     return create, f"SET ivfflat.probes = {rng.choice((1, 2, 10))}"
 
 
-def _knn(operator: str, query: str, k: int, value: int | None) -> str:
-    where = "" if value is None else f" WHERE c = {value}"
-    return (
-        f"SELECT id, v::text, v {operator} '{query}' FROM {TABLE}{where} "
-        f"ORDER BY v {operator} '{query}' LIMIT {k}"
-    )
+def knn_query(
+    operator: str, query: str, k: int, value: int | None, match: str = "", rank: str = ""
+) -> str:
+    """`ORDER BY v <op> q LIMIT k`, filtered by `c = value` or `d @@ match`; with `rank`,
+    the order is the hybrid score `(v <op> q) - WEIGHT * ts_rank(d, rank)`."""
+    where = f" WHERE c = {value}" if value is not None else f" WHERE d @@ {match}" if match else ""
+    score = f"v {operator} '{query}'"
+    if rank:
+        score = f"({score}) - {WEIGHT} * ts_rank(d, {rank})"
+    return f"SELECT id, v::text, {score} FROM {TABLE}{where} ORDER BY {score} LIMIT {k}"
 
 
-def _plans(knn: str, setting: str) -> list[str]:
+def text_truth(tsquery: str) -> str:
+    """The engine's own match and rank of every row for a text query, by a full scan."""
+    return f"SELECT id, d @@ {tsquery}, ts_rank(d, {tsquery}) FROM {TABLE}"
+
+
+def _document(rng: random.Random) -> str:
+    return f"to_tsvector('simple', '{' '.join(rng.choices(WORDS, k=rng.randint(1, 3)))}')"
+
+
+def _tsquery(rng: random.Random) -> str:
+    a, b = rng.sample(WORDS, 2)
+    text = rng.choice((a, f"{a} | {b}", f"{a} & {b}", f"!{a}", f"{a} | !{b}"))
+    return f"to_tsquery('simple', '{text}')"
+
+
+def plans(knn: str, setting: str) -> list[str]:
     """The query under its index, then under an exact plan; JIT off (disabled plans' costs)."""
     name = setting.split()[1]
     return [
@@ -178,6 +211,16 @@ def _plans(knn: str, setting: str) -> list[str]:
         "SET enable_indexscan = off", knn, "RESET enable_indexscan",
         "RESET jit",
     ]  # fmt: skip
+
+
+def with_pgvector(dialect: str, probe: Probe, target: Engine, execute: Execute) -> list[Outcome]:
+    """The probe run after pgvector is installed as the URL's user; without it every
+    statement is skipped."""
+    extensions = get(dialect).capabilities.vector_extensions
+    if not extensions or not all(target.install(e) for e in extensions):
+        missing = Failure("0A000", "install", "pgvector cannot be installed here")
+        return [missing] * len(probe.queries)
+    return [execute(target, q) for q in probe.queries]
 
 
 # -- judging -----------------------------------------------------------------------------------
@@ -202,19 +245,52 @@ def _finding(
     )
 
 
-def _read(knn: str) -> tuple[Metric, list[float], int | None, int]:
-    """A k-NN query's metric, query vector, filter value (None: no filter) and k."""
+#: a text query's truth: row id -> (its document matches, its rank), as the engine says
+Texts = dict[str, dict[int, tuple[bool, float]]]
+
+
+@dataclass(frozen=True)
+class Knn:
+    """What a k-NN query asks."""
+
+    metric: Metric
+    query: list[float]
+    value: int | None  # the `c = value` filter
+    match: str | None  # the `d @@ match` filter
+    rank: str | None  # the text query of a hybrid score
+    k: int
+
+    def keeps(self, id_: int, row: Row, texts: Texts) -> bool:
+        """Whether the row satisfies the query's filter."""
+        if self.value is not None:
+            return row.c == self.value
+        return self.match is None or texts[self.match][id_][0]
+
+    def score(self, id_: int, row: Row, texts: Texts) -> tuple[float, float]:
+        """The row's true score and the rounding it may carry: the distance, less the
+        engine's own rank (re-read) times the weight, in double precision, for a hybrid."""
+        distance, rounding = self.metric.distance(row.vector, self.query)
+        if self.rank is None:
+            return distance, rounding
+        rank = texts[self.rank][id_][1]
+        return distance - WEIGHT * rank, rounding + ROUNDING * (abs(distance) + WEIGHT * rank)
+
+
+def _read(knn: str) -> Knn:
     m = _KNN.fullmatch(knn)
     assert m is not None
-    value = None if m.group(3) is None else int(m.group(3))
-    return METRICS[m.group(1)], _parse(m.group(2)), value, int(m.group(4))
+    operator, query = (m["op"], m["q"]) if m["op"] else (m["hop"], m["hq"])
+    value = None if m["c"] is None else int(m["c"])
+    return Knn(METRICS[operator], parse_vector(query), value, m["match"], m["rank"], int(m["k"]))
 
 
 def check_run(
-    knn: str, plan: str, rows: Sequence[tuple], truth: dict[int, Row]
+    knn: str, plan: str, rows: Sequence[tuple], truth: dict[int, Row], texts: Texts | None = None
 ) -> Discrepancy | None:
-    """The invariants every run of a k-NN query keeps, index or not."""
-    metric, query, value, k = _read(knn)
+    """The invariants every run of a k-NN query keeps, index or not; `texts`: the truth of
+    the text queries a hybrid query filters or ranks by."""
+    ask, texts = _read(knn), texts or {}
+    k = ask.k
     ids = [r[0] for r in rows]
     if len(rows) > k:
         return _finding("limit", knn, plan, f"{len(rows)} rows under LIMIT {k}", k, ids)
@@ -231,9 +307,10 @@ def check_run(
             return _finding(
                 "stale", knn, plan, f"row {id_} comes back with another vector", row.text, text
             )
-        if value is not None and row.c != value:
-            return _finding("filter", knn, plan, f"row {id_} has c = {row.c}", value, row.c)
-        true, rounding = metric.distance(row.vector, query)
+        if not ask.keeps(id_, row, texts):
+            what = f"c = {row.c}" if ask.value is not None else f"a document outside {ask.match}"
+            return _finding("filter", knn, plan, f"row {id_} has {what}", ask.value, row.c)
+        true, rounding = ask.score(id_, row, texts)
         if math.isnan(true) or distance is None or math.isnan(distance):
             raise Skip("a NaN distance")
         if abs(distance - true) > rounding:
@@ -257,11 +334,17 @@ def check_run(
 
 
 def check_exact(
-    knn: str, plan: str, exact: Sequence[tuple], index: Sequence[tuple], truth: dict[int, Row]
+    knn: str,
+    plan: str,
+    exact: Sequence[tuple],
+    index: Sequence[tuple],
+    truth: dict[int, Row],
+    texts: Texts | None = None,
 ) -> Discrepancy | None:
     """The exact plan has the k nearest; the index's nearer rows are among them."""
-    metric, query, value, k = _read(knn)
-    distances = [metric.distance(r.vector, query) for r in truth.values() if value in (None, r.c)]
+    ask, texts = _read(knn), texts or {}
+    k = ask.k
+    distances = [ask.score(i, r, texts) for i, r in truth.items() if ask.keeps(i, r, texts)]
     if any(math.isnan(d) for d, _ in distances):
         raise Skip("a NaN distance")
     candidates = sorted(distances)[:k]
@@ -282,7 +365,7 @@ def check_exact(
     farthest = exact[-1][2]
     chosen = {r[0] for r in exact}
     for id_, _, distance in index:
-        _, rounding = metric.distance(truth[id_].vector, query)
+        _, rounding = ask.score(id_, truth[id_], texts)
         if (len(exact) < k or distance < farthest - 2 * rounding) and id_ not in chosen:
             return _finding(
                 "superset",
@@ -316,66 +399,77 @@ class ANNInvariants(Oracle):
         n = rng.randint(2, 6)
         zero = metric.operator != "<=>"
         count = rng.randint(8, 40)
-        vectors = _vectors(rng, n, count + 8, zero)
-        values = ", ".join(
-            f"({i + 1}, {rng.randint(0, 3)}, '{_spell(v)}')" for i, v in enumerate(vectors[:count])
-        )
+        vectors = draw_vectors(rng, n, count + 8, zero)
+        hybrid = rng.random() < 0.4  # a document column, for text filters and hybrid scores
+        columns = "(id, c, v, d)" if hybrid else "(id, c, v)"
+
+        def row(id_: int, vector: list[float]) -> str:
+            document = f", {_document(rng)}" if hybrid else ""
+            return f"({id_}, {rng.randint(0, 3)}, '{spell(vector)}'{document})"
+
+        values = ", ".join(row(i + 1, v) for i, v in enumerate(vectors[:count]))
         create, setting = _index(rng, metric.opclass)
+        document = ", d tsvector" if hybrid else ""
         build = [
             f"DROP TABLE IF EXISTS {TABLE}",
-            f"CREATE TABLE {TABLE} (id integer PRIMARY KEY, c integer, v vector({n}))",
-            f"INSERT INTO {TABLE} (id, c, v) VALUES {values}",
+            f"CREATE TABLE {TABLE} (id integer PRIMARY KEY, c integer, v vector({n}){document})",
+            f"INSERT INTO {TABLE} {columns} VALUES {values}",
             create,
         ]
+        if hybrid and rng.random() < 0.5:
+            build.append(f"CREATE INDEX ann_docs_t ON {TABLE} USING gin (d)")
         later = vectors[count:]
         if rng.random() < 0.6:
             extra = rng.randint(1, len(later))
-            rows = ", ".join(
-                f"({count + i + 1}, {rng.randint(0, 3)}, '{_spell(v)}')"
-                for i, v in enumerate(later[:extra])
-            )
-            build.append(f"INSERT INTO {TABLE} (id, c, v) VALUES {rows}")
+            rows = ", ".join(row(count + i + 1, v) for i, v in enumerate(later[:extra]))
+            build.append(f"INSERT INTO {TABLE} {columns} VALUES {rows}")
         if rng.random() < 0.4:
             build.append(
-                f"UPDATE {TABLE} SET v = '{_spell(rng.choice(vectors))}' "
+                f"UPDATE {TABLE} SET v = '{spell(rng.choice(vectors))}' "
                 f"WHERE id = {rng.randint(1, count)}"
             )
         if rng.random() < 0.5:
             gone = sorted(rng.sample(range(1, count + 1), rng.randint(1, 3)))
             build.append(f"DELETE FROM {TABLE} WHERE id IN ({', '.join(map(str, gone))})")
-        checks = [TRUTH]
+        checks, texts = [TRUTH], []
         for _ in range(QUERIES):
             # cosine only where no vector is zero (its distance would be NaN)
             others = [o for o in METRICS if zero is False or o != "<=>"]
             operator = metric.operator if rng.random() < 0.8 else rng.choice(others)
             pool = vectors if operator != "<=>" else [v for v in vectors if any(v)]
-            query = _spell(
+            query = spell(
                 rng.choice(pool)
                 if rng.random() < 0.5
                 else [x + rng.gauss(0, 0.1) for x in rng.choice(pool)]
             )
             value = rng.randint(0, 3) if rng.random() < 0.4 else None
-            checks += _plans(_knn(operator, query, rng.randint(1, 10), value), setting)
+            match = rank = ""
+            if hybrid and rng.random() < 0.7:  # filtered by the text, or ranked by it too
+                tsquery = _tsquery(rng)
+                value, texts = None, [*texts, text_truth(tsquery)]
+                match, rank = (tsquery, "") if rng.random() < 0.5 else ("", tsquery)
+            knn = knn_query(operator, query, rng.randint(1, 10), value, match, rank)
+            checks += plans(knn, setting)
+        checks[1:1] = dict.fromkeys(texts)
         return [Probe(self.name, "knn", (*build, *checks, f"DROP TABLE {TABLE}"))]
 
     def run(self, probe: Probe, target: Engine, execute: Execute) -> list[Outcome] | None:
-        """pgvector first, as the URL's user; without it every statement is skipped."""
-        extensions = get(self.context.dialect).capabilities.vector_extensions
-        if not extensions or not all(target.install(e) for e in extensions):
-            missing = Failure("0A000", "install", "pgvector cannot be installed here")
-            return [missing] * len(probe.queries)
-        return [execute(target, q) for q in probe.queries]
+        return with_pgvector(self.context.dialect, probe, target, execute)
 
     def from_text(self, sql: str) -> list[Probe]:
         knn = sql.strip().rstrip(";")
-        if _KNN.fullmatch(knn) is None:
+        m = _KNN.fullmatch(knn)
+        if m is None:
             return []
-        return [self.text_probe("knn", [TRUTH, *_plans(knn, "SET hnsw.ef_search = 40")], sql)]
+        texts = [text_truth(t) for t in dict.fromkeys((m["match"], m["rank"])) if t]
+        queries = [TRUTH, *texts, *plans(knn, "SET hnsw.ef_search = 40")]
+        return [self.text_probe("knn", queries, sql)]
 
     def judge(
         self, probe: Probe, outcomes: Sequence[Outcome], reference: Sequence[Outcome] = ()
     ) -> Discrepancy | None:
         truth: dict[int, Row] | None = None
+        texts: Texts = {}
         runs: dict[str, list[tuple[str, Sequence[tuple]]]] = {}
         settings: list[str] = []
         for sql, outcome in zip(probe.queries, outcomes, strict=True):
@@ -388,26 +482,44 @@ class ANNInvariants(Oracle):
                 name = sql.split()[1]
                 settings = [s for s in settings if s != name] + ([name] if verb == "SET" else [])
             elif sql == TRUTH and isinstance(outcome, Rows):
-                truth = {i: Row(c, text, _parse(text)) for i, c, text in outcome.rows}
+                truth = {i: Row(c, text, parse_vector(text)) for i, c, text in outcome.rows}
+            elif (m := _TEXT.fullmatch(sql)) and isinstance(outcome, Rows):
+                texts[m["tq"]] = {i: (bool(hit), float(rank)) for i, hit, rank in outcome.rows}
             elif _KNN.fullmatch(sql) and isinstance(outcome, Rows):
                 plan = "the exact plan" if "enable_indexscan" in settings else "the index"
                 runs.setdefault(sql, []).append((plan, outcome.rows))
         if truth is None or not runs:
             raise Skip("nothing to judge")
         for knn, done in runs.items():
+            ask = _read(knn)
+            if any(t is not None and t not in texts for t in (ask.match, ask.rank)):
+                raise Skip("a text query's truth was not read")
             for plan, rows in done:
-                found = check_run(knn, plan, rows, truth)
+                found = check_run(knn, plan, rows, truth, texts)
                 if found is not None:
                     return found
             index = [rows for plan, rows in done if plan == "the index"]
             exact = [rows for plan, rows in done if plan == "the exact plan"]
             if exact:
                 found = check_exact(
-                    knn, "the exact plan", exact[0], index[0] if index else [], truth
+                    knn, "the exact plan", exact[0], index[0] if index else [], truth, texts
                 )
                 if found is not None:
                     return found
         return None
+
+    def reduce(
+        self,
+        statements: Sequence[str],
+        target: Engine,
+        like: Finding | None = None,
+        max_time: float | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> Reduction:
+        """Fewer queries, statements, rows and dimensions (`oracles.ann_shrink`)."""
+        from oracles.ann_shrink import reduce_probe
+
+        return reduce_probe(self, "knn", statements, target, like, max_time, progress)
 
     def returned_rows(self, probe: Probe, outcomes: Sequence[Outcome]) -> bool:
         return any(

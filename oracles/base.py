@@ -219,6 +219,12 @@ class Oracle:
         """Decide; raises Skip when the outcomes cannot be judged."""
         return self.judges[probe.variant](outcomes)
 
+    def confirms(self, seen: Discrepancy, again: Discrepancy) -> bool:
+        """Whether a replay's discrepancy confirms the first one: by default, it is the same.
+        A statistical oracle whose replay measures afresh (a vector index built with random
+        levels) says the replay is on the same side of its threshold too."""
+        return again == seen
+
     def returned_rows(self, probe: Probe, outcomes: Sequence[Outcome]) -> bool:
         """Whether a judged probe's query had rows: a check on no rows tests little (the
         benchmarks' non-empty share). By default: the first query's result had rows."""

@@ -159,7 +159,7 @@ class Pipeline:
                 again = self.run(oracle, probe)
             except Skip:
                 return False
-            if again != seen:
+            if not oracle.confirms(seen, again):
                 return False
         return True
 
