@@ -522,17 +522,27 @@ class ANNInvariants(Oracle):
         return reduce_probe(self, "knn", statements, target, like, max_time, progress)
 
     def returned_rows(self, probe: Probe, outcomes: Sequence[Outcome]) -> bool:
-        return any(
-            isinstance(o, Rows) and o.rows and _KNN.fullmatch(q)
-            for q, o in zip(probe.queries, outcomes, strict=False)
-        )
+        return knn_had_rows(_KNN, probe, outcomes)
 
     @classmethod
     def case_query(cls, finding: Finding) -> str:
         side = finding.actual
         if isinstance(side, dict) and "query" in side:
             return str(side["query"])
-        return next((q for q in finding.queries if _KNN.fullmatch(q)), finding.queries[0])
+        return first_knn(_KNN, finding)
+
+
+def knn_had_rows(knn: re.Pattern[str], probe: Probe, outcomes: Sequence[Outcome]) -> bool:
+    """A k-NN query of the probe (one `knn` matches) returned rows."""
+    return any(
+        isinstance(o, Rows) and bool(o.rows) and knn.fullmatch(q) is not None
+        for q, o in zip(probe.queries, outcomes, strict=False)
+    )
+
+
+def first_knn(knn: re.Pattern[str], finding: Finding) -> str:
+    """A stored finding's first k-NN query (one `knn` matches), else its first query."""
+    return next((q for q in finding.queries if knn.fullmatch(q)), finding.queries[0])
 
 
 __all__ = ["METRICS", "ANNInvariants", "check_exact", "check_run", "cosine", "l2"]

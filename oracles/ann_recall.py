@@ -36,7 +36,17 @@ from typing import TYPE_CHECKING
 
 from fuzzer.engines import Engine, Outcome, Rows
 from fuzzer.generator import Generator
-from oracles.ann import METRICS, TABLE, draw_vectors, knn_query, plans, spell, with_pgvector
+from oracles.ann import (
+    METRICS,
+    TABLE,
+    draw_vectors,
+    first_knn,
+    knn_had_rows,
+    knn_query,
+    plans,
+    spell,
+    with_pgvector,
+)
 from oracles.base import Discrepancy, Execute, Oracle, Probe, Skip
 from oracles.finding import Finding
 
@@ -290,14 +300,11 @@ class ANNRecall(Oracle):
         return reduce_probe(self, "recall", statements, target, like, max_time, progress)
 
     def returned_rows(self, probe: Probe, outcomes: Sequence[Outcome]) -> bool:
-        return any(
-            isinstance(o, Rows) and o.rows and _KNN.fullmatch(q)
-            for q, o in zip(probe.queries, outcomes, strict=False)
-        )
+        return knn_had_rows(_KNN, probe, outcomes)
 
     @classmethod
     def case_query(cls, finding: Finding) -> str:
-        return next((q for q in finding.queries if _KNN.fullmatch(q)), finding.queries[0])
+        return first_knn(_KNN, finding)
 
 
 __all__ = ["ANNRecall", "Bucket", "Threshold", "bucket_of", "measure", "recall", "threshold"]

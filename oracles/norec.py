@@ -68,11 +68,11 @@ class NoREC(Oracle):
         checks = draw_checks(generator)
         if not checks[0].deterministic:  # (the checks share their host)
             return []
-        alone = {c.predicate: self.probes(c.select, c.predicate, c.host) for c in checks}
-        kept = {p: probes[0] for p, probes in alone.items() if probes}
-        if len(kept) < 2:
-            return list(kept.values())
-        return self.sharing(kept, checks[0].select.from_, checks[0].host)
+        drawn = {c.predicate: self.probes(c.select, c.predicate, c.host) for c in checks}
+        alone = {p: probes[0] for p, probes in drawn.items() if probes}
+        if len(alone) < 2:
+            return list(alone.values())
+        return self.sharing(alone, checks[0].select.from_, checks[0].host)
 
     def sharing(self, alone: dict[ast.Expr, Probe], from_: tuple[ast.Relation, ...],
                 host: Host) -> list[Probe]:  # fmt: skip
