@@ -14,7 +14,7 @@ from dataclasses import dataclass
 _TOKEN = re.compile(
     r"""
       (?P<space>\s+)
-    | (?P<comment>--[^\n]*|\#[^\n]*|/\*.*?\*/)
+    | (?P<comment>--[^\n]*|(?<!<)\#(?!>|-\s*')[^\n]*|/\*.*?\*/)
     | (?P<dollar>\$(?P<tag>[A-Za-z_]\w*|)\$.*?\$(?P=tag)\$)
     | (?P<string>[EeXxBbNn]?'(?:[^'\\]|''|\\.)*')
     | (?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
@@ -47,6 +47,10 @@ class Token:
 
 def tokens(sql: str, lexicon: Lexicon | None = None, *, comments: bool = False) -> list[Token]:
     """The tokens of `sql`, read as any dialect might (the default) or exactly as `lexicon` says.
+
+    Read as any dialect might, `#` opens a MySQL comment except inside PostgreSQL's operators
+    `<#>`, `#>`, `#>>` and `#- '...'`: a script of either dialect splits. (A bare `#`, the
+    PostgreSQL XOR, still reads as a comment; a guard reads with its server's exact lexicon.)
 
     Comments are dropped unless `comments`: a guard must see MySQL's executable ones.
     """

@@ -22,6 +22,20 @@ def test_split_respects_strings_comments_and_dollar_quotes():
     ]
 
 
+def test_hash_is_a_mysql_comment_but_not_inside_postgresql_operators():
+    """pgvector's `<#>` and jsonb's `#>`, `#>>`, `#-` made `fuzz reduce case.sql` read the rest of
+    the line as a comment, and the script fell apart."""
+    script = (
+        "# a MySQL comment; with a semicolon\n"
+        "SELECT v <#> '[1,2]' FROM t ORDER BY v <#> '[1,2]' LIMIT 3;\n"
+        "SELECT j #> '{a}', j #>> '{a}', j #- '{a}' FROM t; ## a closing remark\n"
+    )
+    assert split(script) == [
+        "SELECT v <#> '[1,2]' FROM t ORDER BY v <#> '[1,2]' LIMIT 3",
+        "SELECT j #> '{a}', j #>> '{a}', j #- '{a}' FROM t",
+    ]
+
+
 def test_an_unterminated_string_is_a_script_error():
     with pytest.raises(ScriptError):
         split("SELECT 'oops")
